@@ -1,0 +1,178 @@
+#pragma once
+/// \file
+/// How C++ types travel: the three transport categories and the MPI datatype of an element.
+///
+/// - **trivial**: a trivially copyable value (scalars, std::array of them, plain structs). It is
+///   sent from its own bytes, with its fixed size known to both sides.
+/// - **contiguous**: a std::vector, std::basic_string or std::span of trivial elements. Sent
+///   straight from and into the container's buffer: no copy, no serialization. The receiver learns
+///   the length from the message itself.
+/// - **serialized**: anything else that Boost.Serialization can save and load (maps, nested
+///   vectors, strings in containers, user types with `serialize`). Saved with a binary archive into
+///   one buffer and sent as one message.
+
+#include <mpi.h>
+
+#include <array>
+#include <complex>
+#include <cstddef>
+#include <span>
+#include <string>
+#include <type_traits>
+#include <vector>
+
+namespace relay {
+
+// ---- categories -------------------------------------------------------------------------------
+
+/// A value that can be sent as its own bytes.
+template <class T>
+concept trivial = std::is_trivially_copyable_v<T> && !std::is_pointer_v<T> &&
+                  !std::is_member_pointer_v<T> && !std::is_empty_v<T>;
+
+namespace detail {
+template <class T>
+struct contiguous_traits : std::false_type {};
+template <class E, class A>
+requires trivial<E> &&
+    (!std::is_same_v<E, bool>)struct contiguous_traits<std::vector<E, A>> : std::true_type {
+  using element = E;
+  static constexpr bool resizable = true;
+};
+template <class E, class Tr, class A>
+struct contiguous_traits<std::basic_string<E, Tr, A>> : std::true_type {
+  using element = E;
+  static constexpr bool resizable = true;
+};
+template <class E, std::size_t N>
+requires trivial<std::remove_const_t<E>>
+struct contiguous_traits<std::span<E, N>> : std::true_type {
+  using element = std::remove_const_t<E>;
+  static constexpr bool resizable = false;
+};
+}  // namespace detail
+
+/// A container whose elements are trivial and stored contiguously, with a length that the
+/// receiver learns from the message (vector, string, span).
+template <class T>
+concept contiguous = detail::contiguous_traits<std::remove_cvref_t<T>>::value;
+
+/// A contiguous container that can be resized to receive (vector, string; not span).
+template <class T>
+concept resizable_contiguous =
+    contiguous<T> && detail::contiguous_traits<std::remove_cvref_t<T>>::resizable;
+
+/// Everything that is neither trivial nor contiguous travels serialized.
+template <class T>
+concept serialized = !trivial<T> && !contiguous<T>;
+
+/// The element type of a contiguous container.
+template <contiguous T>
+using element_t = typename detail::contiguous_traits<std::remove_cvref_t<T>>::element;
+
+// ---- datatypes --------------------------------------------------------------------------------
+
+namespace detail {
+/// A committed MPI datatype of `size` raw bytes, treated as one element (so that reductions never
+/// split an element). Made once per size and freed at MPI_Finalize.
+MPI_Datatype bytes_type(std::size_t size);
+
+template <class>
+inline constexpr bool always_false = false;
+}  // namespace detail
+
+/// The MPI datatype of one element of type T: MPI's own type for arithmetic and complex types
+/// (so that MPI's built-in reductions apply), else a contiguous block of sizeof(T) bytes.
+template <trivial T>
+[[nodiscard]] MPI_Datatype datatype() {
+  using U = std::remove_cv_t<T>;
+  if constexpr (std::is_same_v<U, bool>)
+    return MPI_CXX_BOOL;
+  else if constexpr (std::is_same_v<U, char>)
+    return MPI_CHAR;
+  else if constexpr (std::is_same_v<U, signed char>)
+    return MPI_SIGNED_CHAR;
+  else if constexpr (std::is_same_v<U, unsigned char>)
+    return MPI_UNSIGNED_CHAR;
+  else if constexpr (std::is_same_v<U, std::byte>)
+    return MPI_BYTE;
+  else if constexpr (std::is_same_v<U, wchar_t>)
+    return MPI_WCHAR;
+  else if constexpr (std::is_same_v<U, short>)
+    return MPI_SHORT;
+  else if constexpr (std::is_same_v<U, unsigned short>)
+    return MPI_UNSIGNED_SHORT;
+  else if constexpr (std::is_same_v<U, int>)
+    return MPI_INT;
+  else if constexpr (std::is_same_v<U, unsigned>)
+    return MPI_UNSIGNED;
+  else if constexpr (std::is_same_v<U, long>)
+    return MPI_LONG;
+  else if constexpr (std::is_same_v<U, unsigned long>)
+    return MPI_UNSIGNED_LONG;
+  else if constexpr (std::is_same_v<U, long long>)
+    return MPI_LONG_LONG;
+  else if constexpr (std::is_same_v<U, unsigned long long>)
+    return MPI_UNSIGNED_LONG_LONG;
+  else if constexpr (std::is_same_v<U, float>)
+    return MPI_FLOAT;
+  else if constexpr (std::is_same_v<U, double>)
+    return MPI_DOUBLE;
+  else if constexpr (std::is_same_v<U, long double>)
+    return MPI_LONG_DOUBLE;
+  else if constexpr (std::is_same_v<U, std::complex<float>>)
+    return MPI_CXX_FLOAT_COMPLEX;
+  else if constexpr (std::is_same_v<U, std::complex<double>>)
+    return MPI_CXX_DOUBLE_COMPLEX;
+  else if constexpr (std::is_same_v<U, std::complex<long double>>)
+    return MPI_CXX_LONG_DOUBLE_COMPLEX;
+  else
+    return detail::bytes_type(sizeof(U));
+}
+
+namespace detail {
+__extension__ using int128 = __int128;
+__extension__ using uint128 = unsigned __int128;
+}  // namespace detail
+
+/// True when T maps to one of MPI's predefined arithmetic types, so that MPI_SUM, MPI_MIN, ...
+/// apply.
+template <class T>
+inline constexpr bool is_mpi_arithmetic_v =
+    (std::is_arithmetic_v<T> && !std::is_same_v<std::remove_cv_t<T>, detail::int128> &&
+     !std::is_same_v<std::remove_cv_t<T>, detail::uint128>) ||
+    std::is_same_v<std::remove_cv_t<T>, std::complex<float>> ||
+    std::is_same_v<std::remove_cv_t<T>, std::complex<double>> ||
+    std::is_same_v<std::remove_cv_t<T>, std::complex<long double>>;
+
+namespace detail {
+
+/// A (datatype, count) pair fit for an MPI call whose count is an `int`. For counts beyond
+/// INT_MAX it builds a derived type covering all elements as one (as BigMPI does), and frees it
+/// on destruction.
+class counted_type {
+ public:
+  counted_type(MPI_Datatype element, std::size_t count);
+  ~counted_type();
+  counted_type(const counted_type&) = delete;
+  counted_type& operator=(const counted_type&) = delete;
+
+  [[nodiscard]] MPI_Datatype type() const noexcept { return type_; }
+  [[nodiscard]] int count() const noexcept { return count_; }
+
+ private:
+  MPI_Datatype type_;
+  int count_;
+  bool owned_ = false;
+};
+
+/// The number of elements of `element_size` bytes in a probed or received message, from its byte
+/// count (MPI_Get_elements_x, which does not overflow past 2^31). Throws if the byte count is not
+/// a whole number of elements.
+std::size_t element_count(const MPI_Status& status, std::size_t element_size);
+
+/// Converts a size to an MPI `int` count, or throws usage_error naming `what`.
+int to_int_count(std::size_t n, const char* what);
+
+}  // namespace detail
+}  // namespace relay

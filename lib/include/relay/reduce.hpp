@@ -1,0 +1,326 @@
+#pragma once
+/// \file
+/// Reductions and prefix reductions: reduce, allreduce, scan, exscan.
+///
+/// The standard function objects map to MPI's built-in operations when the element type is one of
+/// MPI's arithmetic types: std::plus -> MPI_SUM, std::multiplies -> MPI_PROD, relay::min/max ->
+/// MPI_MIN/MPI_MAX, std::logical_and/or and relay::logical_xor -> MPI_LAND/LOR/LXOR,
+/// std::bit_and/or/xor -> MPI_BAND/BOR/BXOR. Any other operation (a lambda, a functor, or a
+/// standard one on a user type such as `unsigned __int128`) becomes an MPI_Op made once per
+/// operation and type. User operations are taken as non-commutative, so MPI combines operands in
+/// rank order; wrap one in relay::commutative to allow MPI to reorder.
+///
+/// Trivial values and vectors of them (reduced element by element) use MPI's reductions.
+/// Other types (big integers, strings) are serialized and combined along a binomial tree in rank
+/// order, on relay's private duplicate of the communicator.
+
+#include <mpi.h>
+
+#include <bit>
+#include <climits>
+#include <functional>
+#include <optional>
+#include <type_traits>
+#include <vector>
+
+#include "relay/collectives.hpp"
+#include "relay/communicator.hpp"
+#include "relay/config.hpp"
+#include "relay/datatype.hpp"
+#include "relay/environment.hpp"
+#include "relay/p2p.hpp"
+
+namespace relay {
+
+/// The smaller of two values (maps to MPI_MIN).
+struct min {
+  template <class T>
+  constexpr T operator()(const T& a, const T& b) const {
+    return b < a ? b : a;
+  }
+};
+/// The larger of two values (maps to MPI_MAX).
+struct max {
+  template <class T>
+  constexpr T operator()(const T& a, const T& b) const {
+    return a < b ? b : a;
+  }
+};
+/// Logical exclusive or (maps to MPI_LXOR).
+struct logical_xor {
+  template <class T>
+  constexpr bool operator()(const T& a, const T& b) const {
+    return !a != !b;
+  }
+};
+
+/// Marks a user operation as commutative, which lets MPI combine operands in any order.
+template <class Op>
+struct commutative {
+  Op op;
+  template <class T>
+  constexpr T operator()(const T& a, const T& b) const {
+    return op(a, b);
+  }
+};
+template <class Op>
+commutative(Op) -> commutative<Op>;
+
+namespace detail {
+
+template <class Op, template <class...> class Std>
+inline constexpr bool is_std_op = std::is_same_v<Op, Std<>> || std::is_same_v<Op, Std<void>>;
+template <class Op, class T, template <class...> class Std>
+inline constexpr bool is_op = is_std_op<Op, Std> || std::is_same_v<Op, Std<T>>;
+
+/// MPI's built-in operation for (Op, T), or MPI_OP_NULL.
+template <class Op, class T>
+MPI_Op builtin_op() {
+  constexpr bool arithmetic = is_mpi_arithmetic_v<T>;
+  constexpr bool real = arithmetic && std::is_arithmetic_v<T>;
+  constexpr bool integral = arithmetic && std::is_integral_v<T>;
+  if constexpr (arithmetic && is_op<Op, T, std::plus>)
+    return MPI_SUM;
+  else if constexpr (arithmetic && is_op<Op, T, std::multiplies>)
+    return MPI_PROD;
+  else if constexpr (real && std::is_same_v<Op, relay::min>)
+    return MPI_MIN;
+  else if constexpr (real && std::is_same_v<Op, relay::max>)
+    return MPI_MAX;
+  else if constexpr (integral && is_op<Op, T, std::logical_and>)
+    return MPI_LAND;
+  else if constexpr (integral && is_op<Op, T, std::logical_or>)
+    return MPI_LOR;
+  else if constexpr (integral && std::is_same_v<Op, relay::logical_xor>)
+    return MPI_LXOR;
+  else if constexpr (integral && is_op<Op, T, std::bit_and>)
+    return MPI_BAND;
+  else if constexpr (integral && is_op<Op, T, std::bit_or>)
+    return MPI_BOR;
+  else if constexpr (integral && is_op<Op, T, std::bit_xor>)
+    return MPI_BXOR;
+  else
+    return MPI_OP_NULL;
+}
+
+template <class Op>
+struct is_commutative_wrapper : std::false_type {};
+template <class Op>
+struct is_commutative_wrapper<commutative<Op>> : std::true_type {};
+
+/// Whether MPI may reorder operands: true for the standard operations and relay::commutative.
+template <class Op, class T>
+inline constexpr bool commutes =
+    is_commutative_wrapper<Op>::value || is_op<Op, T, std::plus> || is_op<Op, T, std::multiplies> ||
+    std::is_same_v<Op, relay::min> || std::is_same_v<Op, relay::max> ||
+    is_op<Op, T, std::logical_and> || is_op<Op, T, std::logical_or> ||
+    std::is_same_v<Op, relay::logical_xor> || is_op<Op, T, std::bit_and> ||
+    is_op<Op, T, std::bit_or> || is_op<Op, T, std::bit_xor>;
+
+/// The user operation in use by the reduction running on this thread. MPI calls the function
+/// below from inside that reduction, on this thread, so a per-thread pointer reaches the
+/// caller's (possibly stateful) operation object.
+template <class Op, class T>
+struct user_op {
+  static inline thread_local const Op* current = nullptr;
+
+  static void apply(void* in, void* inout, int* len, MPI_Datatype*) {
+    const T* a = static_cast<const T*>(in);
+    T* b = static_cast<T*>(inout);
+    for (int i = 0; i < *len; ++i) b[i] = (*current)(a[i], b[i]);  // lower ranks on the left
+  }
+
+  /// The MPI_Op for this (Op, T), made on first use and freed at MPI_Finalize.
+  static MPI_Op handle() {
+    static MPI_Op op = [] {
+      MPI_Op made = MPI_OP_NULL;
+      RELAY_MPI(MPI_Op_create, &apply, commutes<Op, T> ? 1 : 0, &made);
+      at_finalize([] { MPI_Op_free(&op); });
+      return made;
+    }();
+    return op;
+  }
+};
+
+/// Sets up the MPI operation for a reduction of T with `op` for the scope of one call.
+template <class Op, class T>
+class op_scope {
+ public:
+  explicit op_scope(const Op& op) : previous_(user_op<Op, T>::current) {
+    user_op<Op, T>::current = &op;
+  }
+  ~op_scope() { user_op<Op, T>::current = previous_; }
+  op_scope(const op_scope&) = delete;
+  op_scope& operator=(const op_scope&) = delete;
+
+  [[nodiscard]] MPI_Op handle() const {
+    const MPI_Op builtin = builtin_op<Op, T>();
+    return builtin != MPI_OP_NULL ? builtin : user_op<Op, T>::handle();
+  }
+
+ private:
+  const Op* previous_;
+};
+
+/// The element type and count that MPI reduces for a trivial value or a vector of them.
+template <class T>
+struct reduce_view {
+  using element = T;
+  static T* data(T& v) { return &v; }
+  static std::size_t size(const T&) { return 1; }
+};
+template <class E, class A>
+struct reduce_view<std::vector<E, A>> {
+  using element = E;
+  static E* data(std::vector<E, A>& v) { return v.data(); }
+  static std::size_t size(const std::vector<E, A>& v) { return v.size(); }
+};
+
+template <class T>
+concept mpi_reducible = trivial<T> ||(resizable_contiguous<T>&& requires {
+  typename T::allocator_type;
+} && std::is_same_v<T, std::vector<element_t<T>, typename T::allocator_type>>);
+
+enum class reduce_kind { reduce, allreduce, scan, exscan };
+
+/// One MPI reduction call of the given kind, split into pieces of at most INT_MAX elements
+/// (element-wise reductions can be cut anywhere between elements).
+template <class T, class Op>
+T mpi_reduce(const communicator& comm, const T& value, const Op& op, int root, reduce_kind kind) {
+  using V = reduce_view<T>;
+  using E = typename V::element;
+  op_scope<Op, E> scope(op);
+  const MPI_Op mpi_op = scope.handle();
+  const MPI_Datatype type = datatype<E>();
+  T in = value;
+  T out = value;  // sized like the input; exscan's rank 0 keeps the input (callers replace it)
+  const std::size_t n = V::size(in);
+  for (std::size_t done = 0; done < n || (n == 0 && done == 0); done += INT_MAX) {
+    const int count = static_cast<int>(std::min<std::size_t>(n - done, INT_MAX));
+    E* src = V::data(in) + done;
+    E* dst = V::data(out) + done;
+    switch (kind) {
+      case reduce_kind::reduce:
+        RELAY_MPI(MPI_Reduce, src, dst, count, type, mpi_op, root, comm.native());
+        break;
+      case reduce_kind::allreduce:
+        RELAY_MPI(MPI_Allreduce, src, dst, count, type, mpi_op, comm.native());
+        break;
+      case reduce_kind::scan:
+        RELAY_MPI(MPI_Scan, src, dst, count, type, mpi_op, comm.native());
+        break;
+      case reduce_kind::exscan:
+        RELAY_MPI(MPI_Exscan, src, dst, count, type, mpi_op, comm.native());
+        break;
+    }
+    if (n == 0) break;
+  }
+  return out;
+}
+
+/// Binomial-tree reduction of serialized values to rank 0 of `comm`, combining in rank order:
+/// each rank holds the combination of a contiguous run of ranks starting at itself and appends
+/// the run that follows. Returns the result on rank 0 (other ranks: their partial value).
+template <class T, class Op>
+T tree_reduce(const communicator& comm, T value, const Op& op) {
+  const communicator internal(internal_comm(comm));
+  const int rank = comm.rank(), size = comm.size();
+  for (int mask = 1; mask < size; mask <<= 1) {
+    if (rank & mask) {
+      send(internal, value, rank - mask, config::reduce_tag);
+      break;
+    }
+    if (rank + mask < size)
+      value = op(std::move(value), recv<T>(internal, rank + mask, config::reduce_tag));
+  }
+  return value;
+}
+
+/// Inclusive scan of serialized values by recursive doubling, in rank order. With `exclusive`,
+/// returns the combination of the lower ranks' values instead (nullopt on rank 0).
+template <class T, class Op>
+std::optional<T> doubling_scan(const communicator& comm, const T& value, const Op& op,
+                               bool exclusive) {
+  const communicator internal(internal_comm(comm));
+  const int rank = comm.rank(), size = comm.size();
+  T partial = value;       // combination of the ranks in my current subcube
+  std::optional<T> lower;  // combination of all lower ranks seen so far
+  for (int mask = 1; mask < size; mask <<= 1) {
+    const int partner = rank ^ mask;
+    if (partner >= size) continue;
+    T theirs = sendrecv<T>(internal, partial, partner, partner, config::scan_tag, config::scan_tag);
+    if (partner < rank) {
+      lower = lower ? op(theirs, *lower) : theirs;
+      partial = op(std::move(theirs), partial);
+    } else {
+      partial = op(partial, std::move(theirs));
+    }
+  }
+  if (exclusive) return lower;
+  return lower ? op(*lower, value) : value;
+}
+
+}  // namespace detail
+
+/// Combines every rank's `value` with `op` in rank order and returns the result at `root`; the
+/// other ranks get a value-initialized T. For vectors the combination is element-wise and every
+/// rank must pass the same length. Called by every rank of the communicator.
+template <class T, class Op>
+[[nodiscard]] T reduce(const communicator& comm, const T& value, Op op, int root) {
+  comm.check_rank(root, "root");
+  if constexpr (detail::mpi_reducible<T>) {
+    T out = detail::mpi_reduce(comm, value, op, root, detail::reduce_kind::reduce);
+    return comm.rank() == root ? out : T{};
+  } else {
+    T out = detail::tree_reduce(comm, value, op);
+    if (root != 0) {
+      const communicator internal(detail::internal_comm(comm));
+      if (comm.rank() == 0) send(internal, out, root, config::reduce_tag);
+      if (comm.rank() == root) out = recv<T>(internal, 0, config::reduce_tag);
+    }
+    return comm.rank() == root ? out : T{};
+  }
+}
+
+/// As reduce, with the result on every rank. Called by every rank of the communicator.
+template <class T, class Op>
+[[nodiscard]] T allreduce(const communicator& comm, const T& value, Op op) {
+  if constexpr (detail::mpi_reducible<T>) {
+    return detail::mpi_reduce(comm, value, op, 0, detail::reduce_kind::allreduce);
+  } else {
+    return bcast(comm, detail::tree_reduce(comm, value, op), 0);
+  }
+}
+
+/// Inclusive prefix reduction: rank r gets op(v0, v1, ..., vr), combined in rank order (so
+/// non-commutative operations are safe). Called by every rank of the communicator.
+template <class T, class Op>
+[[nodiscard]] T scan(const communicator& comm, const T& value, Op op) {
+  if constexpr (detail::mpi_reducible<T>)
+    return detail::mpi_reduce(comm, value, op, 0, detail::reduce_kind::scan);
+  else
+    return *detail::doubling_scan(comm, value, op, /*exclusive=*/false);
+}
+
+/// Exclusive prefix reduction: rank r > 0 gets op(v0, ..., v(r-1)); rank 0 gets nullopt, since
+/// nothing precedes it. Called by every rank of the communicator.
+template <class T, class Op>
+[[nodiscard]] std::optional<T> exscan(const communicator& comm, const T& value, Op op) {
+  if constexpr (detail::mpi_reducible<T>) {
+    T out = detail::mpi_reduce(comm, value, op, 0, detail::reduce_kind::exscan);
+    if (comm.rank() == 0) return std::nullopt;
+    return out;
+  } else {
+    return detail::doubling_scan(comm, value, op, /*exclusive=*/true);
+  }
+}
+
+/// Exclusive prefix reduction with an identity: rank 0 gets `identity` (e.g. 0 for a sum, which
+/// gives each rank its offset). Called by every rank of the communicator.
+template <class T, class Op>
+[[nodiscard]] T exscan(const communicator& comm, const T& value, Op op, const T& identity) {
+  auto out = exscan(comm, value, op);
+  return out ? std::move(*out) : identity;
+}
+
+}  // namespace relay

@@ -1,0 +1,80 @@
+#include "relay/datatype.hpp"
+
+#include <climits>
+#include <map>
+#include <string>
+
+#include "relay/environment.hpp"
+#include "relay/error.hpp"
+
+namespace relay::detail {
+
+MPI_Datatype bytes_type(std::size_t size) {
+  // One datatype per distinct size; there are only as many as there are element types in use.
+  static std::map<std::size_t, MPI_Datatype> cache;
+  if (auto it = cache.find(size); it != cache.end()) return it->second;
+  MPI_Datatype type = MPI_DATATYPE_NULL;
+  RELAY_MPI(MPI_Type_contiguous, to_int_count(size, "element size"), MPI_BYTE, &type);
+  RELAY_MPI(MPI_Type_commit, &type);
+  if (cache.empty()) {
+    at_finalize([] {
+      for (auto& [bytes, t] : cache) MPI_Type_free(&t);
+      cache.clear();
+    });
+  }
+  cache.emplace(size, type);
+  return type;
+}
+
+counted_type::counted_type(MPI_Datatype element, std::size_t count) : type_(element) {
+  constexpr std::size_t limit = INT_MAX;
+  if (count <= limit) {
+    count_ = static_cast<int>(count);
+    return;
+  }
+  // count = blocks * limit + rest: a struct of `blocks` chunks of `limit` elements followed by
+  // `rest` elements, committed as one element.
+  MPI_Aint lb = 0, extent = 0;
+  RELAY_MPI(MPI_Type_get_extent, element, &lb, &extent);
+  const std::size_t blocks = count / limit;
+  const std::size_t rest = count % limit;
+  if (blocks > limit) throw usage_error("message too large for MPI");
+  MPI_Datatype chunk = MPI_DATATYPE_NULL, chunks = MPI_DATATYPE_NULL;
+  RELAY_MPI(MPI_Type_contiguous, INT_MAX, element, &chunk);
+  RELAY_MPI(MPI_Type_contiguous, static_cast<int>(blocks), chunk, &chunks);
+  if (rest == 0) {
+    type_ = chunks;
+  } else {
+    int lengths[2] = {1, static_cast<int>(rest)};
+    MPI_Aint displacements[2] = {0, static_cast<MPI_Aint>(blocks * limit) * extent};
+    MPI_Datatype types[2] = {chunks, element};
+    RELAY_MPI(MPI_Type_create_struct, 2, lengths, displacements, types, &type_);
+    MPI_Type_free(&chunks);
+  }
+  MPI_Type_free(&chunk);
+  RELAY_MPI(MPI_Type_commit, &type_);
+  count_ = 1;
+  owned_ = true;
+}
+
+counted_type::~counted_type() {
+  if (owned_) MPI_Type_free(&type_);
+}
+
+std::size_t element_count(const MPI_Status& status, std::size_t element_size) {
+  MPI_Count bytes = 0;
+  RELAY_MPI(MPI_Get_elements_x, &status, MPI_BYTE, &bytes);
+  if (bytes < 0 || static_cast<std::size_t>(bytes) % element_size != 0)
+    throw usage_error("received " + std::to_string(bytes) + " bytes, not a whole number of " +
+                      std::to_string(element_size) + "-byte elements");
+  return static_cast<std::size_t>(bytes) / element_size;
+}
+
+int to_int_count(std::size_t n, const char* what) {
+  if (n > static_cast<std::size_t>(INT_MAX))
+    throw usage_error(std::string(what) + " " + std::to_string(n) +
+                      " exceeds MPI's int count limit (2^31-1)");
+  return static_cast<int>(n);
+}
+
+}  // namespace relay::detail

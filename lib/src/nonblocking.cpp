@@ -1,0 +1,190 @@
+#include "relay/nonblocking.hpp"
+
+#include <algorithm>
+#include <chrono>
+#include <thread>
+
+#include "relay/environment.hpp"
+
+namespace relay::detail {
+namespace {
+
+/// Dynamic receives not yet matched, in posting order (all communicators).
+std::vector<dynamic_receive*>& pending() {
+  static std::vector<dynamic_receive*> list;
+  return list;
+}
+
+/// Incomplete sends whose request objects were destroyed: kept alive until MPI is done.
+std::vector<std::unique_ptr<request_state>>& orphans() {
+  static std::vector<std::unique_ptr<request_state>> list;
+  return list;
+}
+
+void reap_orphans() {
+  auto& list = orphans();
+  std::erase_if(list, [](std::unique_ptr<request_state>& s) {
+    int flag = 0;
+    MPI_Test(&s->handle, &flag, MPI_STATUS_IGNORE);
+    return flag != 0;
+  });
+}
+
+/// Sleeps a little longer each round, so that waiting on unmatched receives does not spin a core.
+class backoff {
+ public:
+  void pause() {
+    if (round_++ < 64) {
+      std::this_thread::yield();
+      return;
+    }
+    std::this_thread::sleep_for(delay_);
+    delay_ = std::min(delay_ * 2, std::chrono::microseconds(1000));
+  }
+
+ private:
+  int round_ = 0;
+  std::chrono::microseconds delay_{10};
+};
+
+}  // namespace
+
+dynamic_receive::dynamic_receive(MPI_Comm c, int source, int tag)
+    : comm(c), source_(source), tag_(tag) {
+  pending().push_back(this);
+}
+
+dynamic_receive::~dynamic_receive() {
+  std::erase(pending(), this);
+}
+
+void dynamic_receive::dispatch(MPI_Message& msg, MPI_Status& st) {
+  auto& list = pending();
+  auto it = std::find_if(list.begin(), list.end(), [&](dynamic_receive* r) {
+    return r->comm == comm && r->accepts(st.MPI_SOURCE, st.MPI_TAG);
+  });
+  // This receive itself accepts the message, so the search always succeeds.
+  dynamic_receive* taker = *it;
+  list.erase(it);
+  taker->matched_ = true;
+  taker->start(msg, st);
+}
+
+void dynamic_receive::match_nonblocking() {
+  while (!matched_) {
+    int flag = 0;
+    MPI_Message msg = MPI_MESSAGE_NULL;
+    MPI_Status st;
+    RELAY_MPI(MPI_Improbe, source_, tag_, comm, &flag, &msg, &st);
+    if (!flag) return;
+    dispatch(msg, st);
+  }
+}
+
+void dynamic_receive::match_blocking() {
+  while (!matched_) {
+    MPI_Message msg = MPI_MESSAGE_NULL;
+    MPI_Status st;
+    RELAY_MPI(MPI_Mprobe, source_, tag_, comm, &msg, &st);
+    dispatch(msg, st);
+  }
+}
+
+void wait_state(request_state& state) {
+  if (state.complete) return;
+  if (!state.posted()) state.match_blocking();
+  MPI_Status st;
+  RELAY_MPI(MPI_Wait, &state.handle, &st);
+  state.finish(st);
+}
+
+bool test_state(request_state& state) {
+  if (state.complete) return true;
+  if (!state.posted()) state.match_nonblocking();
+  if (!state.posted()) return false;
+  int flag = 0;
+  MPI_Status st;
+  RELAY_MPI(MPI_Test, &state.handle, &flag, &st);
+  if (flag) state.finish(st);
+  return flag != 0;
+}
+
+namespace {
+/// One pass of wait_any/test_any. Returns the completed index, nullopt with `active` false when
+/// nothing is active, or nullopt with `active` true when nothing completed yet.
+std::optional<std::size_t> any_pass(std::span<request_state* const> states, bool block,
+                                    bool& active) {
+  std::vector<std::size_t> index;
+  std::vector<MPI_Request> handles;
+  bool all_posted = true;
+  for (std::size_t i = 0; i < states.size(); ++i) {
+    request_state* s = states[i];
+    if (!s || s->complete) continue;
+    if (!s->posted()) s->match_nonblocking();
+    if (!s->posted()) {
+      all_posted = false;
+      continue;
+    }
+    index.push_back(i);
+    handles.push_back(s->handle);
+  }
+  active = !index.empty() || !all_posted;
+  if (index.empty()) return std::nullopt;
+  int which = MPI_UNDEFINED;
+  MPI_Status st;
+  const int n = static_cast<int>(handles.size());
+  if (block && all_posted) {
+    RELAY_MPI(MPI_Waitany, n, handles.data(), &which, &st);
+  } else {
+    int flag = 0;
+    RELAY_MPI(MPI_Testany, n, handles.data(), &which, &flag, &st);
+    if (!flag) return std::nullopt;
+  }
+  if (which == MPI_UNDEFINED) return std::nullopt;
+  request_state* done = states[index[static_cast<std::size_t>(which)]];
+  done->handle = handles[static_cast<std::size_t>(which)];
+  done->finish(st);
+  return index[static_cast<std::size_t>(which)];
+}
+}  // namespace
+
+std::optional<std::size_t> wait_any_state(std::span<request_state* const> states) {
+  backoff wait;
+  for (;;) {
+    bool active = false;
+    if (auto i = any_pass(states, /*block=*/true, active)) return i;
+    if (!active) return std::nullopt;
+    wait.pause();  // only reached while some receive is still unmatched
+  }
+}
+
+std::optional<std::size_t> test_any_state(std::span<request_state* const> states) {
+  bool active = false;
+  return any_pass(states, /*block=*/false, active);
+}
+
+void abandon(std::unique_ptr<request_state> state) {
+  if (state->is_receive()) {
+    // An unmatched dynamic receive simply leaves the pending list (its destructor); a posted one
+    // is cancelled, which completes at once.
+    if (state->handle != MPI_REQUEST_NULL) {
+      MPI_Cancel(&state->handle);
+      MPI_Wait(&state->handle, MPI_STATUS_IGNORE);
+    }
+    return;
+  }
+  if (environment::finalized()) return;
+  static const bool registered = [] {
+    at_finalize([] {
+      for (auto& s : orphans())
+        if (s->handle != MPI_REQUEST_NULL) MPI_Request_free(&s->handle);
+      orphans().clear();
+    });
+    return true;
+  }();
+  (void)registered;
+  reap_orphans();
+  orphans().push_back(std::move(state));
+}
+
+}  // namespace relay::detail

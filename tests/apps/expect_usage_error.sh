@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# expect_usage_error.sh <exit-code> <message-regex> <command...>
+# Runs a command given bad input and checks the contract for bad input: the given exit code,
+# exactly one line on standard error matching the regex (printed by rank 0 only), nothing on
+# standard output, no MPI_Abort banner, and an end within 5 seconds.
+set -uo pipefail
+want_code=$1
+pattern=$2
+shift 2
+out=$(mktemp)
+err=$(mktemp)
+trap 'rm -f "$out" "$err"' EXIT
+start=$SECONDS
+"$@" >"$out" 2>"$err"
+code=$?
+elapsed=$((SECONDS - start))
+fail=0
+if [[ $code -ne $want_code ]]; then
+  echo "exit code $code, expected $want_code" >&2
+  fail=1
+fi
+lines=$(wc -l <"$err")
+if [[ $lines -ne 1 ]]; then
+  echo "expected exactly one line on stderr, got $lines:" >&2
+  fail=1
+fi
+if ! grep -Eq -- "$pattern" "$err"; then
+  echo "stderr does not match /$pattern/:" >&2
+  fail=1
+fi
+if grep -q "MPI_ABORT" "$err" "$out"; then
+  echo "MPI_Abort banner seen" >&2
+  fail=1
+fi
+if [[ -s $out ]]; then
+  echo "unexpected standard output:" >&2
+  cat "$out" >&2
+  fail=1
+fi
+if ((elapsed > 5)); then
+  echo "took ${elapsed}s, more than 5s" >&2
+  fail=1
+fi
+cat "$err" >&2
+exit $fail
