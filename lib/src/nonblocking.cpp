@@ -58,16 +58,30 @@ dynamic_receive::~dynamic_receive() {
   std::erase(pending(), this);
 }
 
-void dynamic_receive::dispatch(MPI_Message& msg, MPI_Status& st) {
+bool give_to_pending(MPI_Comm comm, MPI_Message& msg, MPI_Status& st) {
+  if (st.MPI_SOURCE == MPI_PROC_NULL) return false;  // no real message: it is the prober's own
   auto& list = pending();
-  auto it = std::find_if(list.begin(), list.end(), [&](dynamic_receive* r) {
+  const auto it = std::find_if(list.begin(), list.end(), [&](dynamic_receive* r) {
     return r->comm == comm && r->accepts(st.MPI_SOURCE, st.MPI_TAG);
   });
-  // This receive itself accepts the message, so the search always succeeds.
+  if (it == list.end()) return false;
   dynamic_receive* taker = *it;
   list.erase(it);
   taker->matched_ = true;
   taker->start(msg, st);
+  return true;
+}
+
+void dynamic_receive::dispatch(MPI_Message& msg, MPI_Status& st) {
+  // A receive from MPI_PROC_NULL probes no real message (its status says any tag): it is its own.
+  if (st.MPI_SOURCE == MPI_PROC_NULL) {
+    std::erase(pending(), this);
+    matched_ = true;
+    start(msg, st);
+    return;
+  }
+  // This receive itself accepts the message, so some pending receive always takes it.
+  give_to_pending(comm, msg, st);
 }
 
 void dynamic_receive::match_nonblocking() {

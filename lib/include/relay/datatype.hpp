@@ -18,6 +18,7 @@
 #include <cstddef>
 #include <span>
 #include <string>
+#include <string_view>
 #include <type_traits>
 #include <vector>
 
@@ -25,10 +26,21 @@ namespace relay {
 
 // ---- categories -------------------------------------------------------------------------------
 
+namespace detail {
+/// Views are trivially copyable, but their bytes are only a pointer and a length.
+template <class T>
+struct is_view : std::false_type {};
+template <class E, std::size_t N>
+struct is_view<std::span<E, N>> : std::true_type {};
+template <class E, class Tr>
+struct is_view<std::basic_string_view<E, Tr>> : std::true_type {};
+}  // namespace detail
+
 /// A value that can be sent as its own bytes.
 template <class T>
-concept trivial = std::is_trivially_copyable_v<T> && !std::is_pointer_v<T> &&
-                  !std::is_member_pointer_v<T> && !std::is_empty_v<T>;
+concept trivial =
+    std::is_trivially_copyable_v<T> && !std::is_pointer_v<T> && !std::is_member_pointer_v<T> &&
+    !std::is_empty_v<T> && !detail::is_view<std::remove_cv_t<T>>::value;
 
 namespace detail {
 template <class T>
@@ -135,12 +147,21 @@ __extension__ using int128 = __int128;
 __extension__ using uint128 = unsigned __int128;
 }  // namespace detail
 
+namespace detail {
+/// Arithmetic in C++ but not to MPI: MPI_CXX_BOOL takes only the logical operations, MPI_WCHAR
+/// none, and the other character types have no MPI type (they travel as bytes).
+template <class T>
+inline constexpr bool not_mpi_arithmetic =
+    std::is_same_v<T, bool> || std::is_same_v<T, wchar_t> || std::is_same_v<T, char8_t> ||
+    std::is_same_v<T, char16_t> || std::is_same_v<T, char32_t> || std::is_same_v<T, int128> ||
+    std::is_same_v<T, uint128>;
+}  // namespace detail
+
 /// True when T maps to one of MPI's predefined arithmetic types, so that MPI_SUM, MPI_MIN, ...
 /// apply.
 template <class T>
 inline constexpr bool is_mpi_arithmetic_v =
-    (std::is_arithmetic_v<T> && !std::is_same_v<std::remove_cv_t<T>, detail::int128> &&
-     !std::is_same_v<std::remove_cv_t<T>, detail::uint128>) ||
+    (std::is_arithmetic_v<T> && !detail::not_mpi_arithmetic<std::remove_cv_t<T>>) ||
     std::is_same_v<std::remove_cv_t<T>, std::complex<float>> ||
     std::is_same_v<std::remove_cv_t<T>, std::complex<double>> ||
     std::is_same_v<std::remove_cv_t<T>, std::complex<long double>>;

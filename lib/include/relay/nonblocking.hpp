@@ -80,6 +80,7 @@ class dynamic_receive : public request_state {
  private:
   /// Hands a matched message to the earliest pending receive that accepts it.
   void dispatch(MPI_Message& msg, MPI_Status& st);
+  friend bool give_to_pending(MPI_Comm comm, MPI_Message& msg, MPI_Status& st);
 
   int source_;
   int tag_;
@@ -131,7 +132,7 @@ class sized_receive final : public dynamic_receive {
   void start(MPI_Message& msg, MPI_Status& st) override {
     if constexpr (resizable_contiguous<T>) {
       using E = element_t<T>;
-      value.resize(element_count(st, sizeof(E)));
+      value.resize(matched_count(msg, st, sizeof(E)));
       counted_type ct(datatype<E>(), value.size());
       RELAY_MPI(MPI_Imrecv, value.data(), ct.count(), ct.type(), &msg, &handle);
     } else {

@@ -13,6 +13,7 @@
 #include <optional>
 #include <span>
 #include <type_traits>
+#include <vector>
 
 #include "relay/communicator.hpp"
 #include "relay/datatype.hpp"
@@ -83,13 +84,27 @@ inline void send_wire(const wire& w, int dest, int tag, MPI_Comm comm, MPI_Reque
     RELAY_MPI(MPI_Send, w.data, ct.count(), ct.type(), dest, tag, comm);
 }
 
+/// The number of `element_size`-byte elements in a matched message. A message that is not a
+/// whole number of elements is received and dropped before usage_error is thrown: once matched,
+/// no other receive can take it, and its sender would wait forever for it to be received.
+inline std::size_t matched_count(MPI_Message& msg, const MPI_Status& st, std::size_t element_size) {
+  try {
+    return element_count(st, element_size);
+  } catch (const usage_error&) {
+    std::vector<char> discard(element_count(st, 1));
+    counted_type ct(MPI_BYTE, discard.size());
+    MPI_Mrecv(discard.data(), ct.count(), ct.type(), &msg, MPI_STATUS_IGNORE);
+    throw;
+  }
+}
+
 /// Receives a matched message into a value of type T, sized from the message.
 template <class T>
 T receive_matched(MPI_Message& msg, MPI_Status& st) {
   if constexpr (resizable_contiguous<T>) {
     using E = element_t<T>;
     T value;
-    value.resize(element_count(st, sizeof(E)));
+    value.resize(matched_count(msg, st, sizeof(E)));
     counted_type ct(datatype<E>(), value.size());
     RELAY_MPI(MPI_Mrecv, value.data(), ct.count(), ct.type(), &msg, &st);
     return value;
@@ -105,6 +120,11 @@ T receive_matched(MPI_Message& msg, MPI_Status& st) {
   }
 }
 
+/// Hands a matched message to the earliest pending non-blocking receive on `comm` that accepts it
+/// (see nonblocking.hpp): such a receive was posted first, so by MPI's rule the message is its.
+/// Returns false, leaving the message to the caller, when there is none.
+bool give_to_pending(MPI_Comm comm, MPI_Message& msg, MPI_Status& st);
+
 template <class T>
 T recv_impl(const communicator& comm, int source, int tag, MPI_Status& st) {
   if constexpr (trivial<T>) {
@@ -113,7 +133,9 @@ T recv_impl(const communicator& comm, int source, int tag, MPI_Status& st) {
     return value;
   } else {
     MPI_Message msg = MPI_MESSAGE_NULL;
-    RELAY_MPI(MPI_Mprobe, source, tag, comm.native(), &msg, &st);
+    do {
+      RELAY_MPI(MPI_Mprobe, source, tag, comm.native(), &msg, &st);
+    } while (give_to_pending(comm.native(), msg, st));
     return receive_matched<T>(msg, st);
   }
 }

@@ -79,6 +79,7 @@ MPI_Op builtin_op() {
   constexpr bool arithmetic = is_mpi_arithmetic_v<T>;
   constexpr bool real = arithmetic && std::is_arithmetic_v<T>;
   constexpr bool integral = arithmetic && std::is_integral_v<T>;
+  constexpr bool logical = integral || std::is_same_v<std::remove_cv_t<T>, bool>;
   if constexpr (arithmetic && is_op<Op, T, std::plus>)
     return MPI_SUM;
   else if constexpr (arithmetic && is_op<Op, T, std::multiplies>)
@@ -87,11 +88,11 @@ MPI_Op builtin_op() {
     return MPI_MIN;
   else if constexpr (real && std::is_same_v<Op, relay::max>)
     return MPI_MAX;
-  else if constexpr (integral && is_op<Op, T, std::logical_and>)
+  else if constexpr (logical && is_op<Op, T, std::logical_and>)
     return MPI_LAND;
-  else if constexpr (integral && is_op<Op, T, std::logical_or>)
+  else if constexpr (logical && is_op<Op, T, std::logical_or>)
     return MPI_LOR;
-  else if constexpr (integral && std::is_same_v<Op, relay::logical_xor>)
+  else if constexpr (logical && std::is_same_v<Op, relay::logical_xor>)
     return MPI_LXOR;
   else if constexpr (integral && is_op<Op, T, std::bit_and>)
     return MPI_BAND;
@@ -127,7 +128,8 @@ struct user_op {
   static void apply(void* in, void* inout, int* len, MPI_Datatype*) {
     const T* a = static_cast<const T*>(in);
     T* b = static_cast<T*>(inout);
-    for (int i = 0; i < *len; ++i) b[i] = (*current)(a[i], b[i]);  // lower ranks on the left
+    // Lower ranks on the left. The cast undoes integral promotion (std::plus<> on char gives int).
+    for (int i = 0; i < *len; ++i) b[i] = static_cast<T>((*current)(a[i], b[i]));
   }
 
   /// The MPI_Op for this (Op, T), made on first use and freed at MPI_Finalize.

@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# Usage: scripts/main_job.sh [--preset NAME | NAME] [-h|--help]
+#
+# Checks the packages, builds (preset release by default), then runs each app that was built,
+# among scatter_gather, prime_sums, mc_pi, task_farm and mpi_bench, with its default sizes under
+# `mpiexec -n <cores>`. Exits non-zero if any app fails.
+#
+# Environment:
+#   RELAY_RANKS=N       ranks per app (default: the number of cores, from nproc)
+#   RELAY_SKIP_SETUP=1  skip the package check
+set -euo pipefail
+# shellcheck source=scripts/lib.sh
+source "$(dirname -- "${BASH_SOURCE[0]}")/lib.sh"
+
+APPS=(scatter_gather prime_sums mc_pi task_farm mpi_bench)
+
+relay_parse_preset "$@"
+ranks=${RELAY_RANKS:-$(relay_cores)}
+[[ $ranks =~ ^[1-9][0-9]*$ ]] || relay_die "RELAY_RANKS must be a positive integer (got '$ranks')"
+cd "$RELAY_ROOT"
+relay_setup
+bash scripts/build.sh --preset "$RELAY_PRESET"
+relay_export_mpi_env
+relay_mpiexec_flags "$ranks"
+
+bin="$(relay_binary_dir "$RELAY_PRESET")/bin"
+failed=()
+for app in "${APPS[@]}"; do
+  if [[ ! -x $bin/$app ]]; then
+    relay_log "skipping $app (not built)"
+    continue
+  fi
+  cmd=(mpiexec -n "$ranks" "${RELAY_MPIEXEC_FLAGS[@]}" "$bin/$app")
+  echo "==> ${cmd[*]}"
+  start=$SECONDS
+  "${cmd[@]}" </dev/null || failed+=("$app")
+  echo "<== $app: $((SECONDS - start)) s"
+done
+
+if ((${#failed[@]})); then relay_die "failed: ${failed[*]}"; fi
+relay_log "all apps that exist ran successfully"

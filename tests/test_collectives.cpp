@@ -1,0 +1,232 @@
+// Collective data movement: bcast, bcast_into, scatter, scatterv, gather, allgather, gatherv,
+// allgatherv.
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cstdint>
+#include <map>
+#include <numeric>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "relay/relay.hpp"
+#include "test_support.hpp"
+
+namespace {
+
+using namespace relay_test;
+
+// ---- bcast -----------------------------------------------------------------------------------
+
+TEST(Bcast, EveryKindFromEveryRoot) {
+  relay::communicator comm;
+  for (int root = 0; root < comm.size(); ++root) {
+    for_each_kind([&](auto make) {
+      using T = decltype(make(0));
+      const T sent = comm.rank() == root ? make(root + 1) : T{};
+      EXPECT_EQ(relay::bcast(comm, sent, root), make(root + 1)) << "root " << root;
+    });
+  }
+}
+
+// Payloads of unknown size travel with their length in one fixed-size broadcast when they fit,
+// else in a second broadcast: check both sides of that boundary, for each kind of payload.
+TEST(Bcast, PayloadsAroundTheEagerHeaderSize) {
+  relay::communicator comm;
+  const int root = comm.size() - 1;
+  const std::size_t inline_bytes = relay::config::eager_bytes - sizeof(std::uint64_t);
+  for (std::size_t n : {inline_bytes - 1, inline_bytes, inline_bytes + 1, 3 * inline_bytes}) {
+    std::vector<char> chars(n);
+    for (std::size_t i = 0; i < n; ++i) chars[i] = static_cast<char>('a' + i % 26);
+    const std::string text(chars.begin(), chars.end());
+    const bool me = comm.rank() == root;
+    EXPECT_EQ(relay::bcast(comm, me ? chars : std::vector<char>{}, root), chars) << n;
+    EXPECT_EQ(relay::bcast(comm, me ? text : std::string{}, root), text) << n;
+    const std::vector<std::string> words(n / 8, "word");
+    EXPECT_EQ(relay::bcast(comm, me ? words : std::vector<std::string>{}, root), words) << n;
+  }
+  std::map<std::string, int> big;
+  for (int i = 0; i < 500; ++i) big["key" + std::to_string(i)] = i;
+  EXPECT_EQ(relay::bcast(comm, comm.rank() == 0 ? big : std::map<std::string, int>{}, 0), big);
+}
+
+TEST(Bcast, IntoSpanVectorAndValue) {
+  relay::communicator comm;
+  const int root = comm.size() / 2;
+  std::vector<double> fixed(5, comm.rank() == root ? 2.5 : -1.0);
+  std::span<double> view(fixed);  // the same length everywhere
+  relay::bcast_into(comm, view, root);
+  EXPECT_EQ(fixed, std::vector<double>(5, 2.5));
+  std::vector<int> resized;
+  if (comm.rank() == root) resized = {1, 2, 3};
+  relay::bcast_into(comm, resized, root);
+  EXPECT_EQ(resized, (std::vector<int>{1, 2, 3}));
+  std::map<std::string, int> m = comm.rank() == root ? make_map(2) : make_map(5);
+  relay::bcast_into(comm, m, root);
+  EXPECT_EQ(m, make_map(2));
+  point pt = comm.rank() == root ? point{7, 0.5} : point{};
+  relay::bcast_into(comm, pt, root);
+  EXPECT_EQ(pt, (point{7, 0.5}));
+}
+
+// ---- scatter ---------------------------------------------------------------------------------
+
+TEST(Scatter, EveryKindFromEveryRoot) {
+  relay::communicator comm;
+  for (int root = 0; root < comm.size(); ++root) {
+    for_each_kind([&](auto make) {
+      using T = decltype(make(0));
+      std::vector<T> values;
+      if (comm.rank() == root)
+        for (int r = 0; r < comm.size(); ++r) values.push_back(make(r + root));
+      EXPECT_EQ(relay::scatter(comm, values, root), make(comm.rank() + root)) << "root " << root;
+    });
+  }
+}
+
+// ---- scatterv --------------------------------------------------------------------------------
+
+// Scatters n values from every root and checks the blocks: this rank's block is block_range's
+// slice, block sizes differ by at most one with the larger first, and gathering the blocks back
+// gives the original data (nothing lost, nothing duplicated).
+template <class E, class Make>
+void check_scatterv(const relay::communicator& comm, std::size_t max_n, Make make) {
+  const auto p = static_cast<std::uint64_t>(comm.size());
+  for (int root = 0; root < comm.size(); ++root) {
+    for (std::size_t n = 0; n <= max_n; ++n) {
+      std::vector<E> data;
+      for (std::size_t i = 0; i < n; ++i) data.push_back(make(i));
+      const std::vector<E> mine =
+          relay::scatterv(comm, comm.rank() == root ? data : std::vector<E>{}, root);
+      const relay::range block = relay::block_range(n, p, static_cast<std::uint64_t>(comm.rank()));
+      EXPECT_EQ(mine.size(), block.size()) << "n " << n << " root " << root;
+      if (mine.size() == block.size()) {
+        EXPECT_TRUE(std::equal(mine.begin(), mine.end(),
+                               data.begin() + static_cast<std::ptrdiff_t>(block.begin)))
+            << "n " << n << " root " << root;
+      }
+
+      const auto sizes = relay::allgather(comm, static_cast<std::uint64_t>(mine.size()));
+      EXPECT_EQ(std::accumulate(sizes.begin(), sizes.end(), std::uint64_t{0}), n);
+      EXPECT_TRUE(std::is_sorted(sizes.rbegin(), sizes.rend())) << "larger blocks first";
+      EXPECT_LE(sizes.front() - sizes.back(), 1U);
+
+      const std::vector<E> back = relay::gatherv(comm, mine, root);
+      if (comm.rank() == root) {
+        EXPECT_EQ(back, data) << "n " << n << " root " << root;
+      } else {
+        EXPECT_TRUE(back.empty());
+      }
+      EXPECT_EQ(relay::allgatherv(comm, mine), data);
+    }
+  }
+}
+
+TEST(Scatterv, TrivialElementsAnyLength) {
+  relay::communicator comm;
+  // From 0 (empty) and 1 (a single element, fewer elements than ranks) to 3p + 2 (lengths
+  // that do not divide evenly).
+  check_scatterv<int>(comm, 3 * static_cast<std::size_t>(comm.size()) + 2,
+                      [](std::size_t i) { return static_cast<int>(i * i); });
+  check_scatterv<point>(comm, 2 * static_cast<std::size_t>(comm.size()) + 1, [](std::size_t i) {
+    return point{static_cast<int>(i), 0.5};
+  });
+}
+
+TEST(Scatterv, SerializedElementsAnyLength) {
+  relay::communicator comm;
+  const std::size_t max_n = 2 * static_cast<std::size_t>(comm.size()) + 1;
+  check_scatterv<std::string>(comm, max_n,
+                              [](std::size_t i) { return make_string(static_cast<int>(i)); });
+  check_scatterv<std::map<std::string, int>>(
+      comm, max_n, [](std::size_t i) { return make_map(static_cast<int>(i % 4)); });
+  check_scatterv<std::vector<int>>(
+      comm, max_n, [](std::size_t i) { return std::vector<int>(i % 3, static_cast<int>(i)); });
+  check_scatterv<particle>(comm, max_n,
+                           [](std::size_t i) { return make_particle(static_cast<int>(i % 5)); });
+  check_scatterv<bool>(comm, max_n, [](std::size_t i) { return i % 3 == 0; });
+}
+
+TEST(Scatterv, MoreRanksThanElements) {
+  relay::communicator comm;
+  const std::vector<double> data{1.5};
+  const auto mine = relay::scatterv(comm, comm.rank() == 0 ? data : std::vector<double>{}, 0);
+  EXPECT_EQ(mine, comm.rank() == 0 ? data : std::vector<double>{});
+  const auto words = relay::scatterv(
+      comm, comm.rank() == 0 ? std::vector<std::string>{"only"} : std::vector<std::string>{}, 0);
+  EXPECT_EQ(words,
+            comm.rank() == 0 ? std::vector<std::string>{"only"} : std::vector<std::string>{});
+}
+
+// ---- gather and allgather --------------------------------------------------------------------
+
+TEST(Gather, EveryKindToEveryRoot) {
+  relay::communicator comm;
+  for_each_kind([&](auto make) {
+    using T = decltype(make(0));
+    std::vector<T> expected;
+    for (int r = 0; r < comm.size(); ++r) expected.push_back(make(r));
+    for (int root = 0; root < comm.size(); ++root) {
+      const std::vector<T> got = relay::gather(comm, make(comm.rank()), root);
+      if (comm.rank() == root) {
+        EXPECT_EQ(got, expected) << "root " << root;
+      } else {
+        EXPECT_TRUE(got.empty());
+      }
+    }
+    EXPECT_EQ(relay::allgather(comm, make(comm.rank())), expected);
+  });
+}
+
+// ---- gatherv and allgatherv ------------------------------------------------------------------
+
+template <class E, class Make>
+void check_gatherv(const relay::communicator& comm, std::size_t (*length)(int), Make make) {
+  std::vector<E> mine, expected;
+  for (int r = 0; r < comm.size(); ++r)
+    for (std::size_t i = 0; i < length(r); ++i) {
+      expected.push_back(make(r, i));
+      if (r == comm.rank()) mine.push_back(make(r, i));
+    }
+  for (int root = 0; root < comm.size(); ++root) {
+    const std::vector<E> got = relay::gatherv(comm, mine, root);
+    if (comm.rank() == root) {
+      EXPECT_EQ(got, expected) << "root " << root;
+    } else {
+      EXPECT_TRUE(got.empty());
+    }
+  }
+  EXPECT_EQ(relay::allgatherv(comm, mine), expected);
+}
+
+std::size_t rank_many(int r) {
+  return static_cast<std::size_t>(r);
+}  // rank 0 sends nothing
+std::size_t none(int) {
+  return 0;
+}
+std::size_t single(int) {
+  return 1;
+}
+std::size_t only_last(int r) {
+  return r == relay::communicator().size() - 1 ? 1 : 0;
+}
+
+TEST(Gatherv, VariableLengthsInRankOrder) {
+  relay::communicator comm;
+  for (auto length : {rank_many, none, single, only_last}) {
+    check_gatherv<int>(comm, length,
+                       [](int r, std::size_t i) { return r * 1000 + static_cast<int>(i); });
+    check_gatherv<double>(comm, length,
+                          [](int r, std::size_t i) { return r + 0.001 * static_cast<double>(i); });
+    check_gatherv<std::string>(
+        comm, length, [](int r, std::size_t i) { return make_string(r) + std::to_string(i); });
+    check_gatherv<std::vector<int>>(comm, length,
+                                    [](int r, std::size_t i) { return std::vector<int>(i, r); });
+    check_gatherv<particle>(comm, length, [](int r, std::size_t) { return make_particle(r); });
+  }
+}
+
+}  // namespace

@@ -1,0 +1,338 @@
+// Reductions and prefix reductions: reduce, allreduce, scan, exscan; built-in, standard and user
+// operations, commutative and not, on MPI's path (trivial values, vectors of them) and on the
+// serialized path (strings, maps, 128-bit integers are trivial and take MPI's path with a user op).
+
+#include <gtest/gtest.h>
+
+#include <complex>
+#include <cstdint>
+#include <cstdio>
+#include <functional>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "relay/relay.hpp"
+#include "test_support.hpp"
+
+namespace {
+
+using namespace relay_test;
+
+/// Runs reduce at every root and allreduce, and checks that the root (and every rank for
+/// allreduce) gets `expected` while the other ranks of reduce get T{}.
+template <class T, class Op>
+void check_reduce(const relay::communicator& comm, const T& mine, Op op, const T& expected,
+                  const char* what) {
+  for (int root = 0; root < comm.size(); ++root) {
+    const T got = relay::reduce(comm, mine, op, root);
+    if (comm.rank() == root) {
+      EXPECT_EQ(got, expected) << what << ", root " << root;
+    } else {
+      EXPECT_EQ(got, T{}) << what << ", root " << root;
+    }
+  }
+  EXPECT_EQ(relay::allreduce(comm, mine, op), expected) << what;
+}
+
+/// Checks scan and exscan against a left fold over ranks 0..r of value(r).
+template <class T, class Op, class Value>
+void check_scans(const relay::communicator& comm, Value value, Op op, const char* what) {
+  const int me = comm.rank();
+  std::optional<T> before;  // op over ranks 0..me-1
+  for (int r = 0; r < me; ++r) before = before ? op(*before, value(r)) : value(r);
+  const T inclusive = before ? op(*before, value(me)) : value(me);
+  EXPECT_EQ(relay::scan(comm, value(me), op), inclusive) << what;
+  EXPECT_EQ(relay::exscan(comm, value(me), op), before) << what;
+  const T identity = value(-1);
+  EXPECT_EQ(relay::exscan(comm, value(me), op, identity), before ? *before : identity) << what;
+}
+
+// ---- built-in operations on scalars ----------------------------------------------------------
+
+TEST(Reduce, IntsWithEveryStandardOperation) {
+  relay::communicator comm;
+  const int p = comm.size(), r = comm.rank();
+  int factorial = 1, xor_all = 0;
+  for (int i = 1; i <= p; ++i) factorial *= i, xor_all ^= i;
+  check_reduce(comm, r + 1, std::plus<>{}, p * (p + 1) / 2, "plus");
+  check_reduce(comm, r + 1, std::plus<int>{}, p * (p + 1) / 2, "plus<int>");
+  check_reduce(comm, r + 1, std::multiplies<>{}, factorial, "multiplies");
+  check_reduce(comm, r + 1, relay::min{}, 1, "min");
+  check_reduce(comm, r + 1, relay::max{}, p, "max");
+  check_reduce(comm, 2 - r, relay::min{}, 3 - p, "min of negatives");
+  // Operands of the logical operations are 0 or 1: at one rank MPI returns the value unchanged.
+  check_reduce(comm, 1, std::logical_and<>{}, 1, "logical_and, all true");
+  check_reduce(comm, r == 0 ? 0 : 1, std::logical_and<>{}, 0, "logical_and, rank 0 false");
+  check_reduce(comm, r == p - 1 ? 1 : 0, std::logical_or<>{}, 1, "logical_or, one true");
+  check_reduce(comm, 0, std::logical_or<>{}, 0, "logical_or, none true");
+  check_reduce(comm, 1, relay::logical_xor{}, p % 2, "logical_xor");
+  check_reduce(comm, 0xFF ^ (1 << r), std::bit_and<>{}, 0xFF & ~((1 << p) - 1), "bit_and");
+  check_reduce(comm, 1 << r, std::bit_or<>{}, (1 << p) - 1, "bit_or");
+  check_reduce(comm, r + 1, std::bit_xor<>{}, xor_all, "bit_xor");
+  check_reduce(comm, static_cast<std::uint64_t>(r) << 40, std::plus<>{},
+               (static_cast<std::uint64_t>(p) * (p - 1) / 2) << 40, "uint64 plus");
+}
+
+TEST(Reduce, DoublesWithArithmeticAndOrder) {
+  relay::communicator comm;
+  const int p = comm.size(), r = comm.rank();
+  double sum = 0, product = 1;
+  for (int i = 0; i < p; ++i) sum += i + 0.5, product *= (i + 1) * 0.5;
+  check_reduce(comm, r + 0.5, std::plus<>{}, sum, "plus");  // exact: halves of small integers
+  check_reduce(comm, (r + 1) * 0.5, std::multiplies<>{}, product, "multiplies");
+  check_reduce(comm, r - 1.5, relay::min{}, -1.5, "min");
+  check_reduce(comm, r - 1.5, relay::max{}, p - 2.5, "max");
+  check_reduce(comm, std::complex<double>(r, 1), std::plus<>{},
+               std::complex<double>(p * (p - 1) / 2, p), "complex plus");
+}
+
+// MPI takes only the logical operations on bool and none on wide characters: the others must
+// still work (as user operations).
+TEST(Reduce, BoolsAndCharacters) {
+  relay::communicator comm;
+  const int p = comm.size(), r = comm.rank();
+  check_reduce(comm, true, std::logical_and<>{}, true, "and");
+  check_reduce(comm, r != 0, std::logical_and<>{}, false, "and");
+  check_reduce(comm, r == p - 1, std::logical_or<>{}, true, "or");
+  check_reduce(comm, true, relay::logical_xor{}, p % 2 == 1, "xor");
+  check_reduce(comm, r == p - 1, relay::max{}, true, "max");
+  check_reduce(comm, r == p - 1, relay::min{}, p == 1, "min");
+  check_reduce(comm, r == 0, std::plus<>{}, true, "plus");
+  check_reduce(comm, r == 0, std::bit_or<>{}, true, "bit_or");
+  check_reduce(comm, r == 0, std::bit_and<>{}, p == 1, "bit_and");
+  check_reduce(comm, r == 0, std::not_equal_to<>{}, true, "user operation");
+  check_reduce(comm, static_cast<char>('a' + r), relay::max{}, static_cast<char>('a' + p - 1),
+               "char max");
+  check_reduce(comm, static_cast<char>(r + 1), std::plus<>{}, static_cast<char>(p * (p + 1) / 2),
+               "char plus");
+  check_reduce(comm, static_cast<wchar_t>(r + 1), std::plus<>{},
+               static_cast<wchar_t>(p * (p + 1) / 2), "wchar_t plus");
+  check_reduce(comm, static_cast<char16_t>(r + 1), relay::max{}, static_cast<char16_t>(p),
+               "char16_t max");
+  check_reduce(comm, static_cast<char32_t>(1U << r), std::bit_or<>{},
+               static_cast<char32_t>((1U << p) - 1), "char32_t bit_or");
+  EXPECT_EQ(relay::scan(comm, true, std::plus<>{}), true);
+  EXPECT_EQ(relay::scan(comm, r == 0, std::logical_or<>{}), true);
+}
+
+// ---- vectors: element by element --------------------------------------------------------------
+
+TEST(Reduce, VectorsElementWise) {
+  relay::communicator comm;
+  const int p = comm.size(), r = comm.rank();
+  int sum = 0, squares = 0;
+  for (int i = 0; i < p; ++i) sum += i, squares += i * i;
+  const std::vector<int> mine{r, -r, r * r, 7};
+  check_reduce(comm, mine, std::plus<>{}, std::vector<int>{sum, -sum, squares, 7 * p}, "plus");
+  check_reduce(comm, mine, relay::min{}, std::vector<int>{0, 1 - p, 0, 7}, "min");
+  check_reduce(comm, mine, relay::max{}, std::vector<int>{p - 1, 0, (p - 1) * (p - 1), 7}, "max");
+  check_reduce(comm, std::vector<unsigned>{1U << r, ~(1U << r)}, std::bit_or<>{},
+               std::vector<unsigned>{(1U << p) - 1, p == 1 ? ~1U : ~0U}, "bit_or");
+  check_reduce(comm, std::vector<unsigned>{1U << r, ~(1U << r)}, std::bit_and<>{},
+               std::vector<unsigned>{p == 1 ? 1U : 0U, ~((1U << p) - 1)}, "bit_and");
+  check_reduce(comm, std::vector<double>{r * 0.5, 1.0}, std::multiplies<>{},
+               std::vector<double>{0.0, 1.0}, "multiplies");
+  check_reduce(comm, std::vector<int>{r, 1}, std::logical_and<>{}, std::vector<int>{0, 1},
+               "logical_and");
+  check_reduce(comm, std::vector<int>{r, 0}, std::logical_or<>{},
+               std::vector<int>{p > 1 ? 1 : 0, 0}, "logical_or");
+}
+
+TEST(Reduce, EmptyAndSingleElementVectors) {
+  relay::communicator comm;
+  const int p = comm.size();
+  check_reduce(comm, std::vector<int>{}, std::plus<>{}, std::vector<int>{}, "empty plus");
+  check_reduce(comm, std::vector<double>{}, relay::max{}, std::vector<double>{}, "empty max");
+  check_reduce(comm, std::vector<int>{comm.rank()}, std::plus<>{},
+               std::vector<int>{p * (p - 1) / 2}, "single plus");
+  check_reduce(comm, std::vector<double>{comm.rank() * 1.0}, relay::max{},
+               std::vector<double>{p - 1.0}, "single max");
+  EXPECT_TRUE(relay::scan(comm, std::vector<int>{}, std::plus<>{}).empty());
+  const auto ex = relay::exscan(comm, std::vector<int>{}, std::plus<>{});
+  EXPECT_EQ(ex.has_value(), comm.rank() != 0);
+  if (ex) {
+    EXPECT_TRUE(ex->empty());
+  }
+}
+
+// ---- user operations on MPI's path -------------------------------------------------------------
+
+/// A number with its place value: appending b's digits to a's is associative (as MPI requires)
+/// but not commutative, so the result shows the order in which the ranks were combined.
+struct digits {
+  std::int64_t value = 0;
+  std::int64_t scale = 1;  // 10^(number of digits)
+  friend bool operator==(const digits&, const digits&) = default;
+};
+digits append(const digits& a, const digits& b) {
+  return {a.value * b.scale + b.value, a.scale * b.scale};
+}
+digits digit(int d) {
+  return d < 0 ? digits{} : digits{d + 1, 10};
+}  // rank r -> r + 1
+
+/// Picks one operand: associative, not commutative, and stateful.
+struct pick {
+  bool left = true;
+  int operator()(int a, int b) const { return left ? a : b; }
+};
+
+TEST(Reduce, UserOperationsCombineInRankOrder) {
+  relay::communicator comm;
+  const int p = comm.size(), r = comm.rank();
+  digits all;
+  for (int i = 0; i < p; ++i) all = append(all, digit(i));  // 1234 at four ranks
+  check_reduce(comm, digit(r), append, all, "function");
+  check_reduce(
+      comm, digit(r), [](const digits& a, const digits& b) { return append(a, b); }, all, "lambda");
+  check_scans<digits>(comm, digit, append, "digits");
+  check_reduce(comm, r + 1, pick{true}, 1, "pick left");
+  check_reduce(comm, r + 1, pick{false}, p, "pick right");
+  check_scans<int>(
+      comm, [](int i) { return i + 1; }, pick{false}, "pick right");
+  check_reduce(comm, r + 1, relay::commutative{[](int a, int b) { return a + b; }}, p * (p + 1) / 2,
+               "commutative lambda");
+  // Element-wise over a vector of a byte-copied struct.
+  auto add_points = [](const point& a, const point& b) { return point{a.x + b.x, a.y * b.y}; };
+  check_reduce(comm, std::vector<point>{{r, 2.0}, {1, 0.5}}, add_points,
+               std::vector<point>{{p * (p - 1) / 2, 1.0 * (1 << p)}, {p, 1.0 / (1 << p)}},
+               "points");
+}
+
+// ---- 128-bit integers: trivial, but no MPI type of their own ------------------------------------
+
+std::string hex(u128 v) {
+  const auto hi = static_cast<std::uint64_t>(v >> 64), lo = static_cast<std::uint64_t>(v);
+  char text[40];
+  std::snprintf(text, sizeof text, "0x%016llx%016llx", static_cast<unsigned long long>(hi),
+                static_cast<unsigned long long>(lo));
+  return text;
+}
+
+TEST(Reduce, UnsignedInt128SumBeyond2To64) {
+  relay::communicator comm;
+  const int p = comm.size(), r = comm.rank();
+  const u128 two64 = u128{1} << 64;
+  // Every contribution exceeds 2^64 and so does the total, at every rank count.
+  auto value = [&](int i) { return two64 + (u128{1} << 63) + static_cast<u128>(i); };
+  u128 total = 0, product = 1;
+  for (int i = 0; i < p; ++i) total += value(i), product *= value(i);  // product wraps mod 2^128
+  EXPECT_GT(total, two64);
+  const u128 all = relay::allreduce(comm, value(r), std::plus<>{});
+  EXPECT_TRUE(all == total) << hex(all) << " != " << hex(total);
+  for (int root = 0; root < p; ++root) {
+    const u128 got = relay::reduce(comm, value(r), std::plus<>{}, root);
+    const u128 want = r == root ? total : 0;
+    EXPECT_TRUE(got == want) << "root " << root << ": " << hex(got) << " != " << hex(want);
+  }
+  const u128 prod = relay::allreduce(comm, value(r), std::multiplies<>{});
+  EXPECT_TRUE(prod == product) << hex(prod) << " != " << hex(product);
+  u128 prefix = 0;
+  for (int i = 0; i <= r; ++i) prefix += value(i);
+  const u128 scanned = relay::scan(comm, value(r), std::plus<>{});
+  EXPECT_TRUE(scanned == prefix) << hex(scanned) << " != " << hex(prefix);
+  const u128 offset = relay::exscan(comm, value(r), std::plus<>{}, u128{0});
+  EXPECT_TRUE(offset == prefix - value(r)) << hex(offset);
+  // Values near 2^128 - 1 wrap exactly as unsigned arithmetic does.
+  const u128 top = ~u128{0} - static_cast<u128>(r);
+  u128 wrapped = 0;
+  for (int i = 0; i < p; ++i) wrapped += ~u128{0} - static_cast<u128>(i);
+  const u128 wrapped_got = relay::allreduce(comm, top, std::plus<>{});
+  EXPECT_TRUE(wrapped_got == wrapped) << hex(wrapped_got) << " != " << hex(wrapped);
+}
+
+// ---- non-commutative scans ----------------------------------------------------------------------
+
+/// A 2x2 integer matrix: trivially copyable, multiplied through MPI with a user operation.
+struct mat2 {
+  std::int64_t a = 1, b = 0, c = 0, d = 1;
+  friend bool operator==(const mat2&, const mat2&) = default;
+};
+struct mat_mul {
+  mat2 operator()(const mat2& x, const mat2& y) const {
+    return {x.a * y.a + x.b * y.c, x.a * y.b + x.b * y.d, x.c * y.a + x.d * y.c,
+            x.c * y.b + x.d * y.d};
+  }
+};
+mat2 rank_matrix(int r) {
+  if (r < 0) return {};  // the identity
+  return {r + 1, 1, 2 * r - 1, 3};
+}
+
+TEST(Scan, MatrixProductIsNotCommutedOnMpiPath) {
+  relay::communicator comm;
+  static_assert(relay::trivial<mat2>);
+  ASSERT_FALSE(mat_mul{}(rank_matrix(0), rank_matrix(1)) ==
+               mat_mul{}(rank_matrix(1), rank_matrix(0)));
+  check_scans<mat2>(comm, rank_matrix, mat_mul{}, "matrix product");
+  mat2 product;
+  for (int i = 0; i < comm.size(); ++i) product = mat_mul{}(product, rank_matrix(i));
+  check_reduce(comm, rank_matrix(comm.rank()), mat_mul{}, product, "matrix product");
+  std::vector<mat2> expected(2, product);
+  check_reduce(comm, std::vector<mat2>(2, rank_matrix(comm.rank())), mat_mul{}, expected,
+               "vector of matrices");
+}
+
+TEST(Scan, StringConcatenationOnSerializedPath) {
+  relay::communicator comm;
+  auto text = [](int r) { return r < 0 ? std::string{} : make_string(r) + "|"; };
+  auto concat = [](const std::string& a, const std::string& b) { return a + b; };
+  check_scans<std::string>(comm, text, concat, "concat lambda");
+  check_scans<std::string>(comm, text, std::plus<>{}, "std::plus on strings");
+  std::string all;
+  for (int i = 0; i < comm.size(); ++i) all += text(i);
+  check_reduce(comm, text(comm.rank()), concat, all, "concat");
+  check_reduce(comm, text(comm.rank()), std::plus<>{}, all, "std::plus on strings");
+}
+
+TEST(Scan, IntegerPrefixSumsAndOffsets) {
+  relay::communicator comm;
+  check_scans<int>(
+      comm, [](int r) { return r < 0 ? 0 : 3 * r + 1; }, std::plus<>{}, "plus");
+  check_scans<double>(
+      comm, [](int r) { return r < 0 ? 1.0 : r + 1.0; }, std::multiplies<>{}, "multiplies");
+  check_scans<int>(
+      comm, [](int r) { return r < 0 ? 1000 : 5 - r; }, relay::min{}, "min");
+  // Vectors, element by element with MPI_SUM.
+  const int me = comm.rank();
+  EXPECT_EQ(relay::scan(comm, std::vector<int>{me, 2 * me}, std::plus<>{}),
+            (std::vector<int>{me * (me + 1) / 2, me * (me + 1)}));
+  const auto before = relay::exscan(comm, std::vector<int>{me, 2 * me}, std::plus<>{});
+  if (me == 0) {
+    EXPECT_FALSE(before.has_value());
+  } else {
+    EXPECT_EQ(before, (std::vector<int>{me * (me - 1) / 2, me * (me - 1)}));
+  }
+  // The offsets of variable-sized blocks: exscan with identity 0.
+  const auto offset = relay::exscan(comm, static_cast<std::uint64_t>(comm.rank() + 1),
+                                    std::plus<>{}, std::uint64_t{0});
+  EXPECT_EQ(offset, static_cast<std::uint64_t>(comm.rank() * (comm.rank() + 1) / 2));
+}
+
+// ---- serialized reductions -------------------------------------------------------------------
+
+TEST(Reduce, SerializedValuesAtEveryRoot) {
+  relay::communicator comm;
+  // Merging maps where later ranks overwrite earlier ones: not commutative.
+  auto merge = [](std::map<std::string, int> a, const std::map<std::string, int>& b) {
+    for (const auto& [k, v] : b) a[k] = v;
+    return a;
+  };
+  std::map<std::string, int> merged;
+  for (int i = 0; i < comm.size(); ++i) merged = merge(merged, make_map(i));
+  check_reduce(comm, make_map(comm.rank()), merge, merged, "map merge");
+  check_scans<std::map<std::string, int>>(
+      comm, [](int r) { return r < 0 ? std::map<std::string, int>{} : make_map(r); }, merge,
+      "map merge");
+  auto join = [](std::vector<std::vector<int>> a, const std::vector<std::vector<int>>& b) {
+    a.insert(a.end(), b.begin(), b.end());
+    return a;
+  };
+  std::vector<std::vector<int>> joined;
+  for (int i = 0; i < comm.size(); ++i) joined = join(joined, make_nested(i));
+  check_reduce(comm, make_nested(comm.rank()), join, joined, "nested join");
+}
+
+}  // namespace
