@@ -107,6 +107,25 @@ TEST(P2P, PingPongOfEveryKind) {
   });
 }
 
+// Blocking receives of every kind in a ring (from itself at one rank); the sends are
+// non-blocking so that no rank waits for its neighbour to receive first.
+TEST(P2P, BlockingReceiveOfEveryKindInARing) {
+  relay::communicator comm;
+  const int next = next_rank(comm), prev = prev_rank(comm);
+  for_each_kind([&](auto make) {
+    using T = decltype(make(0));
+    auto first = relay::isend(comm, make(comm.rank()), next, 11);
+    auto second = relay::isend(comm, make(comm.rank() + 10), next, 12);
+    EXPECT_EQ(relay::recv<T>(comm, prev, 11), make(prev));
+    const relay::message<T> m = relay::recv_with_status<T>(comm, relay::any_source, 12);
+    EXPECT_EQ(m.value, make(prev + 10));
+    EXPECT_EQ(m.status.source, prev);
+    EXPECT_EQ(m.status.tag, 12);
+    first.wait();
+    second.wait();
+  });
+}
+
 TEST(P2P, SpanIsSentFromCallerMemory) {
   relay::communicator comm;
   RELAY_REQUIRE_RANKS(comm, 2);

@@ -1,6 +1,7 @@
-// Reductions and prefix reductions: reduce, allreduce, scan, exscan; built-in, standard and user
-// operations, commutative and not, on MPI's path (trivial values, vectors of them) and on the
-// serialized path (strings, maps, 128-bit integers are trivial and take MPI's path with a user op).
+// Reductions and prefix reductions: reduce, allreduce, scan, exscan. Built-in, standard and user
+// operations, commutative and not, on MPI's path (trivial values and vectors of them, 128-bit
+// integers and structs included, the latter with user operations) and on the serialized path
+// (strings, maps, nested vectors).
 
 #include <gtest/gtest.h>
 

@@ -11,14 +11,14 @@
 
 #include "relay/relay.hpp"
 
-namespace relay_test {
-
 /// Skips the test on every rank when fewer than `n` ranks run it. The condition is the same on
 /// all ranks, so they all skip together and no collective is left waiting.
 #define RELAY_REQUIRE_RANKS(comm, n)                                        \
   do {                                                                      \
     if ((comm).size() < (n)) GTEST_SKIP() << "needs at least " #n " ranks"; \
   } while (0)
+
+namespace relay_test {
 
 /// A user type that travels through Boost.Serialization (it is not trivially copyable).
 struct particle {
