@@ -24,6 +24,7 @@ relay_export_mpi_env
 relay_mpiexec_flags "$ranks"
 
 bin="$(relay_binary_dir "$RELAY_PRESET")/bin"
+ran=0
 failed=()
 for app in "${APPS[@]}"; do
   if [[ ! -x $bin/$app ]]; then
@@ -33,9 +34,10 @@ for app in "${APPS[@]}"; do
   cmd=(mpiexec -n "$ranks" "${RELAY_MPIEXEC_FLAGS[@]}" "$bin/$app")
   echo "==> ${cmd[*]}"
   start=$SECONDS
+  ran=$((ran + 1))
   "${cmd[@]}" </dev/null || failed+=("$app")
   echo "<== $app: $((SECONDS - start)) s"
 done
 
 if ((${#failed[@]})); then relay_die "failed: ${failed[*]}"; fi
-relay_log "all apps that exist ran successfully"
+if ((ran == 0)); then relay_log "no app is built yet, so nothing ran"; else relay_log "$ran app(s) ran successfully"; fi
