@@ -37,8 +37,9 @@ if [[ -s $out ]]; then
   cat "$out" >&2
   fail=1
 fi
-if ((elapsed > 5)); then
-  echo "took ${elapsed}s, more than 5s" >&2
+limit=${RELAY_USAGE_ERROR_SECONDS:-5}  # the contract is 5 s; sanitizer builds may allow more
+if ((elapsed > limit)); then
+  echo "took ${elapsed}s, more than ${limit}s" >&2
   fail=1
 fi
 cat "$err" >&2
