@@ -12,9 +12,9 @@
 set -euo pipefail
 
 # Debian 12 names: Open MPI, Boost.MPI and Boost.Serialization, GoogleTest, the toolchain, and
-# the header-only CLI11 and nlohmann/json used by the apps and tests.
+# the header-only CLI11 and nlohmann/json used by the apps and tests, and Random123 (mc_pi).
 PACKAGES="openmpi-bin libopenmpi-dev libboost-mpi-dev libboost-serialization-dev libgtest-dev
-  cmake g++ make libcli11-dev nlohmann-json3-dev pkg-config"
+  cmake g++ make libcli11-dev nlohmann-json3-dev pkg-config librandom123-dev"
 
 # shellcheck source=scripts/lib.sh
 source "$(dirname -- "${BASH_SOURCE[0]}")/lib.sh"
