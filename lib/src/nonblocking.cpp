@@ -162,6 +162,40 @@ std::optional<std::size_t> any_pass(std::span<request_state* const> states, bool
 }
 }  // namespace
 
+void wait_all_states(std::span<request_state* const> states) {
+  // Dynamic receives are matched first, in posting order (MPI's rule; see the header).
+  for (request_state* s : states)
+    if (s && !s->complete && !s->posted()) s->match_nonblocking();
+  for (request_state* s : states)
+    if (s && !s->complete && !s->posted()) s->match_blocking();
+  // Then a single MPI_Waitall over all of them, as a raw MPI program would do.
+  thread_local std::vector<MPI_Request> handles;
+  thread_local std::vector<MPI_Status> statuses;
+  thread_local std::vector<request_state*> owners;
+  handles.clear();
+  owners.clear();
+  for (request_state* s : states) {
+    if (!s || s->complete) continue;
+    handles.push_back(s->handle);
+    owners.push_back(s);
+  }
+  if (handles.empty()) return;
+  statuses.resize(handles.size());
+  const int code = MPI_Waitall(static_cast<int>(handles.size()), handles.data(), statuses.data());
+  int failure = MPI_SUCCESS;
+  for (std::size_t i = 0; i < owners.size(); ++i) {
+    owners[i]->handle = handles[i];
+    const int status_code = code == MPI_ERR_IN_STATUS ? statuses[i].MPI_ERROR : MPI_SUCCESS;
+    if (code != MPI_ERR_IN_STATUS && code != MPI_SUCCESS) continue;
+    if (status_code == MPI_SUCCESS)
+      owners[i]->finish(statuses[i]);
+    else if (status_code != MPI_ERR_PENDING && failure == MPI_SUCCESS)
+      failure = status_code;
+  }
+  if (code != MPI_ERR_IN_STATUS) check(code, "MPI_Waitall");
+  check(failure, "MPI_Waitall");
+}
+
 std::optional<std::size_t> wait_any_state(std::span<request_state* const> states) {
   backoff wait;
   for (;;) {

@@ -57,6 +57,17 @@ class request_state {
   }
 };
 
+/// A receive into caller-owned memory of known capacity.
+template <trivial E>
+class span_receive final : public request_state {
+ public:
+  span_receive(std::span<E> buffer, MPI_Comm comm, int source, int tag) {
+    counted_type ct(datatype<E>(), buffer.size());
+    RELAY_MPI(MPI_Irecv, buffer.data(), ct.count(), ct.type(), source, tag, comm, &handle);
+  }
+  [[nodiscard]] bool is_receive() const override { return true; }
+};
+
 /// A pending receive whose size comes from the message (matched by probe).
 class dynamic_receive : public request_state {
  public:
@@ -91,6 +102,8 @@ class dynamic_receive : public request_state {
 void wait_state(request_state& state);
 /// Progresses `state` once; true when it is complete.
 bool test_state(request_state& state);
+/// Waits for every one of `states` (null ones skipped) to complete.
+void wait_all_states(std::span<request_state* const> states);
 /// Waits until one of `states` (skipping null and complete ones) completes; its index, or nullopt
 /// if none is active.
 std::optional<std::size_t> wait_any_state(std::span<request_state* const> states);
@@ -99,11 +112,9 @@ std::optional<std::size_t> test_any_state(std::span<request_state* const> states
 /// Cancels or abandons an incomplete request whose owner is going away.
 void abandon(std::unique_ptr<request_state> state);
 
+/// A send in flight. It owns the value it sends, except a std::span, which it only views.
 template <class T>
 class send_state final : public request_state {
-  static_assert(!contiguous<T> || resizable_contiguous<T>,
-                "isend owns what it sends: pass a vector or string, not a span");
-
  public:
   send_state(T value, int dest, int tag, MPI_Comm comm) : value_(std::move(value)) {
     send_wire(to_wire(value_, bytes_), dest, tag, comm, &handle);
@@ -231,7 +242,10 @@ class recv_request {
 };
 
 /// Starts sending `value` to `dest`. The request takes ownership of the value (move it in to
-/// avoid a copy), so the caller's data may change or die at once.
+/// avoid a copy), so the caller's data may change or die at once. A `std::span` is the exception,
+/// as its type says: the request only views it, with no copy, so the caller keeps the memory
+/// alive and unchanged until the request completes (the zero-copy path for one buffer sent many
+/// times, as in a bandwidth test).
 template <class T>
 [[nodiscard]] request isend(const communicator& comm, T value, int dest, int tag = 0) {
   detail::check_destination(comm, dest, tag);
@@ -252,6 +266,16 @@ template <class T>
         request(std::make_unique<detail::sized_receive<T>>(comm.native(), source, tag)));
 }
 
+/// Starts receiving into caller-owned memory of known capacity, with no allocation (the
+/// non-blocking recv_into). The memory must stay alive until the request completes; a message
+/// longer than `buffer` raises an MPI truncation error when the request is waited on.
+template <trivial E>
+[[nodiscard]] request irecv_into(const communicator& comm, std::span<E> buffer,
+                                 int source = any_source, int tag = any_tag) {
+  detail::check_receive(comm, source, tag);
+  return request(std::make_unique<detail::span_receive<E>>(buffer, comm.native(), source, tag));
+}
+
 namespace detail {
 template <class R>
 std::vector<request_state*> states_of(std::span<R> requests) {
@@ -265,9 +289,8 @@ std::vector<request_state*> states_of(std::span<R> requests) {
 /// Waits for every request in `requests` to complete.
 template <class R>
 void wait_all(std::span<R> requests) {
-  for (auto& r : requests) (void)r.test();  // match dynamic receives in posting order first
-  for (auto& r : requests)
-    if (auto* s = r.state()) detail::wait_state(*s);
+  auto states = detail::states_of(requests);
+  detail::wait_all_states(states);
 }
 template <class R>
 void wait_all(std::vector<R>& requests) {

@@ -148,8 +148,13 @@ T recv_impl(const communicator& comm, int source, int tag, MPI_Status& st) {
 template <class T>
 void send(const communicator& comm, const T& value, int dest, int tag = 0) {
   detail::check_destination(comm, dest, tag);
-  detail::scratch_buffer scratch;
-  detail::send_wire(detail::to_wire(value, scratch.get()), dest, tag, comm.native(), nullptr);
+  if constexpr (serialized<T>) {
+    detail::scratch_buffer scratch;
+    detail::send_wire(detail::to_wire(value, scratch.get()), dest, tag, comm.native(), nullptr);
+  } else {
+    std::vector<char> unused;  // trivial and contiguous values are sent from their own memory
+    detail::send_wire(detail::to_wire(value, unused), dest, tag, comm.native(), nullptr);
+  }
 }
 
 /// Receives one message and returns its value. The size need not be known: vectors and strings

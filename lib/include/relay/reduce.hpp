@@ -185,39 +185,42 @@ concept mpi_reducible = trivial<T> ||(resizable_contiguous<T>&& requires {
 
 enum class reduce_kind { reduce, allreduce, scan, exscan };
 
-/// One MPI reduction call of the given kind, split into pieces of at most INT_MAX elements
-/// (element-wise reductions can be cut anywhere between elements).
+/// One MPI reduction, in place in `value` (moved in by the caller, so that a value passed as an
+/// rvalue costs no copy at all), split into pieces of at most INT_MAX elements (element-wise
+/// reductions can be cut anywhere between elements). Returns the reduced value; for reduce it is
+/// meaningful at the root only, and for exscan not at rank 0.
 template <class T, class Op>
-T mpi_reduce(const communicator& comm, const T& value, const Op& op, int root, reduce_kind kind) {
+T mpi_reduce(const communicator& comm, T value, const Op& op, int root, reduce_kind kind) {
   using V = reduce_view<T>;
   using E = typename V::element;
   op_scope<Op, E> scope(op);
   const MPI_Op mpi_op = scope.handle();
   const MPI_Datatype type = datatype<E>();
-  T in = value;
-  T out = value;  // sized like the input; exscan's rank 0 keeps the input (callers replace it)
-  const std::size_t n = V::size(in);
+  const MPI_Comm native = comm.native();
+  const std::size_t n = V::size(value);
   for (std::size_t done = 0; done < n || (n == 0 && done == 0); done += INT_MAX) {
     const int count = static_cast<int>(std::min<std::size_t>(n - done, INT_MAX));
-    E* src = V::data(in) + done;
-    E* dst = V::data(out) + done;
+    E* data = V::data(value) + done;
     switch (kind) {
       case reduce_kind::reduce:
-        RELAY_MPI(MPI_Reduce, src, dst, count, type, mpi_op, root, comm.native());
+        if (comm.rank() == root)
+          RELAY_MPI(MPI_Reduce, MPI_IN_PLACE, data, count, type, mpi_op, root, native);
+        else
+          RELAY_MPI(MPI_Reduce, data, nullptr, count, type, mpi_op, root, native);
         break;
       case reduce_kind::allreduce:
-        RELAY_MPI(MPI_Allreduce, src, dst, count, type, mpi_op, comm.native());
+        RELAY_MPI(MPI_Allreduce, MPI_IN_PLACE, data, count, type, mpi_op, native);
         break;
       case reduce_kind::scan:
-        RELAY_MPI(MPI_Scan, src, dst, count, type, mpi_op, comm.native());
+        RELAY_MPI(MPI_Scan, MPI_IN_PLACE, data, count, type, mpi_op, native);
         break;
       case reduce_kind::exscan:
-        RELAY_MPI(MPI_Exscan, src, dst, count, type, mpi_op, comm.native());
+        RELAY_MPI(MPI_Exscan, MPI_IN_PLACE, data, count, type, mpi_op, native);
         break;
     }
     if (n == 0) break;
   }
-  return out;
+  return value;
 }
 
 /// Binomial-tree reduction of serialized values to rank 0 of `comm`, combining in rank order:
@@ -266,40 +269,42 @@ std::optional<T> doubling_scan(const communicator& comm, const T& value, const O
 
 /// Combines every rank's `value` with `op` in rank order and returns the result at `root`; the
 /// other ranks get a value-initialized T. For vectors the combination is element-wise and every
-/// rank must pass the same length. Called by every rank of the communicator.
+/// rank must pass the same length. MPI-reducible values (trivial ones and vectors of them) are
+/// reduced in place in `value`: move a vector in and the reduction makes no copy at all. Called by
+/// every rank of the communicator.
 template <class T, class Op>
-[[nodiscard]] T reduce(const communicator& comm, const T& value, Op op, int root) {
+[[nodiscard]] T reduce(const communicator& comm, T value, Op op, int root) {
   comm.check_rank(root, "root");
   if constexpr (detail::mpi_reducible<T>) {
-    T out = detail::mpi_reduce(comm, value, op, root, detail::reduce_kind::reduce);
-    return comm.rank() == root ? out : T{};
+    T out = detail::mpi_reduce(comm, std::move(value), op, root, detail::reduce_kind::reduce);
+    return comm.rank() == root ? std::move(out) : T{};
   } else {
-    T out = detail::tree_reduce(comm, value, op);
+    T out = detail::tree_reduce(comm, std::move(value), op);
     if (root != 0) {
       const communicator internal(detail::internal_comm(comm));
       if (comm.rank() == 0) send(internal, out, root, config::reduce_tag);
       if (comm.rank() == root) out = recv<T>(internal, 0, config::reduce_tag);
     }
-    return comm.rank() == root ? out : T{};
+    return comm.rank() == root ? std::move(out) : T{};
   }
 }
 
 /// As reduce, with the result on every rank. Called by every rank of the communicator.
 template <class T, class Op>
-[[nodiscard]] T allreduce(const communicator& comm, const T& value, Op op) {
+[[nodiscard]] T allreduce(const communicator& comm, T value, Op op) {
   if constexpr (detail::mpi_reducible<T>) {
-    return detail::mpi_reduce(comm, value, op, 0, detail::reduce_kind::allreduce);
+    return detail::mpi_reduce(comm, std::move(value), op, 0, detail::reduce_kind::allreduce);
   } else {
-    return bcast(comm, detail::tree_reduce(comm, value, op), 0);
+    return bcast(comm, detail::tree_reduce(comm, std::move(value), op), 0);
   }
 }
 
 /// Inclusive prefix reduction: rank r gets op(v0, v1, ..., vr), combined in rank order (so
 /// non-commutative operations are safe). Called by every rank of the communicator.
 template <class T, class Op>
-[[nodiscard]] T scan(const communicator& comm, const T& value, Op op) {
+[[nodiscard]] T scan(const communicator& comm, T value, Op op) {
   if constexpr (detail::mpi_reducible<T>)
-    return detail::mpi_reduce(comm, value, op, 0, detail::reduce_kind::scan);
+    return detail::mpi_reduce(comm, std::move(value), op, 0, detail::reduce_kind::scan);
   else
     return *detail::doubling_scan(comm, value, op, /*exclusive=*/false);
 }
@@ -307,9 +312,9 @@ template <class T, class Op>
 /// Exclusive prefix reduction: rank r > 0 gets op(v0, ..., v(r-1)); rank 0 gets nullopt, since
 /// nothing precedes it. Called by every rank of the communicator.
 template <class T, class Op>
-[[nodiscard]] std::optional<T> exscan(const communicator& comm, const T& value, Op op) {
+[[nodiscard]] std::optional<T> exscan(const communicator& comm, T value, Op op) {
   if constexpr (detail::mpi_reducible<T>) {
-    T out = detail::mpi_reduce(comm, value, op, 0, detail::reduce_kind::exscan);
+    T out = detail::mpi_reduce(comm, std::move(value), op, 0, detail::reduce_kind::exscan);
     if (comm.rank() == 0) return std::nullopt;
     return out;
   } else {
@@ -320,8 +325,8 @@ template <class T, class Op>
 /// Exclusive prefix reduction with an identity: rank 0 gets `identity` (e.g. 0 for a sum, which
 /// gives each rank its offset). Called by every rank of the communicator.
 template <class T, class Op>
-[[nodiscard]] T exscan(const communicator& comm, const T& value, Op op, const T& identity) {
-  auto out = exscan(comm, value, op);
+[[nodiscard]] T exscan(const communicator& comm, T value, Op op, const T& identity) {
+  auto out = exscan(comm, std::move(value), op);
   return out ? std::move(*out) : identity;
 }
 
