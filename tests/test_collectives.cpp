@@ -31,21 +31,27 @@ TEST(Bcast, EveryKindFromEveryRoot) {
   }
 }
 
-// Payloads of unknown size travel with their length in one fixed-size broadcast when they fit,
-// else in a second broadcast: check both sides of that boundary, for each kind of payload.
-TEST(Bcast, PayloadsAroundTheEagerHeaderSize) {
+// Payloads of unknown size go down a tree of messages when small (or at two ranks), else the size
+// goes down the tree and the data follows in one MPI_Bcast: check both sides of that boundary,
+// for each kind of payload, with every rank as the root in turn.
+TEST(Bcast, PayloadsAroundTheTreeLimit) {
   relay::communicator comm;
-  const int root = comm.size() - 1;
-  const std::size_t inline_bytes = relay::config::eager_bytes - sizeof(std::uint64_t);
-  for (std::size_t n : {inline_bytes - 1, inline_bytes, inline_bytes + 1, 3 * inline_bytes}) {
-    std::vector<char> chars(n);
-    for (std::size_t i = 0; i < n; ++i) chars[i] = static_cast<char>('a' + i % 26);
-    const std::string text(chars.begin(), chars.end());
-    const bool me = comm.rank() == root;
-    EXPECT_EQ(relay::bcast(comm, me ? chars : std::vector<char>{}, root), chars) << n;
-    EXPECT_EQ(relay::bcast(comm, me ? text : std::string{}, root), text) << n;
-    const std::vector<std::string> words(n / 8, "word");
-    EXPECT_EQ(relay::bcast(comm, me ? words : std::vector<std::string>{}, root), words) << n;
+  const std::size_t limit = relay::config::bcast_tree_bytes;
+  for (int root = 0; root < comm.size(); ++root) {
+    for (std::size_t n : {std::size_t{0}, std::size_t{1}, limit - 1, limit, limit + 1, 3 * limit}) {
+      std::vector<char> chars(n);
+      for (std::size_t i = 0; i < n; ++i) chars[i] = static_cast<char>('a' + (i + n) % 26);
+      const std::string text(chars.begin(), chars.end());
+      const bool me = comm.rank() == root;
+      EXPECT_EQ(relay::bcast(comm, me ? chars : std::vector<char>{}, root), chars) << n;
+      EXPECT_EQ(relay::bcast(comm, me ? text : std::string{}, root), text) << n;
+      const std::vector<std::string> words(n / 8, "word");
+      EXPECT_EQ(relay::bcast(comm, me ? words : std::vector<std::string>{}, root), words) << n;
+      // A receiver's old value is replaced, whatever its size.
+      std::vector<double> doubles(me ? n / 8 : n % 5 + 3, me ? 1.5 : -1.0);
+      relay::bcast_into(comm, doubles, root);
+      EXPECT_EQ(doubles, std::vector<double>(n / 8, 1.5)) << n;
+    }
   }
   std::map<std::string, int> big;
   for (int i = 0; i < 500; ++i) big["key" + std::to_string(i)] = i;

@@ -123,11 +123,14 @@ TEST(Errors, RootFailureReachesEveryRank) {
     expect_in_step(comm);
   };
   check([&] { (void)relay::bcast(comm, fragile{true, 1, ""}, root); });
-  check([&] {
-    (void)relay::scatter(
-        comm, std::vector<fragile>(static_cast<std::size_t>(comm.size()), {true, 1, ""}), root);
-  });
-  check([&] { (void)relay::scatterv(comm, std::vector<fragile>(5, {true, 1, ""}), root); });
+  // The root's own piece of a scatter is copied, never serialized, so alone it cannot fail.
+  if (comm.size() > 1) {
+    check([&] {
+      (void)relay::scatter(
+          comm, std::vector<fragile>(static_cast<std::size_t>(comm.size()), {true, 1, ""}), root);
+    });
+    check([&] { (void)relay::scatterv(comm, std::vector<fragile>(5, {true, 1, ""}), root); });
+  }
   // The same calls succeed when nothing fails.
   EXPECT_EQ(relay::bcast(comm, fragile{false, 7, ""}, root).value, 7);
 }

@@ -21,6 +21,23 @@ int_layout make_layout(std::span<const std::uint64_t> sizes, const char* what) {
   return layout;
 }
 
+void announce_root_failure(const communicator& comm, int root) {
+  const MPI_Comm internal = internal_comm(comm);
+  for (int r = 0; r < comm.size(); ++r)
+    if (r != root) MPI_Send(nullptr, 0, MPI_BYTE, r, config::failed_tag, internal);
+}
+
+MPI_Message match_piece(const communicator& comm, int root, MPI_Status& st, const char* what) {
+  MPI_Message msg = MPI_MESSAGE_NULL;
+  RELAY_MPI(MPI_Mprobe, root, MPI_ANY_TAG, internal_comm(comm), &msg, &st);
+  if (st.MPI_TAG == config::failed_tag) {
+    RELAY_MPI(MPI_Mrecv, nullptr, 0, MPI_BYTE, &msg, &st);
+    throw error(std::string(what) + ": the root (rank " + std::to_string(root) +
+                ") failed to prepare the data");
+  }
+  return msg;
+}
+
 std::vector<std::uint64_t> allgather_counts(const communicator& comm, std::uint64_t mine) {
   std::vector<std::uint64_t> sizes(static_cast<std::size_t>(comm.size()));
   RELAY_MPI(MPI_Allgather, &mine, 1, MPI_UINT64_T, sizes.data(), 1, MPI_UINT64_T, comm.native());

@@ -16,6 +16,8 @@
 #include <algorithm>
 #include <cstdint>
 #include <cstring>
+#include <deque>
+#include <iterator>
 #include <numeric>
 #include <span>
 #include <stdexcept>
@@ -28,6 +30,7 @@
 #include "relay/decompose.hpp"
 #include "relay/detail/buffer.hpp"
 #include "relay/error.hpp"
+#include "relay/p2p.hpp"
 #include "relay/serialization.hpp"
 
 namespace relay {
@@ -36,39 +39,77 @@ namespace detail {
 /// Sizes at or above this value in a size header are not sizes but a failure at the root.
 inline constexpr std::uint64_t root_failed = ~std::uint64_t{0};
 
-/// Broadcasts a byte payload whose length only the root knows, in one broadcast when it fits in
-/// config::eager_bytes (with the length), else in two. On non-roots `allocate(n)` returns where
-/// the n bytes go. A root that sets `failed` makes every other rank throw.
+/// A rank's place in the binomial tree rooted at `root`: its parent (-1 at the root) and its
+/// children, largest subtree first.
+struct binomial_tree {
+  int parent = -1;
+  int children[32] = {};
+  int child_count = 0;
+  binomial_tree(int rank, int size, int root) {
+    const int me = (rank - root + size) % size;
+    int mask = 1;
+    for (; mask < size; mask <<= 1) {
+      if (me & mask) {
+        parent = (me - mask + root) % size;
+        break;
+      }
+    }
+    for (mask >>= 1; mask > 0; mask >>= 1)
+      if (me + mask < size) children[child_count++] = (me + mask + root) % size;
+  }
+};
+
+/// Sends the same bytes to every child, all at once, and waits until they are sent.
+inline void send_to_children(const binomial_tree& tree, const void* data, std::size_t bytes,
+                             int tag, MPI_Comm comm) {
+  MPI_Request requests[32];
+  counted_type ct(MPI_BYTE, bytes);
+  for (int i = 0; i < tree.child_count; ++i)
+    RELAY_MPI(MPI_Isend, data, ct.count(), ct.type(), tree.children[i], tag, comm, &requests[i]);
+  RELAY_MPI(MPI_Waitall, tree.child_count, requests, MPI_STATUSES_IGNORE);
+}
+
+/// Broadcasts a byte payload whose length only the root knows (see config::bcast_tree_bytes for
+/// the protocol). On non-roots `allocate(n)` returns where the n bytes go. A root that sets
+/// `failed` makes every other rank throw.
 template <class Allocate>
 void bcast_sized(const communicator& comm, int root, std::span<const char> payload, bool failed,
                  Allocate&& allocate) {
-  constexpr std::size_t head = sizeof(std::uint64_t);
-  constexpr std::size_t inline_bytes = config::eager_bytes - head;
-  alignas(std::uint64_t) char header[config::eager_bytes];
   const bool is_root = comm.rank() == root;
+  const MPI_Comm tree_comm = internal_comm(comm);
+  const binomial_tree tree(comm.rank(), comm.size(), root);
   std::uint64_t n = 0;
+  const char* data = payload.data();
   if (is_root) {
     n = failed ? root_failed : payload.size();
-    std::memcpy(header, &n, head);
-    if (!failed && !payload.empty())
-      std::memcpy(header + head, payload.data(), std::min(payload.size(), inline_bytes));
+  } else {
+    MPI_Message msg = MPI_MESSAGE_NULL;
+    MPI_Status st;
+    RELAY_MPI(MPI_Mprobe, tree.parent, MPI_ANY_TAG, tree_comm, &msg, &st);
+    if (st.MPI_TAG == config::bcast_data_tag) {
+      n = element_count(st, 1);
+      char* target = allocate(static_cast<std::size_t>(n));
+      counted_type ct(MPI_BYTE, static_cast<std::size_t>(n));
+      RELAY_MPI(MPI_Mrecv, target, ct.count(), ct.type(), &msg, &st);
+      data = target;
+    } else {
+      RELAY_MPI(MPI_Mrecv, &n, 1, MPI_UINT64_T, &msg, &st);
+    }
   }
-  RELAY_MPI(MPI_Bcast, header, static_cast<int>(config::eager_bytes), MPI_BYTE, root,
-            comm.native());
-  std::memcpy(&n, header, head);
+  const bool by_tree = n != root_failed && (comm.size() <= 2 || n <= config::bcast_tree_bytes);
+  if (by_tree) {
+    send_to_children(tree, data, static_cast<std::size_t>(n), config::bcast_data_tag, tree_comm);
+    return;
+  }
+  send_to_children(tree, &n, sizeof n, config::bcast_size_tag, tree_comm);
   if (n == root_failed) {
     if (is_root) return;  // the root rethrows its own error
     throw error("bcast: the root (rank " + std::to_string(root) + ") failed to send its value");
   }
-  char* target = const_cast<char*>(payload.data());  // the root's buffer is only read by MPI_Bcast
-  if (!is_root) {
-    target = allocate(static_cast<std::size_t>(n));
-    if (n > 0) std::memcpy(target, header + head, std::min<std::size_t>(n, inline_bytes));
-  }
-  if (n > inline_bytes) {
-    counted_type ct(MPI_BYTE, n - inline_bytes);
-    RELAY_MPI(MPI_Bcast, target + inline_bytes, ct.count(), ct.type(), root, comm.native());
-  }
+  char* target = is_root ? const_cast<char*>(payload.data())  // only read by MPI_Bcast
+                         : allocate(static_cast<std::size_t>(n));
+  counted_type ct(MPI_BYTE, static_cast<std::size_t>(n));
+  RELAY_MPI(MPI_Bcast, target, ct.count(), ct.type(), root, comm.native());
 }
 
 /// The allocator that bcast_sized never calls on the root.
@@ -127,13 +168,76 @@ void for_each_archive(std::span<const char> bytes, std::span<const std::uint64_t
   }
 }
 
-/// Scatters per-rank archive bytes from the root; returns this rank's bytes in `mine`. `fill`
-/// runs at the root only and appends rank r's archive to the buffer for each r in order; if it
-/// throws, every rank throws.
-template <class Fill>
-void scatter_archives(const communicator& comm, int root, std::vector<char>& mine, Fill&& fill,
-                      const char* what);
+/// One piece of a scatter on the wire.
+struct piece_wire {
+  const void* data;
+  MPI_Datatype type;
+  std::size_t count;
+};
 
+/// At the root: sends piece r (from `wire_of(r)`) to every other rank r as one message on the
+/// private communicator, all at once, and waits until they are sent.
+template <class WireOf>
+void send_pieces(const communicator& comm, int root, WireOf&& wire_of) {
+  const MPI_Comm internal = internal_comm(comm);
+  const auto p = static_cast<std::size_t>(comm.size());
+  std::vector<MPI_Request> requests;
+  requests.reserve(p);
+  std::deque<counted_type> types;  // alive until the sends complete
+  for (std::size_t r = 0; r < p; ++r) {
+    if (static_cast<int>(r) == root) continue;
+    const piece_wire w = wire_of(r);
+    const counted_type& ct = types.emplace_back(w.type, w.count);
+    RELAY_MPI(MPI_Isend, w.data, ct.count(), ct.type(), static_cast<int>(r), config::scatter_tag,
+              internal, &requests.emplace_back());
+  }
+  RELAY_MPI(MPI_Waitall, static_cast<int>(requests.size()), requests.data(), MPI_STATUSES_IGNORE);
+}
+
+/// At the root, when it cannot scatter: tells every other rank, so that none waits for its piece.
+void announce_root_failure(const communicator& comm, int root);
+
+/// On a non-root: matches the root's piece, or throws if the root announced a failure.
+MPI_Message match_piece(const communicator& comm, int root, MPI_Status& st, const char* what);
+
+/// Scatters serialized pieces: at the root, `save_piece(r, out)` appends piece r's archive;
+/// `keep_own()` stores the root's own piece, which is not serialized. Non-roots load theirs into
+/// `mine`. A failure at the root (an exception from `check`, save_piece or keep_own) is announced
+/// to every rank, which then throws.
+template <class T, class Check, class SavePiece, class KeepOwn>
+void scatter_serialized(const communicator& comm, int root, T& mine, Check&& check,
+                        SavePiece&& save_piece, KeepOwn&& keep_own, const char* what) {
+  if (comm.rank() != root) {
+    MPI_Status st;
+    MPI_Message msg = match_piece(comm, root, st, what);
+    scratch_buffer scratch;
+    std::vector<char>& bytes = scratch.get();
+    bytes.resize(element_count(st, 1));
+    counted_type ct(MPI_BYTE, bytes.size());
+    RELAY_MPI(MPI_Mrecv, bytes.data(), ct.count(), ct.type(), &msg, &st);
+    load(bytes, mine);
+    return;
+  }
+  const auto p = static_cast<std::size_t>(comm.size());
+  scratch_buffer staging;
+  std::vector<char>& all = staging.get();
+  std::vector<std::size_t> offsets(p + 1, 0);
+  try {
+    check();
+    for (std::size_t r = 0; r < p; ++r) {
+      offsets[r] = all.size();
+      if (static_cast<int>(r) != root) save_piece(r, all);
+    }
+    offsets[p] = all.size();
+    keep_own();
+  } catch (...) {
+    announce_root_failure(comm, root);
+    throw;
+  }
+  send_pieces(comm, root, [&](std::size_t r) {
+    return piece_wire{all.data() + offsets[r], MPI_BYTE, offsets[r + 1] - offsets[r]};
+  });
+}
 }  // namespace detail
 
 /// Broadcasts the root's `value` to every rank and returns it. Called by every rank of the
@@ -180,8 +284,7 @@ void bcast_into(const communicator& comm, T& value, int root) {
         bytes.resize(n);
         return bytes.data();
       });
-      value = T{};
-      detail::load(std::span<const char>(bytes), value);
+      detail::load(std::span<const char>(bytes), value);  // reuses the memory value holds
     }
   }
 }
@@ -211,62 +314,69 @@ template <class T>
               datatype<T>(), root, comm.native());
     return mine;
   } else {
-    detail::scratch_buffer scratch;
-    detail::scatter_archives(
-        comm, root, scratch.get(),
-        [&](std::vector<char>& out, std::vector<std::uint64_t>& sizes) {
+    T mine{};
+    detail::scatter_serialized(
+        comm, root, mine,
+        [&] {
           if (values.size() != p)
             throw usage_error("scatter: the root holds " + std::to_string(values.size()) +
                               " values for " + std::to_string(p) +
                               " ranks; use scatterv for any length");
-          for (std::uint64_t r = 0; r < p; ++r) {
-            const std::size_t before = out.size();
-            detail::save(out, values[r]);
-            sizes[r] = out.size() - before;
-          }
         },
-        "scatter");
-    return detail::load<T>(scratch.get());
+        [&](std::size_t r, std::vector<char>& out) { detail::save(out, values[r]); },
+        [&] { mine = values[static_cast<std::size_t>(root)]; }, "scatter");
+    return mine;
   }
 }
 
 /// Splits the root's `data` into size() balanced blocks (lengths differ by at most one, the
-/// larger first; see block_range) and returns this rank's block. Works for any length,
-/// including fewer elements than ranks (some blocks are then empty); nothing is lost or
-/// duplicated. Only the root's `data` is read. Called by every rank of the communicator.
+/// larger first; see block_range) and stores this rank's block in `mine`, reusing its memory.
+/// Works for any length, including fewer elements than ranks (some blocks are then empty);
+/// nothing is lost or duplicated. Only the root's `data` is read. Each rank's block is one
+/// message from the root, whose length the receiver learns from the message itself. Called by
+/// every rank of the communicator.
+template <class E>
+void scatterv_into(const communicator& comm, const std::vector<E>& data, std::vector<E>& mine,
+                   int root) {
+  comm.check_rank(root, "root");
+  const auto p = static_cast<std::uint64_t>(comm.size());
+  const auto own = [&] {
+    const range block = block_range(data.size(), p, static_cast<std::uint64_t>(root));
+    mine.assign(data.begin() + static_cast<std::ptrdiff_t>(block.begin),
+                data.begin() + static_cast<std::ptrdiff_t>(block.end));
+  };
+  if constexpr (trivial<E> && !std::is_same_v<E, bool>) {
+    if (comm.rank() != root) {
+      MPI_Status st;
+      MPI_Message msg = detail::match_piece(comm, root, st, "scatterv");
+      detail::receive_matched_into(msg, st, mine);
+      return;
+    }
+    detail::send_pieces(comm, root, [&](std::size_t r) {
+      const range block = block_range(data.size(), p, r);
+      return detail::piece_wire{data.data() + block.begin, datatype<E>(), block.size()};
+    });
+    own();
+  } else {
+    detail::scatter_serialized(
+        comm, root, mine, [] {},
+        [&](std::size_t r, std::vector<char>& out) {
+          const range block = block_range(data.size(), p, r);
+          const std::vector<E> piece(data.begin() + static_cast<std::ptrdiff_t>(block.begin),
+                                     data.begin() + static_cast<std::ptrdiff_t>(block.end));
+          detail::save(out, piece);
+        },
+        own, "scatterv");
+  }
+}
+
+/// As scatterv_into, returning this rank's block by value.
 template <class E>
 [[nodiscard]] std::vector<E> scatterv(const communicator& comm, const std::vector<E>& data,
                                       int root) {
-  comm.check_rank(root, "root");
-  const bool is_root = comm.rank() == root;
-  const auto p = static_cast<std::uint64_t>(comm.size());
-  const auto me = static_cast<std::uint64_t>(comm.rank());
-  if constexpr (trivial<E> && !std::is_same_v<E, bool>) {
-    const std::uint64_t n = detail::share_from_root(comm, root, is_root ? data.size() : 0);
-    const auto sizes = block_sizes(n, p);
-    const detail::int_layout layout = detail::make_layout(sizes, "scatterv");
-    std::vector<E> mine(sizes[me]);
-    RELAY_MPI(MPI_Scatterv, is_root ? data.data() : nullptr, layout.counts.data(),
-              layout.displs.data(), datatype<E>(), mine.data(), layout.counts[me], datatype<E>(),
-              root, comm.native());
-    return mine;
-  } else {
-    detail::scratch_buffer scratch;
-    detail::scatter_archives(
-        comm, root, scratch.get(),
-        [&](std::vector<char>& out, std::vector<std::uint64_t>& sizes) {
-          for (std::uint64_t r = 0; r < p; ++r) {
-            const range block = block_range(data.size(), p, r);
-            const std::vector<E> piece(data.begin() + static_cast<std::ptrdiff_t>(block.begin),
-                                       data.begin() + static_cast<std::ptrdiff_t>(block.end));
-            const std::size_t before = out.size();
-            detail::save(out, piece);
-            sizes[r] = out.size() - before;
-          }
-        },
-        "scatterv");
-    return detail::load<std::vector<E>>(scratch.get());
-  }
+  std::vector<E> mine;
+  scatterv_into(comm, data, mine, root);
+  return mine;
 }
 
 /// Gathers every rank's `value` to the root, in rank order. The root gets size() values; the
@@ -279,9 +389,15 @@ template <class T>
 template <class T>
 [[nodiscard]] std::vector<T> allgather(const communicator& comm, const T& value);
 
-/// Concatenates every rank's `piece` (of any length, empty included) at the root, in rank order.
-/// The counts are exchanged for the caller. Non-roots get an empty vector. Called by every rank
-/// of the communicator.
+/// Concatenates every rank's `piece` (of any length, empty included) at the root, in rank order,
+/// into `all`, reusing its memory; non-roots' `all` is emptied. Each piece is one message, whose
+/// length the root learns from the message itself: no counts are exchanged first. Called by
+/// every rank of the communicator.
+template <class E>
+void gatherv_into(const communicator& comm, const std::vector<E>& piece, std::vector<E>& all,
+                  int root);
+
+/// As gatherv_into, returning the concatenation by value (empty on non-roots).
 template <class E>
 [[nodiscard]] std::vector<E> gatherv(const communicator& comm, const std::vector<E>& piece,
                                      int root);
@@ -294,37 +410,6 @@ template <class E>
 // ---- implementation ---------------------------------------------------------------------------
 
 namespace detail {
-
-template <class Fill>
-void scatter_archives(const communicator& comm, int root, std::vector<char>& mine, Fill&& fill,
-                      const char* what) {
-  const bool is_root = comm.rank() == root;
-  const auto p = static_cast<std::size_t>(comm.size());
-  scratch_buffer staging;
-  std::vector<char>& all = staging.get();
-  std::vector<std::uint64_t> sizes(is_root ? p : 0);
-  std::exception_ptr failure;
-  int_layout layout;
-  if (is_root) {
-    try {
-      fill(all, sizes);
-      layout = make_layout(sizes, what);
-    } catch (...) {
-      failure = std::current_exception();
-      std::fill(sizes.begin(), sizes.end(), root_failed);
-    }
-  }
-  std::uint64_t my_size = 0;
-  RELAY_MPI(MPI_Scatter, sizes.data(), 1, MPI_UINT64_T, &my_size, 1, MPI_UINT64_T, root,
-            comm.native());
-  if (failure) std::rethrow_exception(failure);
-  if (my_size == root_failed)
-    throw error(std::string(what) + ": the root (rank " + std::to_string(root) +
-                ") failed to prepare the data");
-  mine.resize(my_size);
-  RELAY_MPI(MPI_Scatterv, all.data(), layout.counts.data(), layout.displs.data(), MPI_BYTE,
-            mine.data(), static_cast<int>(my_size), MPI_BYTE, root, comm.native());
-}
 
 /// Serialized gather of one archive per rank, to root (or all when root < 0); calls
 /// `sink(rank, bytes)` for each rank's archive where the data arrives.
@@ -376,15 +461,15 @@ std::vector<T> allgather(const communicator& comm, const T& value) {
 
 namespace detail {
 template <class E>
-std::vector<E> gatherv_any(const communicator& comm, const std::vector<E>& piece, int root,
-                           const char* what) {
+std::vector<E> allgatherv_any(const communicator& comm, const std::vector<E>& piece,
+                              const char* what) {
   std::vector<std::uint64_t> sizes;
   if constexpr (trivial<E> && !std::is_same_v<E, bool>) {
-    return gatherv_blocks<E>(comm, root, piece, sizes, what);
+    return gatherv_blocks<E>(comm, -1, piece, sizes, what);
   } else {
     std::vector<E> out;
     gather_serialized(
-        comm, root, piece,
+        comm, -1, piece,
         [&](std::size_t, std::span<const char> bytes) {
           auto part = load<std::vector<E>>(bytes);
           std::move(part.begin(), part.end(), std::back_inserter(out));
@@ -396,14 +481,82 @@ std::vector<E> gatherv_any(const communicator& comm, const std::vector<E>& piece
 }  // namespace detail
 
 template <class E>
-std::vector<E> gatherv(const communicator& comm, const std::vector<E>& piece, int root) {
+void gatherv_into(const communicator& comm, const std::vector<E>& piece, std::vector<E>& all,
+                  int root) {
   comm.check_rank(root, "root");
-  return detail::gatherv_any(comm, piece, root, "gatherv");
+  const MPI_Comm internal = detail::internal_comm(comm);
+  constexpr bool direct = trivial<E> && !std::is_same_v<E, bool>;
+  if (comm.rank() != root) {
+    all.clear();
+    detail::scratch_buffer scratch;
+    const detail::wire w = detail::to_wire(piece, scratch.get());
+    detail::counted_type ct(w.type, w.count);
+    RELAY_MPI(MPI_Send, w.data, ct.count(), ct.type(), root, config::gather_tag, internal);
+    return;
+  }
+  // The root matches every rank's message first, so it knows every length before it receives.
+  const auto p = static_cast<std::size_t>(comm.size());
+  const std::size_t unit = direct ? sizeof(E) : 1;
+  std::vector<MPI_Message> messages(p, MPI_MESSAGE_NULL);
+  std::vector<std::size_t> offsets(p + 1, 0);
+  for (std::size_t r = 0; r < p; ++r) {
+    std::size_t count = 0;
+    if (static_cast<int>(r) == root) {
+      count = direct ? piece.size() : 0;
+    } else {
+      MPI_Status st;
+      RELAY_MPI(MPI_Mprobe, static_cast<int>(r), config::gather_tag, internal, &messages[r], &st);
+      count = detail::matched_count(messages[r], st, unit);
+    }
+    offsets[r + 1] = offsets[r] + count;
+  }
+  detail::scratch_buffer scratch;
+  std::vector<char>& bytes = scratch.get();
+  char* base = nullptr;
+  if constexpr (direct) {
+    all.resize(offsets[p]);
+    base = reinterpret_cast<char*>(all.data());
+  } else {
+    bytes.resize(offsets[p]);
+    base = bytes.data();
+  }
+  std::vector<MPI_Request> requests;
+  requests.reserve(p);
+  std::deque<detail::counted_type> types;
+  const MPI_Datatype type = direct ? datatype<std::conditional_t<direct, E, char>>() : MPI_BYTE;
+  for (std::size_t r = 0; r < p; ++r) {
+    if (static_cast<int>(r) == root) continue;
+    const auto& ct = types.emplace_back(type, offsets[r + 1] - offsets[r]);
+    RELAY_MPI(MPI_Imrecv, base + offsets[r] * unit, ct.count(), ct.type(), &messages[r],
+              &requests.emplace_back());
+  }
+  if constexpr (direct)
+    std::copy(piece.begin(), piece.end(), all.begin() + static_cast<std::ptrdiff_t>(offsets[root]));
+  RELAY_MPI(MPI_Waitall, static_cast<int>(requests.size()), requests.data(), MPI_STATUSES_IGNORE);
+  if constexpr (!direct) {
+    all.clear();
+    for (std::size_t r = 0; r < p; ++r) {
+      if (static_cast<int>(r) == root) {
+        all.insert(all.end(), piece.begin(), piece.end());
+        continue;
+      }
+      auto part = detail::load<std::vector<E>>(
+          std::span<const char>(bytes.data() + offsets[r], offsets[r + 1] - offsets[r]));
+      std::move(part.begin(), part.end(), std::back_inserter(all));
+    }
+  }
+}
+
+template <class E>
+std::vector<E> gatherv(const communicator& comm, const std::vector<E>& piece, int root) {
+  std::vector<E> all;
+  gatherv_into(comm, piece, all, root);
+  return all;
 }
 
 template <class E>
 std::vector<E> allgatherv(const communicator& comm, const std::vector<E>& piece) {
-  return detail::gatherv_any(comm, piece, -1, "allgatherv");
+  return detail::allgatherv_any(comm, piece, "allgatherv");
 }
 
 }  // namespace relay

@@ -98,16 +98,14 @@ inline std::size_t matched_count(MPI_Message& msg, const MPI_Status& st, std::si
   }
 }
 
-/// Receives a matched message into a value of type T, sized from the message.
+/// Receives a matched message into `value`, sized from the message (its memory reused).
 template <class T>
-T receive_matched(MPI_Message& msg, MPI_Status& st) {
+void receive_matched_into(MPI_Message& msg, MPI_Status& st, T& value) {
   if constexpr (resizable_contiguous<T>) {
     using E = element_t<T>;
-    T value;
     value.resize(matched_count(msg, st, sizeof(E)));
     counted_type ct(datatype<E>(), value.size());
     RELAY_MPI(MPI_Mrecv, value.data(), ct.count(), ct.type(), &msg, &st);
-    return value;
   } else {
     static_assert(serialized<T>, "spans cannot be received by value; use recv_into");
     scratch_buffer scratch;
@@ -115,9 +113,19 @@ T receive_matched(MPI_Message& msg, MPI_Status& st) {
     bytes.resize(element_count(st, 1));
     counted_type ct(MPI_BYTE, bytes.size());
     RELAY_MPI(MPI_Mrecv, bytes.data(), ct.count(), ct.type(), &msg, &st);
-    if (bytes.empty()) return T{};  // from MPI_PROC_NULL
-    return load<T>(bytes);
+    if (bytes.empty())
+      value = T{};  // from MPI_PROC_NULL
+    else
+      load(bytes, value);
   }
+}
+
+/// Receives a matched message into a new value of type T.
+template <class T>
+T receive_matched(MPI_Message& msg, MPI_Status& st) {
+  T value{};
+  receive_matched_into(msg, st, value);
+  return value;
 }
 
 /// Hands a matched message to the earliest pending non-blocking receive on `comm` that accepts it
@@ -187,6 +195,27 @@ status recv_into(const communicator& comm, std::span<T> buffer, int source = any
   MPI_Status st;
   detail::counted_type ct(datatype<T>(), buffer.size());
   RELAY_MPI(MPI_Recv, buffer.data(), ct.count(), ct.type(), source, tag, comm.native(), &st);
+  return detail::to_status(st);
+}
+
+/// Receives one message into an existing `value`, replacing it, and returns the status. Vectors
+/// and strings keep their memory when it is large enough, and serialized values are loaded in
+/// place (a vector of strings reuses its strings), so a loop that receives into one variable does
+/// not allocate once it has warmed up. Otherwise as recv.
+template <class T>
+requires(!contiguous<T> || resizable_contiguous<T>) status
+    recv_into(const communicator& comm, T& value, int source = any_source, int tag = any_tag) {
+  detail::check_receive(comm, source, tag);
+  MPI_Status st;
+  if constexpr (trivial<T>) {
+    RELAY_MPI(MPI_Recv, &value, 1, datatype<T>(), source, tag, comm.native(), &st);
+  } else {
+    MPI_Message msg = MPI_MESSAGE_NULL;
+    do {
+      RELAY_MPI(MPI_Mprobe, source, tag, comm.native(), &msg, &st);
+    } while (detail::give_to_pending(comm.native(), msg, st));
+    detail::receive_matched_into(msg, st, value);
+  }
   return detail::to_status(st);
 }
 

@@ -1,8 +1,9 @@
 #pragma once
 /// \file
-/// The serialized path: Boost.Serialization binary archives written into one reusable byte
-/// buffer. Includes Boost.Serialization support for the common standard containers, so that
-/// `std::map<std::string, int>`, nested vectors and the like travel without further includes.
+/// The serialized path: values with a Boost.Serialization `serialize` are archived (relay's own
+/// binary archive, detail/archive.hpp) into one reusable byte buffer. The standard containers
+/// need no includes; Boost.Serialization's headers for the other common library types are
+/// included here, so that they travel too.
 ///
 /// Binary archives assume that every rank has the same byte order and type sizes, as is the case
 /// on the homogeneous clusters MPI programs run on.
@@ -23,59 +24,24 @@
 #include <boost/serialization/variant.hpp>
 #include <boost/serialization/vector.hpp>
 
-#include <cstring>
 #include <span>
-#include <streambuf>
 #include <vector>
+
+#include "relay/detail/archive.hpp"
 
 namespace relay::detail {
 
-/// Flags that leave out the archive header (both sides run the same build) and the locale
-/// machinery (raw bytes only).
-inline constexpr unsigned archive_flags = boost::archive::no_header | boost::archive::no_codecvt;
-
-/// A streambuf that appends to a byte vector, so that an archive writes straight into the buffer
-/// that MPI will send.
-class vector_sink : public std::streambuf {
- public:
-  explicit vector_sink(std::vector<char>& out) : out_(out) {}
-
- protected:
-  std::streamsize xsputn(const char* s, std::streamsize n) override {
-    out_.insert(out_.end(), s, s + n);
-    return n;
-  }
-  int_type overflow(int_type c) override {
-    if (c != traits_type::eof()) out_.push_back(static_cast<char>(c));
-    return traits_type::not_eof(c);
-  }
-
- private:
-  std::vector<char>& out_;
-};
-
-/// A read-only streambuf over received bytes.
-class span_source : public std::streambuf {
- public:
-  explicit span_source(std::span<const char> in) {
-    char* begin = const_cast<char*>(in.data());  // never written: this buffer is read-only
-    setg(begin, begin, begin + in.size());
-  }
-};
-
-/// Appends the archive of `value` to `out`.
+/// Appends the archive of `value` to `out` (relay's archive; see archive.hpp).
 template <class T>
 void save(std::vector<char>& out, const T& value) {
-  vector_sink sink(out);
-  boost::archive::binary_oarchive archive(sink, archive_flags);
+  oarchive archive(out);
   archive << value;
 }
 
 /// Loads a value from the archive bytes `in`.
 template <class T>
 void load(std::span<const char> in, T& value) {
-  span_source source(in);
-  boost::archive::binary_iarchive archive(source, archive_flags);
+  iarchive archive(in);
   archive >> value;
 }
 
