@@ -1,0 +1,41 @@
+# ---- mpi_bench ----------------------------------------------------------------------------------
+# Every operation runs at small sizes for both sides; mpi_bench checks the data each side moved
+# (on every rank) before it times anything, and fails with "wrong data on rank N" otherwise.
+set(mb $<TARGET_FILE:mpi_bench>)
+set(mb_quick --max-size 4K --reps 1 --loop-ms 0.2 --elements 200)
+relay_add_mpi_test(NAME app.mpi_bench.all_ops TIMEOUT 120 COMMAND ${mb} ${mb_quick}
+  PASS_REGULAR_EXPRESSION "allreduce +4096 .*ser_bcast +vector<record>")
+# Odd sizes take the char path; reductions start at 8 bytes.
+relay_add_mpi_test(NAME app.mpi_bench.odd_sizes RANKS 2 3 TIMEOUT 60
+  COMMAND ${mb} --ops contiguous --min-size 3 --max-size 12 --reps 1 --loop-ms 0.1
+  PASS_REGULAR_EXPRESSION "pingpong +3 .*reduce +12 ")
+relay_add_mpi_test(NAME app.mpi_bench.json RANKS 1 2 TIMEOUT 60
+  COMMAND ${mb} --json --ops bcast,gather,ser_bcast --max-size 64 --reps 1 --loop-ms 0.1
+          --elements 10
+  PASS_REGULAR_EXPRESSION "^{\"ranks\":[12],\"mpi\":\"[^\"]+\",\"reps\":1,\"results\":\\[{\"op\":\"bcast\",\"type\":\"char\",\"bytes\":1,\"lib_us\":[0-9.e+-]+,\"raw_us\":[0-9.e+-]+,\"ratio\":[0-9.e+-]+}.*\"serialized\":\\[{\"op\":\"ser_bcast\",\"type\":\"vector<string>\",\"elements\":10,")
+relay_add_mpi_test(NAME app.mpi_bench.one_rank RANKS 1 TIMEOUT 60
+  COMMAND ${mb} --max-size 8 --reps 1 --loop-ms 0.1 --elements 10
+  PASS_REGULAR_EXPRESSION "skipping pingpong, bw and ser_p2p")
+relay_add_mpi_test(NAME app.mpi_bench.help RANKS 1 COMMAND ${mb} --help
+  PASS_REGULAR_EXPRESSION "--min-size")
+foreach(bad IN ITEMS
+    "--min-size;0;--min-size must be positive"
+    "--min-size;-1;--min-size must not be negative"
+    "--max-size;abc;--max-size must be a non-negative integer"
+    "--max-size;1e30;--max-size is too large"
+    "--reps;0;--reps must be positive"
+    "--ops;bogus;unknown operation 'bogus'"
+    "--loop-ms;x;--loop-ms must be a positive number")
+  list(GET bad 0 option)
+  list(GET bad 1 value)
+  list(GET bad 2 message)
+  string(MAKE_C_IDENTIFIER "${option}_${value}" id)
+  relay_add_mpi_test(NAME app.mpi_bench.bad${id} QUIET TIMEOUT 30
+    WRAPPER ${expect_usage_error} 2 "^mpi_bench: ${message}" COMMAND ${mb} ${option} ${value})
+endforeach()
+relay_add_mpi_test(NAME app.mpi_bench.bad_min_above_max QUIET TIMEOUT 30
+  WRAPPER ${expect_usage_error} 2 "^mpi_bench: --min-size \\(2048\\) is larger than --max-size"
+  COMMAND ${mb} --min-size 2K --max-size 1K)
+relay_add_mpi_test(NAME app.mpi_bench.bad_p2p_one_rank RANKS 1 QUIET TIMEOUT 30
+  WRAPPER ${expect_usage_error} 2 "^mpi_bench: pingpong, bw and ser_p2p need at least 2 ranks"
+  COMMAND ${mb} --ops pingpong)
