@@ -94,9 +94,13 @@ TEST(Messages, SendOfAnySizeIsOneMessage) {
     const std::vector<double> doubles(n, 1.5);
     const auto relay_calls = count_calls(comm, [&] {
       if (comm.rank() == 0) relay::send(comm, value, 1);
-      if (comm.rank() == 1) EXPECT_EQ(relay::recv<std::vector<std::string>>(comm, 0), value);
+      if (comm.rank() == 1) {
+        EXPECT_EQ(relay::recv<std::vector<std::string>>(comm, 0), value);
+      }
       if (comm.rank() == 0) relay::send(comm, doubles, 1);
-      if (comm.rank() == 1) EXPECT_EQ(relay::recv<std::vector<double>>(comm, 0), doubles);
+      if (comm.rank() == 1) {
+        EXPECT_EQ(relay::recv<std::vector<double>>(comm, 0), doubles);
+      }
     });
     EXPECT_EQ(relay_calls.total.sends, 2) << n << " elements";
     const auto boost_calls = count_calls(comm, [&] {
@@ -134,10 +138,14 @@ TEST(Messages, ScattervAndGathervSendOneMessagePerRankAndNoCounts) {
     const auto calls = count_calls(comm, [&] {
       auto block = relay::scatterv(comm, me ? data : std::vector<double>{}, root);
       auto all = relay::gatherv(comm, block, root);
-      if (me) EXPECT_EQ(all, data);
+      if (me) {
+        EXPECT_EQ(all, data);
+      }
       auto words_block = relay::scatterv(comm, me ? text : std::vector<std::string>{}, root);
       auto all_words = relay::gatherv(comm, words_block, root);
-      if (me) EXPECT_EQ(all_words, text);
+      if (me) {
+        EXPECT_EQ(all_words, text);
+      }
     });
     EXPECT_EQ(calls.total.sends, 4L * (comm.size() - 1)) << "root " << root;
     EXPECT_EQ(calls.total.collectives, 0) << "root " << root;
