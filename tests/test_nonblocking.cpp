@@ -42,9 +42,9 @@ TEST(Nonblocking, ZeroByteMessages) {
   sends.push_back(relay::isend(comm, std::vector<char>{}, next, 1));
   sends.push_back(relay::isend(comm, std::string{}, next, 2));
   EXPECT_TRUE(chars.wait().empty());
-  EXPECT_EQ(chars.status().bytes, 0U);
+  EXPECT_EQ(chars.status().bytes(), 0U);
   EXPECT_TRUE(text.wait().empty());
-  EXPECT_EQ(text.status().bytes, 0U);
+  EXPECT_EQ(text.status().bytes(), 0U);
   relay::wait_all(sends);
 }
 

@@ -147,16 +147,16 @@ TEST(P2P, ZeroByteMessages) {
   } else if (comm.rank() == 1) {
     const auto chars = relay::recv_with_status<std::vector<char>>(comm, 0, 1);
     EXPECT_TRUE(chars.value.empty());
-    EXPECT_EQ(chars.status.bytes, 0U);
+    EXPECT_EQ(chars.status.bytes(), 0U);
     EXPECT_EQ(chars.status.source, 0);
     EXPECT_EQ(chars.status.tag, 1);
     const auto text = relay::recv_with_status<std::string>(comm, 0, 2);
     EXPECT_TRUE(text.value.empty());
-    EXPECT_EQ(text.status.bytes, 0U);
+    EXPECT_EQ(text.status.bytes(), 0U);
     EXPECT_TRUE(relay::recv<std::vector<double>>(comm, 0, 3).empty());
     std::array<int, 2> buffer{-1, -1};
     const relay::status st = relay::recv_into(comm, std::span<int>(buffer), 0, 4);
-    EXPECT_EQ(st.bytes, 0U);
+    EXPECT_EQ(st.bytes(), 0U);
     EXPECT_EQ(buffer[0], -1);
   }
 }
@@ -173,7 +173,7 @@ TEST(P2P, LargeMessageOf64MiB) {
     relay::send(comm, data, 1, 64);
   } else if (comm.rank() == 1) {
     const auto got = relay::recv_with_status<std::vector<double>>(comm, 0, 64);
-    EXPECT_EQ(got.status.bytes, count * sizeof(double));
+    EXPECT_EQ(got.status.bytes(), count * sizeof(double));
     ASSERT_EQ(got.value.size(), count);  // no collective follows inside this branch
     std::size_t wrong = 0;
     for (std::size_t i = 0; i < count; ++i) wrong += got.value[i] != value_at(i) ? 1 : 0;
@@ -190,13 +190,13 @@ TEST(P2P, AnySourceReceivesFromEveryRank) {
       const auto m = relay::recv_with_status<int>(comm, relay::any_source, 3);
       EXPECT_EQ(m.value, m.status.source * 10);
       EXPECT_EQ(m.status.tag, 3);
-      EXPECT_EQ(m.status.bytes, sizeof(int));
+      EXPECT_EQ(m.status.bytes(), sizeof(int));
       trivial_sources.insert(m.status.source);
     }
     for (int i = 1; i < comm.size(); ++i) {
       const auto m = relay::recv_with_status<std::string>(comm, relay::any_source, 4);
       EXPECT_EQ(m.value, make_string(m.status.source));
-      EXPECT_EQ(m.status.bytes, m.value.size());
+      EXPECT_EQ(m.status.bytes(), m.value.size());
       dynamic_sources.insert(m.status.source);
     }
     std::multiset<int> expected;
@@ -255,7 +255,7 @@ TEST(P2P, RecvIntoCallerBuffer) {
   auto sent = relay::isend(comm, std::vector<int>{1, 2, comm.rank()}, next, 8);
   std::vector<int> buffer(8, 0);
   const relay::status st = relay::recv_into(comm, std::span<int>(buffer), prev, 8);
-  EXPECT_EQ(st.bytes, 3 * sizeof(int));
+  EXPECT_EQ(st.bytes(), 3 * sizeof(int));
   EXPECT_EQ(st.source, prev);
   EXPECT_EQ(st.tag, 8);
   EXPECT_EQ(buffer, (std::vector<int>{1, 2, prev, 0, 0, 0, 0, 0}));
@@ -271,11 +271,11 @@ TEST(P2P, ProbeAndIprobeSeeMessagesWithoutReceivingThem) {
   const relay::status st = relay::probe(comm, prev, 9);
   EXPECT_EQ(st.source, prev);
   EXPECT_EQ(st.tag, 9);
-  EXPECT_EQ(st.bytes, 5 * sizeof(int));
+  EXPECT_EQ(st.bytes(), 5 * sizeof(int));
   const auto again = relay::iprobe(comm, relay::any_source, relay::any_tag);
   EXPECT_TRUE(again.has_value());
   if (again) {
-    EXPECT_EQ(again->bytes, 5 * sizeof(int));
+    EXPECT_EQ(again->bytes(), 5 * sizeof(int));
     EXPECT_EQ(again->source, prev);
   }
   EXPECT_FALSE(relay::iprobe(comm, prev, 10).has_value());
@@ -293,7 +293,7 @@ TEST(P2P, ProcNullIsANoOp) {
   const auto v = relay::recv_with_status<std::vector<int>>(comm, MPI_PROC_NULL, 7);
   EXPECT_TRUE(v.value.empty());
   EXPECT_EQ(v.status.source, MPI_PROC_NULL);
-  EXPECT_EQ(v.status.bytes, 0U);
+  EXPECT_EQ(v.status.bytes(), 0U);
   EXPECT_TRUE((relay::recv<std::map<std::string, int>>(comm, MPI_PROC_NULL).empty()));
   EXPECT_EQ(relay::sendrecv<int>(comm, 5, MPI_PROC_NULL, MPI_PROC_NULL), 0);
   EXPECT_EQ(relay::sendrecv<std::string>(comm, std::string("x"), MPI_PROC_NULL, MPI_PROC_NULL), "");

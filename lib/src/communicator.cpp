@@ -51,22 +51,14 @@ communicator communicator::dup() const {
   return communicator(boost::mpi::communicator(copy, boost::mpi::comm_take_ownership));
 }
 
-void communicator::check_rank(int rank, const char* what) const {
-  if (rank < 0 || rank >= size_)
-    throw usage_error(std::string(what) + " " + std::to_string(rank) +
-                      " is not a rank of this communicator (size " + std::to_string(size_) + ")");
+void communicator::bad_rank(int rank, const char* what) const {
+  throw usage_error(std::string(what) + " " + std::to_string(rank) +
+                    " is not a rank of this communicator (size " + std::to_string(size_) + ")");
 }
 
-void communicator::check_source(int source) const {
-  if (source == any_source || source == MPI_PROC_NULL) return;
-  check_rank(source, "source");
-}
-
-void communicator::check_tag(int tag, bool allow_any) const {
-  if (allow_any && tag == any_tag) return;
-  if (tag < 0 || tag > tag_ub_)
-    throw usage_error("tag " + std::to_string(tag) + " is outside [0, " + std::to_string(tag_ub_) +
-                      "]");
+void communicator::bad_tag(int tag) const {
+  throw usage_error("tag " + std::to_string(tag) + " is outside [0, " + std::to_string(tag_ub_) +
+                    "]");
 }
 
 namespace detail {
@@ -82,6 +74,7 @@ int delete_internal(MPI_Comm, int, void* value, void*) {
 }  // namespace
 
 MPI_Comm internal_comm(const communicator& comm) {
+  if (comm.internal_ != MPI_COMM_NULL) return comm.internal_;
   static const int keyval = [] {
     int key = MPI_KEYVAL_INVALID;
     RELAY_MPI(MPI_Comm_create_keyval, MPI_COMM_NULL_COPY_FN, delete_internal, &key, nullptr);
@@ -90,11 +83,11 @@ MPI_Comm internal_comm(const communicator& comm) {
   void* value = nullptr;
   int found = 0;
   RELAY_MPI(MPI_Comm_get_attr, comm.native(), keyval, &value, &found);
-  if (found) return *static_cast<MPI_Comm*>(value);
+  if (found) return comm.internal_ = *static_cast<MPI_Comm*>(value);
   auto* internal = new MPI_Comm(MPI_COMM_NULL);
   RELAY_MPI(MPI_Comm_dup, comm.native(), internal);
   RELAY_MPI(MPI_Comm_set_attr, comm.native(), keyval, internal);
-  return *internal;
+  return comm.internal_ = *internal;
 }
 }  // namespace detail
 

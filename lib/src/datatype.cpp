@@ -26,12 +26,9 @@ MPI_Datatype bytes_type(std::size_t size) {
   return type;
 }
 
-counted_type::counted_type(MPI_Datatype element, std::size_t count) : type_(element) {
+void counted_type::make_large(std::size_t count) {
+  const MPI_Datatype element = type_;
   constexpr std::size_t limit = INT_MAX;
-  if (count <= limit) {
-    count_ = static_cast<int>(count);
-    return;
-  }
   // count = blocks * limit + rest: a struct of `blocks` chunks of `limit` elements followed by
   // `rest` elements, committed as one element.
   MPI_Aint lb = 0, extent = 0;
@@ -57,8 +54,8 @@ counted_type::counted_type(MPI_Datatype element, std::size_t count) : type_(elem
   owned_ = true;
 }
 
-counted_type::~counted_type() {
-  if (owned_) MPI_Type_free(&type_);
+void counted_type::free_large() {
+  MPI_Type_free(&type_);
 }
 
 std::size_t element_count(const MPI_Status& status, std::size_t element_size) {

@@ -51,6 +51,7 @@ class backoff {
 
 dynamic_receive::dynamic_receive(MPI_Comm c, int source, int tag)
     : comm(c), source_(source), tag_(tag) {
+  wants_status = true;
   pending().push_back(this);
 }
 
@@ -162,26 +163,86 @@ std::optional<std::size_t> any_pass(std::span<request_state* const> states, bool
 }
 }  // namespace
 
+namespace {
+/// Blocks of this size serve every request state that fits (all but those holding large values).
+constexpr std::size_t request_block = 160;
+constexpr std::size_t max_free_blocks = 4096;
+
+struct free_blocks {
+  std::vector<void*> blocks;
+  ~free_blocks() {
+    for (void* b : blocks) ::operator delete(b);
+  }
+};
+free_blocks& request_pool() {
+  thread_local free_blocks pool;
+  return pool;
+}
+}  // namespace
+
+void* allocate_request(std::size_t bytes) {
+  if (bytes > request_block) return ::operator new(bytes);
+  auto& pool = request_pool().blocks;
+  if (pool.empty()) return ::operator new(request_block);
+  void* block = pool.back();
+  pool.pop_back();
+  return block;
+}
+
+void free_request(void* block, std::size_t bytes) noexcept {
+  auto& pool = request_pool().blocks;
+  if (bytes <= request_block && pool.size() < max_free_blocks) {
+    try {
+      pool.push_back(block);
+      return;
+    } catch (...) {  // no memory to remember the block: give it back instead
+    }
+  }
+  ::operator delete(block);
+}
+
 void wait_all_states(std::span<request_state* const> states) {
   // Dynamic receives are matched first, in posting order (MPI's rule; see the header).
-  for (request_state* s : states)
-    if (s && !s->complete && !s->posted()) s->match_nonblocking();
-  for (request_state* s : states)
-    if (s && !s->complete && !s->posted()) s->match_blocking();
+  const bool unmatched = std::any_of(states.begin(), states.end(), [](request_state* s) {
+    return s && !s->complete && !s->posted();
+  });
+  if (unmatched) {
+    for (request_state* s : states)
+      if (s && !s->complete && !s->posted()) s->match_nonblocking();
+    for (request_state* s : states)
+      if (s && !s->complete && !s->posted()) s->match_blocking();
+  }
   // Then a single MPI_Waitall over all of them, as a raw MPI program would do.
   thread_local std::vector<MPI_Request> handles;
   thread_local std::vector<MPI_Status> statuses;
   thread_local std::vector<request_state*> owners;
   handles.clear();
   owners.clear();
+  bool want = false;
   for (request_state* s : states) {
     if (!s || s->complete) continue;
     handles.push_back(s->handle);
     owners.push_back(s);
+    want = want || s->wants_status;
   }
   if (handles.empty()) return;
+  const int n = static_cast<int>(handles.size());
+  if (!want) {
+    // Sends and receives into spans: nobody reads their status, so MPI need not write it.
+    const int code = MPI_Waitall(n, handles.data(), MPI_STATUSES_IGNORE);
+    if (code == MPI_SUCCESS) {
+      const MPI_Status none{};
+      for (std::size_t i = 0; i < owners.size(); ++i) {
+        owners[i]->handle = handles[i];
+        owners[i]->finish(none);
+      }
+      return;
+    }
+    // On an error, wait again with statuses to learn which request failed (MPI_Waitall has
+    // already completed the others; their handles are now null and complete at once).
+  }
   statuses.resize(handles.size());
-  const int code = MPI_Waitall(static_cast<int>(handles.size()), handles.data(), statuses.data());
+  const int code = MPI_Waitall(n, handles.data(), statuses.data());
   int failure = MPI_SUCCESS;
   for (std::size_t i = 0; i < owners.size(); ++i) {
     owners[i]->handle = handles[i];

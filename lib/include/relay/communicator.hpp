@@ -8,6 +8,11 @@
 
 namespace relay {
 
+class communicator;
+namespace detail {
+MPI_Comm internal_comm(const communicator& comm);
+}
+
 /// Wildcards for receives.
 inline constexpr int any_source = MPI_ANY_SOURCE;
 inline constexpr int any_tag = MPI_ANY_TAG;
@@ -52,14 +57,27 @@ class communicator {
 
   /// Throws usage_error unless `rank` is a rank of this communicator. `what` names the argument
   /// ("root", "destination") in the message.
-  void check_rank(int rank, const char* what) const;
+  void check_rank(int rank, const char* what) const {
+    if (rank < 0 || rank >= size_) [[unlikely]]
+      bad_rank(rank, what);
+  }
   /// As check_rank, but also accepts `any_source` and `MPI_PROC_NULL`.
-  void check_source(int source) const;
+  void check_source(int source) const {
+    if (source != any_source && source != MPI_PROC_NULL) check_rank(source, "source");
+  }
   /// Throws usage_error unless `tag` is in [0, MPI_TAG_UB] (or any_tag when `allow_any`).
-  void check_tag(int tag, bool allow_any) const;
+  void check_tag(int tag, bool allow_any) const {
+    if ((tag < 0 || tag > tag_ub_) && !(allow_any && tag == any_tag)) [[unlikely]]
+      bad_tag(tag);
+  }
 
  private:
+  [[noreturn]] void bad_rank(int rank, const char* what) const;
+  [[noreturn]] void bad_tag(int tag) const;
+  friend MPI_Comm detail::internal_comm(const communicator& comm);
+
   boost::mpi::communicator comm_;
+  mutable MPI_Comm internal_ = MPI_COMM_NULL;  // cache of detail::internal_comm
   int rank_ = 0;
   int size_ = 0;
   int tag_ub_ = 32767;

@@ -14,6 +14,7 @@
 #include <mpi.h>
 
 #include <array>
+#include <climits>
 #include <complex>
 #include <cstddef>
 #include <span>
@@ -173,8 +174,16 @@ namespace detail {
 /// on destruction.
 class counted_type {
  public:
-  counted_type(MPI_Datatype element, std::size_t count);
-  ~counted_type();
+  counted_type(MPI_Datatype element, std::size_t count) : type_(element) {
+    if (count <= static_cast<std::size_t>(INT_MAX)) [[likely]]
+      count_ = static_cast<int>(count);
+    else
+      make_large(count);
+  }
+  ~counted_type() {
+    if (owned_) [[unlikely]]
+      free_large();
+  }
   counted_type(const counted_type&) = delete;
   counted_type& operator=(const counted_type&) = delete;
 
@@ -182,6 +191,9 @@ class counted_type {
   [[nodiscard]] int count() const noexcept { return count_; }
 
  private:
+  void make_large(std::size_t count);
+  void free_large();
+
   MPI_Datatype type_;
   int count_;
   bool owned_ = false;

@@ -28,14 +28,26 @@ namespace relay {
 
 namespace detail {
 
+/// Memory for request states, from a per-thread free list of fixed-size blocks, so that posting
+/// a request does not call malloc once a loop has warmed up.
+void* allocate_request(std::size_t bytes);
+void free_request(void* block, std::size_t bytes) noexcept;
+
 /// The shared core of every request.
 class request_state {
  public:
   virtual ~request_state() = default;
+  static void* operator new(std::size_t bytes) { return allocate_request(bytes); }
+  static void operator delete(void* block, std::size_t bytes) noexcept {
+    free_request(block, bytes);
+  }
   /// The posted MPI request, or MPI_REQUEST_NULL while a dynamic receive is not yet matched or
   /// once the request completed.
   MPI_Request handle = MPI_REQUEST_NULL;
   bool complete = false;
+  /// Whether anyone can ask for the status (receives that return values); otherwise MPI is told
+  /// to ignore it.
+  bool wants_status = false;
   MPI_Status mpi_status{};
 
   /// Whether the request has an MPI request to wait on (false for an unmatched receive).
@@ -129,6 +141,7 @@ template <trivial T>
 class fixed_receive final : public request_state {
  public:
   fixed_receive(MPI_Comm comm, int source, int tag) {
+    wants_status = true;
     RELAY_MPI(MPI_Irecv, &value, 1, datatype<T>(), source, tag, comm, &handle);
   }
   [[nodiscard]] bool is_receive() const override { return true; }
@@ -289,7 +302,9 @@ std::vector<request_state*> states_of(std::span<R> requests) {
 /// Waits for every request in `requests` to complete.
 template <class R>
 void wait_all(std::span<R> requests) {
-  auto states = detail::states_of(requests);
+  thread_local std::vector<detail::request_state*> states;
+  states.clear();
+  for (auto& r : requests) states.push_back(r.state());
   detail::wait_all_states(states);
 }
 template <class R>

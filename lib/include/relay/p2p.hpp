@@ -27,7 +27,15 @@ namespace relay {
 struct status {
   int source = MPI_PROC_NULL;  ///< the sending rank
   int tag = MPI_ANY_TAG;       ///< the message's tag
-  std::size_t bytes = 0;       ///< the message's size on the wire, in bytes
+  MPI_Status mpi{};            ///< MPI's own status
+
+  /// The message's size on the wire, in bytes (asked of MPI only when called).
+  [[nodiscard]] std::size_t bytes() const {
+    if (source == MPI_PROC_NULL) return 0;
+    MPI_Count n = 0;
+    MPI_Get_elements_x(&mpi, MPI_BYTE, &n);
+    return n > 0 ? static_cast<std::size_t>(n) : 0;
+  }
 };
 
 /// A received value together with its status.
@@ -40,9 +48,7 @@ struct message {
 namespace detail {
 
 inline status to_status(const MPI_Status& s) {
-  MPI_Count bytes = 0;
-  MPI_Get_elements_x(&s, MPI_BYTE, &bytes);
-  return {s.MPI_SOURCE, s.MPI_TAG, bytes > 0 ? static_cast<std::size_t>(bytes) : 0};
+  return {s.MPI_SOURCE, s.MPI_TAG, s};
 }
 
 inline void check_destination(const communicator& comm, int dest, int tag) {
@@ -186,7 +192,7 @@ template <class T>
 }
 
 /// Receives into caller-owned memory of known capacity, with no allocation: the fast path for
-/// loops that reuse one buffer. Returns the status; `status.bytes / sizeof(T)` elements were
+/// loops that reuse one buffer. Returns the status; `status.bytes() / sizeof(T)` elements were
 /// written. A message longer than the buffer raises an MPI truncation error.
 template <trivial T>
 status recv_into(const communicator& comm, std::span<T> buffer, int source = any_source,
