@@ -55,10 +55,11 @@ std::string fmt(const char* spec, double value) {
 }
 
 int bench(int argc, char** argv, const relay::communicator& world) {
-  CLI::App cli{"Per-core samples/s of mc_pi's kernels against std::mt19937_64 + "
-               "uniform_real_distribution<double>, side by side in one run; run it with one rank "
-               "per core (e.g. mpirun -n 2).",
-               "mc_pi_bench"};
+  CLI::App cli{
+      "Per-core samples/s of mc_pi's kernels against std::mt19937_64 + "
+      "uniform_real_distribution<double>, side by side in one run; run it with one rank "
+      "per core (e.g. mpirun -n 2).",
+      "mc_pi_bench"};
   int reps = 5;
   double seconds = 0.5;
   bool json = false;
@@ -134,27 +135,35 @@ int bench(int argc, char** argv, const relay::communicator& world) {
     for (std::size_t m = 0; m < methods.size(); ++m) {
       std::vector<double> per_rank;
       for (const auto& r : all) per_rank.push_back(r[m]);
-      out["per_core"][methods[m].name] = {{"per_rank", per_rank}, {"mean", mean[m]},
-                                          {"ratio", mean[m] / mean[0]}};
+      out["per_core"][methods[m].name] = {
+          {"per_rank", per_rank}, {"mean", mean[m]}, {"ratio", mean[m] / mean[0]}};
     }
     std::cout << out.dump() << std::endl;
     return relay::app::exit_ok;
   }
-  std::cout << "mc_pi_bench: " << ranks << (ranks == 1 ? " rank" : " ranks")
-            << " at once, median of " << reps << " interleaved runs of ~" << seconds
-            << " s per method; per-core samples/s\n";
-  std::printf("%-48s %14s %10s\n", "method", "M samples/s", "vs base");
+  // A Markdown table, then one summary line for the fastest kernel (scripts read it).
+  std::cout << "Per-core samples/s, " << ranks << (ranks == 1 ? " rank" : " ranks at once")
+            << ", median of " << reps << " interleaved runs of about " << seconds
+            << " s per method:\n\n";
+  std::cout << "| method | M samples/s per core | per rank | vs baseline |\n"
+            << "| --- | ---: | ---: | ---: |\n";
+  std::size_t best = 0;
   for (std::size_t m = 0; m < methods.size(); ++m) {
     std::string per;
-    for (std::size_t r = 0; r < ranks; ++r)
-      per += (r ? ", " : " (ranks: ") + fmt("%.0f", all[r][m] / 1e6);
-    std::printf("%-48s %14s %9.2fx%s\n", methods[m].description.c_str(),
-                fmt("%.1f", mean[m] / 1e6).c_str(), mean[m] / mean[0],
-                ranks > 1 ? (per + ")").c_str() : "");
+    for (std::size_t r = 0; r < ranks; ++r) per += (r ? " / " : "") + fmt("%.0f", all[r][m] / 1e6);
+    std::cout << "| " << methods[m].description << " | " << fmt("%.1f", mean[m] / 1e6) << " | "
+              << per << " | " << fmt("%.2f", mean[m] / mean[0]) << "x |\n";
+    if (m > 0 && (best == 0 || mean[m] > mean[best])) best = m;
   }
+  if (best > 0)
+    std::cout << "fastest: " << methods[best].name << " " << fmt("%.1f", mean[best] / 1e6)
+              << " M samples/s per core, " << fmt("%.2f", mean[best] / mean[0])
+              << "x the baseline\n";
   return relay::app::exit_ok;
 }
 
 }  // namespace
 
-int main(int argc, char** argv) { return relay::app::run(argc, argv, "mc_pi_bench", bench); }
+int main(int argc, char** argv) {
+  return relay::app::run(argc, argv, "mc_pi_bench", bench);
+}

@@ -31,7 +31,8 @@ struct estimate {
 [[nodiscard]] relay::range rank_share(std::uint64_t begin, std::uint64_t end, std::uint64_t ranks,
                                       std::uint64_t rank);
 
-/// The first round of a --target-error run: samples [0, first_round_samples) (or fewer, at the cap).
+/// The first round of a --target-error run: samples [0, first_round_samples) (or fewer, at the
+/// cap).
 inline constexpr std::uint64_t first_round_samples = std::uint64_t{1} << 20;
 
 /// Where the next round of a --target-error run ends, after `done` samples with `hits` hits and a

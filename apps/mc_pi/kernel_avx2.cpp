@@ -31,7 +31,9 @@ constexpr u64 parity = 0x1BD11BDAA9FC1A22ULL;  // Threefry's key-schedule parity
 constexpr int rot[8][2] = {{14, 16}, {52, 57}, {23, 40}, {5, 37},
                            {25, 33}, {46, 12}, {58, 22}, {32, 32}};
 
-MC_PI_AVX2 __m256i splat(u64 v) { return _mm256_set1_epi64x(static_cast<long long>(v)); }
+MC_PI_AVX2 __m256i splat(u64 v) {
+  return _mm256_set1_epi64x(static_cast<long long>(v));
+}
 
 /// Rotate each 64-bit lane left by R: a byte shuffle when R is a multiple of 8, else two shifts.
 template <int R>
@@ -44,10 +46,10 @@ MC_PI_AVX2 __m256i rotl(__m256i v) {
         (8 - k) & 7, (9 - k) & 7, (10 - k) & 7, (11 - k) & 7, (12 - k) & 7, (13 - k) & 7,
         (14 - k) & 7, (15 - k) & 7, 8 + ((8 - k) & 7), 8 + ((9 - k) & 7), 8 + ((10 - k) & 7),
         8 + ((11 - k) & 7), 8 + ((12 - k) & 7), 8 + ((13 - k) & 7), 8 + ((14 - k) & 7),
-        8 + ((15 - k) & 7), (8 - k) & 7, (9 - k) & 7, (10 - k) & 7, (11 - k) & 7,
-        (12 - k) & 7, (13 - k) & 7, (14 - k) & 7, (15 - k) & 7, 8 + ((8 - k) & 7),
-        8 + ((9 - k) & 7), 8 + ((10 - k) & 7), 8 + ((11 - k) & 7), 8 + ((12 - k) & 7),
-        8 + ((13 - k) & 7), 8 + ((14 - k) & 7), 8 + ((15 - k) & 7));
+        8 + ((15 - k) & 7), (8 - k) & 7, (9 - k) & 7, (10 - k) & 7, (11 - k) & 7, (12 - k) & 7,
+        (13 - k) & 7, (14 - k) & 7, (15 - k) & 7, 8 + ((8 - k) & 7), 8 + ((9 - k) & 7),
+        8 + ((10 - k) & 7), 8 + ((11 - k) & 7), 8 + ((12 - k) & 7), 8 + ((13 - k) & 7),
+        8 + ((14 - k) & 7), 8 + ((15 - k) & 7));
     return _mm256_shuffle_epi8(v, shuffle);
   } else {
     return _mm256_or_si256(_mm256_slli_epi64(v, R), _mm256_srli_epi64(v, 64 - R));
@@ -117,7 +119,7 @@ MC_PI_AVX2 void inject(state<G>& s, const schedule& k) {
 /// With a = x(x+1) and b = y(y+1), both below 2^64 - 2^32: a + b >= 2^64 exactly when
 /// a - 2^63 > 2^63 - 1 - b as signed 64-bit numbers, both sides in range.
 MC_PI_AVX2 __m256i misses(__m256i w) {
-  const __m256i top = splat(u64{1} << 63);           // blend in 0x80000000 as the high half
+  const __m256i top = splat(u64{1} << 63);  // blend in 0x80000000 as the high half
   const __m256i max_signed = splat((u64{1} << 63) - 1);
   // a - 2^63 = x*x + (x + 2^63); x + 2^63 is w's low half under 0x80000000.
   const __m256i a = _mm256_add_epi64(_mm256_mul_epu32(w, w), _mm256_blend_epi32(w, top, 0xAA));
@@ -128,8 +130,7 @@ MC_PI_AVX2 __m256i misses(__m256i w) {
 }
 
 template <int G>
-__attribute__((target("avx2"))) u64 counter_hits_avx2_impl(u64 seed, u64 block, u64 c0,
-                                                           u64 c1) {
+__attribute__((target("avx2"))) u64 counter_hits_avx2_impl(u64 seed, u64 block, u64 c0, u64 c1) {
   constexpr u64 per_step = 4 * G + 1;  // 4G counters in registers, one on the scalar units
   schedule k{};
   k.ks[0] = seed;
@@ -154,7 +155,7 @@ __attribute__((target("avx2"))) u64 counter_hits_avx2_impl(u64 seed, u64 block, 
 
   const u64 steps = (c1 - c0) / per_step;
   const u64 vector_end = c0 + 4 * G * steps;  // counters [c0, vector_end) in registers,
-  u64 scalar_c = vector_end;                   // [vector_end, vector_end + steps) scalar
+  u64 scalar_c = vector_end;                  // [vector_end, vector_end + steps) scalar
   __m256i t = _mm256_add_epi64(splat(c0 + k.ks[0] + k.ks[1]), _mm256_setr_epi64x(0, 1, 2, 3));
   const __m256i four = splat(4);
   __m256i missed = _mm256_setzero_si256();  // minus the misses, per lane
@@ -213,9 +214,8 @@ __attribute__((target("avx2"))) u64 counter_hits_avx2_impl(u64 seed, u64 block, 
   }
   alignas(32) long long lanes[4];
   _mm256_store_si256(reinterpret_cast<__m256i*>(lanes), missed);
-  const u64 vector_misses =
-      static_cast<u64>(-lanes[0]) + static_cast<u64>(-lanes[1]) + static_cast<u64>(-lanes[2]) +
-      static_cast<u64>(-lanes[3]);
+  const u64 vector_misses = static_cast<u64>(-lanes[0]) + static_cast<u64>(-lanes[1]) +
+                            static_cast<u64>(-lanes[2]) + static_cast<u64>(-lanes[3]);
   const u64 vector_hits = 4 * (vector_end - c0) - vector_misses;
   return vector_hits + scalar_hits + counter_hits_scalar(seed, block, scalar_c, c1);
 }

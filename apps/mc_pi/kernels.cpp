@@ -49,8 +49,8 @@ detail::counter_kernel counter_kernel_of(kernel_kind kind) {
   }
 }
 
-std::uint64_t block_hits_with(detail::counter_kernel whole, std::uint64_t seed,
-                              std::uint64_t block, std::uint64_t begin, std::uint64_t end) {
+std::uint64_t block_hits_with(detail::counter_kernel whole, std::uint64_t seed, std::uint64_t block,
+                              std::uint64_t begin, std::uint64_t end) {
   constexpr std::uint64_t k = samples_per_counter;
   if (begin >= end) return 0;
   const std::uint64_t first = begin / k, last = (end - 1) / k;  // counters touched

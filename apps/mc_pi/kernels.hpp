@@ -38,8 +38,8 @@ enum class kernel_kind {
 
 namespace detail {
 /// Hits among the 4 * (c1 - c0) samples of whole counters [c0, c1) of a block.
-using counter_kernel = std::uint64_t (*)(std::uint64_t seed, std::uint64_t block,
-                                         std::uint64_t c0, std::uint64_t c1);
+using counter_kernel = std::uint64_t (*)(std::uint64_t seed, std::uint64_t block, std::uint64_t c0,
+                                         std::uint64_t c1);
 std::uint64_t counter_hits_scalar(std::uint64_t seed, std::uint64_t block, std::uint64_t c0,
                                   std::uint64_t c1);
 #if defined(MC_PI_HAVE_AVX2_KERNEL)

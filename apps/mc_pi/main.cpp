@@ -38,8 +38,7 @@ double parse_positive(const std::string& text, const char* what) {
   const double value = std::strtod(text.c_str(), &end);
   if (text.empty() || end != text.c_str() + text.size() || errno == ERANGE || !std::isfinite(value))
     throw usage_error(std::string(what) + " must be a positive number (got \"" + text + "\")");
-  if (value <= 0)
-    throw usage_error(std::string(what) + " must be positive (got \"" + text + "\")");
+  if (value <= 0) throw usage_error(std::string(what) + " must be positive (got \"" + text + "\")");
   return value;
 }
 
@@ -58,7 +57,8 @@ class progress_line {
                        std::to_string(p.goal) + " samples";
     if (p.round > 1) line += " (round " + std::to_string(p.round) + ")";
     line += ", " + format("%.3g", rate) + " samples/s";
-    if (rate > 0) line += ", " + format("%.0f", static_cast<double>(p.goal - p.done) / rate) + " s left";
+    if (rate > 0)
+      line += ", " + format("%.0f", static_cast<double>(p.goal - p.done) / rate) + " s left";
     if (terminal_) {
       std::cerr << "\r\033[K" << line << std::flush;
       drawn_ = true;
@@ -189,8 +189,7 @@ int mc_pi_main(int argc, char** argv, const relay::communicator& world) {
   if (options.target_error)
     std::cout << "target error       " << format("%.3g", *options.target_error)
               << (result.target_reached ? ": reached" : ": NOT reached (--samples cap)")
-              << " after " << result.rounds << (result.rounds == 1 ? " round" : " rounds")
-              << "\n";
+              << " after " << result.rounds << (result.rounds == 1 ? " round" : " rounds") << "\n";
   std::cout << "hits               " << result.hits << "\n"
             << "pi estimate        " << format("%.12f", est.pi) << "\n"
             << "error vs pi        " << format("%+.3e", est.error) << " ("
@@ -198,13 +197,17 @@ int mc_pi_main(int argc, char** argv, const relay::communicator& world) {
             << " standard errors)\n"
             << "standard error     " << format("%.3e", est.std_error) << "  4*sqrt(p(1-p)/N)\n"
             << "seconds            " << format("%.3f", result.seconds) << "\n"
-            << "samples/s          " << rate_text(static_cast<double>(result.samples),
-                                                  result.seconds)
-            << " total\n";
+            << "samples/s          "
+            << rate_text(static_cast<double>(result.samples), result.seconds) << " total\n";
   for (std::size_t r = 0; r < everyone.size(); ++r)
-    std::cout << "  rank " << r << std::string(r < 10 ? 11 : r < 100 ? 10 : 9, ' ') << rate_text(static_cast<double>(everyone[r].samples), everyone[r].seconds)
-              << "  (" << everyone[r].samples << " samples in "
-              << format("%.3f", everyone[r].seconds) << " s)\n";
+    std::cout << "  rank " << r
+              << std::string(r < 10    ? 11
+                             : r < 100 ? 10
+                                       : 9,
+                             ' ')
+              << rate_text(static_cast<double>(everyone[r].samples), everyone[r].seconds) << "  ("
+              << everyone[r].samples << " samples in " << format("%.3f", everyone[r].seconds)
+              << " s)\n";
   if (baseline)
     std::cout << "parallel efficiency "
               << format("%.1f", 100.0 * *baseline / (world.size() * result.seconds))
@@ -215,4 +218,6 @@ int mc_pi_main(int argc, char** argv, const relay::communicator& world) {
 
 }  // namespace
 
-int main(int argc, char** argv) { return relay::app::run(argc, argv, "mc_pi", mc_pi_main); }
+int main(int argc, char** argv) {
+  return relay::app::run(argc, argv, "mc_pi", mc_pi_main);
+}

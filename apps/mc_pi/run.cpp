@@ -40,11 +40,11 @@ run_result run(const relay::communicator& comm, const run_options& options) {
       at = stop;
       if (report) {
         // Every rank has about as much to do as rank 0: scale its progress to the round.
-        const double share = static_cast<double>(at - mine.begin) /
-                             static_cast<double>(mine.size());
+        const double share =
+            static_cast<double>(at - mine.begin) / static_cast<double>(mine.size());
         const auto round_size = static_cast<double>(end - result.samples);
-        options.on_progress({result.samples + static_cast<std::uint64_t>(share * round_size),
-                             end, result.rounds, clock.elapsed()});
+        options.on_progress({result.samples + static_cast<std::uint64_t>(share * round_size), end,
+                             result.rounds, clock.elapsed()});
       }
     }
     result.my_seconds += MPI_Wtime() - started;

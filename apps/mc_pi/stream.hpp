@@ -71,7 +71,9 @@ struct point {
 }
 
 /// Whether the sample that word `w` encodes is a hit.
-[[nodiscard]] constexpr bool word_inside(std::uint64_t w) noexcept { return inside(word_point(w)); }
+[[nodiscard]] constexpr bool word_inside(std::uint64_t w) noexcept {
+  return inside(word_point(w));
+}
 
 /// Sample `index` of `seed`, straight from the definition (slow: one generator call per sample).
 [[nodiscard]] inline point sample(std::uint64_t seed, std::uint64_t index) {

@@ -52,7 +52,16 @@ u64 serial_hits(u64 seed, u64 begin, u64 end) {
   return hits;
 }
 
-std::vector<kernel_kind> kernels() { return mc_pi::available_kernels(); }
+std::vector<kernel_kind> kernels() {
+  return mc_pi::available_kernels();
+}
+
+/// Whether the i-th of a test's serial checks is this rank's: the ranks share them out, so the
+/// test takes no longer at 4 ranks than at 1 (and never calls a collective).
+bool mine(std::size_t i) {
+  const relay::communicator world;
+  return i % static_cast<std::size_t>(world.size()) == static_cast<std::size_t>(world.rank());
+}
 
 TEST(McPiStream, SampleIsRandom123Threefry4x64WordOfBlockKeyAndCounter) {
   r123::Threefry4x64 threefry;
@@ -66,7 +75,7 @@ TEST(McPiStream, SampleIsRandom123Threefry4x64WordOfBlockKeyAndCounter) {
       EXPECT_EQ(p.x, static_cast<std::uint32_t>(word)) << seed << " " << index;
       EXPECT_EQ(p.y, static_cast<std::uint32_t>(word >> 32)) << seed << " " << index;
     }
-  EXPECT_EQ(r123::Threefry4x64::rounds, 20u);
+  EXPECT_EQ(unsigned{r123::Threefry4x64::rounds}, 20u);  // a copy: the member has no definition
 }
 
 TEST(McPiStream, KnownAnswerOfRandom123) {
@@ -91,8 +100,8 @@ TEST(McPiStream, InsideIsTheExactCellCentreTest) {
   // Along the circle: for each x, the largest y inside, and the next one, which is outside.
   std::mt19937_64 rng(3);
   for (int i = 0; i < 20000; ++i) {
-    const u64 x = i < 100 ? static_cast<u64>(i) : (i < 200 ? top - static_cast<u64>(i - 100)
-                                                           : rng() & top);
+    const u64 x =
+        i < 100 ? static_cast<u64>(i) : (i < 200 ? top - static_cast<u64>(i - 100) : rng() & top);
     // y(y+1) <= 2^64 - 1 - x(x+1): start from the floating-point root, then fix it exactly.
     const double room = std::ldexp(1.0, 64) - static_cast<double>(x) * static_cast<double>(x + 1);
     u64 y = static_cast<u64>(std::max(0.0, std::floor(std::sqrt(room) - 1)));
@@ -118,15 +127,19 @@ TEST(McPiKernels, SmallCountsEqualAPlainSerialLoop) {
     u64 seed, begin, end;
   };
   const std::vector<run_case> cases = {
-      {1, 0, 0},          {1, 0, 1},        {1, 0, 3},         {1, 0, 5},
-      {7, 0, 65535},      {7, 0, 65536},    {7, 0, 65537},     {42, 0, 200003},
+      {1, 0, 0},          {1, 0, 1},         {1, 0, 3},           {1, 0, 5},
+      {7, 0, 65535},      {7, 0, 65536},     {7, 0, 65537},       {42, 0, 200003},
       {max64, 0, 100001}, {3, 65530, 65542}, {3, 131071, 196613}, {0, 1, 70001},
   };
   for (auto kind : kernels())
-    for (const auto& c : cases)
-      EXPECT_EQ(mc_pi::count_hits(kind, c.seed, c.begin, c.end), serial_hits(c.seed, c.begin, c.end))
+    for (std::size_t i = 0; i < cases.size(); ++i) {
+      if (!mine(i)) continue;
+      const auto& c = cases[i];
+      EXPECT_EQ(mc_pi::count_hits(kind, c.seed, c.begin, c.end),
+                serial_hits(c.seed, c.begin, c.end))
           << mc_pi::kernel_name(kind) << " seed " << c.seed << " [" << c.begin << ", " << c.end
           << ")";
+    }
   // Near the top of the index range.
   const u64 top = mc_pi::max_samples;
   for (auto kind : kernels())
@@ -141,8 +154,10 @@ TEST(McPiKernels, FastKernelsEqualTheScalarReferenceBitForBit) {
   const std::vector<u64> blocks = {0, 1, 2, 12345, u64{1} << 32, last_block, rng() % last_block};
   for (auto kind : kinds) {
     if (kind == kernel_kind::scalar) continue;
+    std::size_t pair = 0;
     for (u64 seed : seeds)
       for (u64 block : blocks) {
+        if (!mine(pair++)) continue;
         // Whole counters: every length around the kernel's step sizes, at ragged starts.
         for (u64 c0 : {u64{0}, u64{1}, u64{5}, u64{13}, u64{16370}})
           for (u64 n = 0; n <= 60 && c0 + n <= mc_pi::counters_per_block; ++n) {
@@ -154,18 +169,19 @@ TEST(McPiKernels, FastKernelsEqualTheScalarReferenceBitForBit) {
 #endif
                                  : 0;
             ASSERT_EQ(fast, mc_pi::detail::counter_hits_scalar(seed, block, c0, c0 + n))
-                << "seed " << seed << " block " << block << " counters [" << c0 << ", "
-                << c0 + n << ")";
+                << "seed " << seed << " block " << block << " counters [" << c0 << ", " << c0 + n
+                << ")";
           }
         // Sample ranges with ragged heads and tails, and the whole block.
-        for (int i = 0; i < 40; ++i) {
-          u64 begin = rng() % block_size, end = begin + rng() % (block_size - begin + 1);
-          if (i % 2) end = std::min(block_size, begin + rng() % 200);
+        std::mt19937_64 ranges(seed ^ block);
+        for (int i = 0; i < 24; ++i) {
+          u64 begin = ranges() % block_size, end = begin + ranges() % (block_size - begin + 1);
+          if (i % 2) end = std::min(block_size, begin + ranges() % 200);
           if (i == 0) begin = 0, end = block_size;
           ASSERT_EQ(mc_pi::block_hits(kind, seed, block, begin, end),
                     mc_pi::block_hits(kernel_kind::scalar, seed, block, begin, end))
-              << mc_pi::kernel_name(kind) << " seed " << seed << " block " << block << " ["
-              << begin << ", " << end << ")";
+              << mc_pi::kernel_name(kind) << " seed " << seed << " block " << block << " [" << begin
+              << ", " << end << ")";
         }
       }
   }
@@ -175,8 +191,9 @@ TEST(McPiKernels, AnySplitOfARangeGivesTheSameHits) {
   const u64 seed = 99, n = 5 * block_size + 12345;
   const u64 whole = mc_pi::count_hits(mc_pi::best_kernel(), seed, 0, n);
   EXPECT_EQ(whole, mc_pi::count_hits(kernel_kind::scalar, seed, 0, n));
-  std::mt19937_64 rng(1);
   for (int trial = 0; trial < 20; ++trial) {
+    std::mt19937_64 rng(static_cast<u64>(trial));
+    if (!mine(static_cast<std::size_t>(trial))) continue;
     u64 sum = 0;
     for (u64 at = 0; at < n;) {
       const u64 step = std::min(n - at, 1 + rng() % (trial < 10 ? 1000 : 3 * block_size));
@@ -186,6 +203,7 @@ TEST(McPiKernels, AnySplitOfARangeGivesTheSameHits) {
     EXPECT_EQ(sum, whole) << "trial " << trial;
   }
   for (u64 ranks = 1; ranks <= 9; ++ranks) {
+    if (!mine(ranks)) continue;
     u64 sum = 0, covered = 0;
     for (u64 r = 0; r < ranks; ++r) {
       const auto share = mc_pi::rank_share(0, n, ranks, r);
@@ -193,7 +211,7 @@ TEST(McPiKernels, AnySplitOfARangeGivesTheSameHits) {
         EXPECT_EQ(share.begin, covered) << ranks << " ranks, rank " << r;
         covered = share.end;
       }
-      sum += mc_pi::count_hits(kernel_kind::scalar, seed, share.begin, share.end);
+      sum += mc_pi::count_hits(mc_pi::best_kernel(), seed, share.begin, share.end);
     }
     EXPECT_EQ(covered, n);
     EXPECT_EQ(sum, whole) << ranks << " ranks";
@@ -233,9 +251,9 @@ TEST(McPiStream, DifferentSeedsAndBlocksGiveDifferentStreams) {
       for (std::size_t i = 0; i < 4096; ++i) same += words[a][i] == words[b][i];
       EXPECT_EQ(same, 0) << "seeds " << seeds[a] << " and " << seeds[b];
     }
-  // Hit counts of 10^6 samples differ between seeds (equal by chance with p ~ 1e-3 per pair).
+  // Hit counts of 2^18 samples differ between seeds (equal by chance with p ~ 1e-3 per pair).
   std::set<u64> counts;
-  for (u64 seed : seeds) counts.insert(mc_pi::count_hits(mc_pi::best_kernel(), seed, 0, 1000000));
+  for (u64 seed : seeds) counts.insert(mc_pi::count_hits(mc_pi::best_kernel(), seed, 0, 1 << 18));
   EXPECT_GE(counts.size(), seeds.size() - 1);
   // Blocks are different streams too: block 0 and block 1 of one seed share no words.
   std::set<u64> block0;
@@ -267,8 +285,14 @@ TEST(McPiEstimate, Statistics) {
 
 TEST(McPiEstimate, RankSharesTileAnyRangeInWholeBlocks) {
   const std::vector<std::pair<u64, u64>> ranges = {
-      {0, 0}, {0, 1}, {0, 5}, {0, block_size}, {0, 3 * block_size + 5}, {100, 100 + 7 * block_size},
-      {block_size - 1, 2 * block_size + 1}, {mc_pi::max_samples - 3 * block_size - 2, mc_pi::max_samples}};
+      {0, 0},
+      {0, 1},
+      {0, 5},
+      {0, block_size},
+      {0, 3 * block_size + 5},
+      {100, 100 + 7 * block_size},
+      {block_size - 1, 2 * block_size + 1},
+      {mc_pi::max_samples - 3 * block_size - 2, mc_pi::max_samples}};
   for (const auto& [begin, end] : ranges)
     for (u64 ranks : {1, 2, 3, 4, 7, 64}) {
       u64 at = begin;
@@ -333,7 +357,7 @@ TEST(McPiRun, SameHitsAtAnyRankCount) {
 
 TEST(McPiRun, TargetErrorRunsTheSameRoundsAtAnyRankCount) {
   const relay::communicator world;
-  for (double target : {1e-2, 3e-4}) {
+  for (double target : {1e-2, 1e-3}) {
     mc_pi::run_options options;
     options.samples = mc_pi::max_samples;
     options.seed = 5;
@@ -343,7 +367,7 @@ TEST(McPiRun, TargetErrorRunsTheSameRoundsAtAnyRankCount) {
     u64 done = std::min<u64>(options.samples, mc_pi::first_round_samples), hits = 0, at = 0;
     int rounds = 1;
     for (;;) {
-      hits += mc_pi::count_hits(kernel_kind::scalar, 5, at, done);
+      hits += mc_pi::count_hits(mc_pi::best_kernel(), 5, at, done);
       at = done;
       if (mc_pi::standard_error(done, hits) < target) break;
       done = mc_pi::next_round_end(done, hits, options.samples, target);
@@ -369,13 +393,14 @@ TEST(McPiRun, LargeNIsWithinFiveStandardErrorsOfPi) {
   const relay::communicator world;
   for (u64 seed : {1, 2}) {
     mc_pi::run_options options;
-    options.samples = u64{1} << 25;
+    options.samples = u64{1} << 24;
     options.seed = seed;
     const auto result = mc_pi::run(world, options);
     const auto e = mc_pi::make_estimate(result.samples, result.hits);
     EXPECT_LT(std::abs(e.error), 5 * e.std_error) << "seed " << seed << ": pi ~ " << e.pi;
-    EXPECT_NEAR(e.std_error, 4 * std::sqrt(std::numbers::pi / 4 * (1 - std::numbers::pi / 4) /
-                                           static_cast<double>(options.samples)),
+    EXPECT_NEAR(e.std_error,
+                4 * std::sqrt(std::numbers::pi / 4 * (1 - std::numbers::pi / 4) /
+                              static_cast<double>(options.samples)),
                 1e-6);
   }
 }
