@@ -11,6 +11,7 @@
 
 #include <immintrin.h>
 
+#include <array>
 #include <bit>
 #include <cstdint>
 
@@ -56,16 +57,16 @@ MC_PI_AVX2 __m256i rotl(__m256i v) {
   }
 }
 
-/// Threefry4x64 state: G registers of 4 counters each, and one scalar counter.
-template <int G>
+/// Threefry4x64 state: G registers of 4 counters each, and S counters in scalar registers.
+template <int G, int S>
 struct state {
   __m256i x0[G], x1[G], x2[G], x3[G];
-  u64 s0, s1, s2, s3;
+  std::array<u64, S> s0, s1, s2, s3;
 };
 
 /// One round r (r >= 2): even rounds mix (x0,x1),(x2,x3); odd rounds (x0,x3),(x2,x1).
-template <int G, int r>
-MC_PI_AVX2 void round(state<G>& s) {
+template <int G, int S, int r>
+MC_PI_AVX2 void round(state<G, S>& s) {
   constexpr int ra = rot[r % 8][0], rb = rot[r % 8][1];
   if constexpr (r % 2 == 0) {
     for (int g = 0; g < G; ++g) {
@@ -74,10 +75,12 @@ MC_PI_AVX2 void round(state<G>& s) {
       s.x2[g] = _mm256_add_epi64(s.x2[g], s.x3[g]);
       s.x3[g] = _mm256_xor_si256(rotl<rb>(s.x3[g]), s.x2[g]);
     }
-    s.s0 += s.s1;
-    s.s1 = std::rotl(s.s1, ra) ^ s.s0;
-    s.s2 += s.s3;
-    s.s3 = std::rotl(s.s3, rb) ^ s.s2;
+    for (int i = 0; i < S; ++i) {
+      s.s0[i] += s.s1[i];
+      s.s1[i] = std::rotl(s.s1[i], ra) ^ s.s0[i];
+      s.s2[i] += s.s3[i];
+      s.s3[i] = std::rotl(s.s3[i], rb) ^ s.s2[i];
+    }
   } else {
     for (int g = 0; g < G; ++g) {
       s.x0[g] = _mm256_add_epi64(s.x0[g], s.x3[g]);
@@ -85,10 +88,12 @@ MC_PI_AVX2 void round(state<G>& s) {
       s.x2[g] = _mm256_add_epi64(s.x2[g], s.x1[g]);
       s.x1[g] = _mm256_xor_si256(rotl<rb>(s.x1[g]), s.x2[g]);
     }
-    s.s0 += s.s3;
-    s.s3 = std::rotl(s.s3, ra) ^ s.s0;
-    s.s2 += s.s1;
-    s.s1 = std::rotl(s.s1, rb) ^ s.s2;
+    for (int i = 0; i < S; ++i) {
+      s.s0[i] += s.s3[i];
+      s.s3[i] = std::rotl(s.s3[i], ra) ^ s.s0[i];
+      s.s2[i] += s.s1[i];
+      s.s1[i] = std::rotl(s.s1[i], rb) ^ s.s2[i];
+    }
   }
 }
 
@@ -101,18 +106,20 @@ struct schedule {
 };
 
 /// Key injection n (after rounds 4n-1).
-template <int G, int n>
-MC_PI_AVX2 void inject(state<G>& s, const schedule& k) {
+template <int G, int S, int n>
+MC_PI_AVX2 void inject(state<G, S>& s, const schedule& k) {
   for (int g = 0; g < G; ++g) {
     s.x0[g] = _mm256_add_epi64(s.x0[g], k.vadd[n][0]);
     s.x1[g] = _mm256_add_epi64(s.x1[g], k.vadd[n][1]);
     s.x2[g] = _mm256_add_epi64(s.x2[g], k.vadd[n][2]);
     s.x3[g] = _mm256_add_epi64(s.x3[g], k.vadd[n][3]);
   }
-  s.s0 += k.add[n][0];
-  s.s1 += k.add[n][1];
-  s.s2 += k.add[n][2];
-  s.s3 += k.add[n][3];
+  for (int i = 0; i < S; ++i) {
+    s.s0[i] += k.add[n][0];
+    s.s1[i] += k.add[n][1];
+    s.s2[i] += k.add[n][2];
+    s.s3[i] += k.add[n][3];
+  }
 }
 
 /// Per lane, all ones where the sample in that 64-bit word misses (x(x+1) + y(y+1) >= 2^64).
@@ -129,9 +136,9 @@ MC_PI_AVX2 __m256i misses(__m256i w) {
   return _mm256_cmpgt_epi64(a, b);
 }
 
-template <int G>
+template <int G, int S>
 __attribute__((target("avx2"))) u64 counter_hits_avx2_impl(u64 seed, u64 block, u64 c0, u64 c1) {
-  constexpr u64 per_step = 4 * G + 1;  // 4G counters in registers, one on the scalar units
+  constexpr u64 per_step = 4 * G + S;  // 4G counters in registers, S on the scalar units
   schedule k{};
   k.ks[0] = seed;
   k.ks[1] = block;
@@ -155,14 +162,14 @@ __attribute__((target("avx2"))) u64 counter_hits_avx2_impl(u64 seed, u64 block, 
 
   const u64 steps = (c1 - c0) / per_step;
   const u64 vector_end = c0 + 4 * G * steps;  // counters [c0, vector_end) in registers,
-  u64 scalar_c = vector_end;                  // [vector_end, vector_end + steps) scalar
+  u64 scalar_c = vector_end;                  // [vector_end, vector_end + S steps) scalar
   __m256i t = _mm256_add_epi64(splat(c0 + k.ks[0] + k.ks[1]), _mm256_setr_epi64x(0, 1, 2, 3));
   const __m256i four = splat(4);
   __m256i missed = _mm256_setzero_si256();  // minus the misses, per lane
   u64 scalar_hits = 0;
 
   for (u64 step = 0; step < steps; ++step) {
-    state<G> s;
+    state<G, S> s;
     for (int g = 0; g < G; ++g) {
       s.x1[g] = _mm256_xor_si256(vr1x1, t);
       s.x0[g] = _mm256_add_epi64(t, vc3);
@@ -171,46 +178,47 @@ __attribute__((target("avx2"))) u64 counter_hits_avx2_impl(u64 seed, u64 block, 
       s.x1[g] = _mm256_xor_si256(rotl<rot[1][1]>(s.x1[g]), s.x2[g]);
       t = _mm256_add_epi64(t, four);
     }
-    {
+    for (int i = 0; i < S; ++i) {
       const u64 ts = scalar_c + k.ks[0] + k.ks[1];
-      s.s0 = ts + c3;
-      s.s1 = r1x1 ^ ts;
-      s.s3 = r1x3 ^ s.s0;
-      s.s2 = c2 + s.s1;
-      s.s1 = std::rotl(s.s1, rot[1][1]) ^ s.s2;
+      s.s0[i] = ts + c3;
+      s.s1[i] = r1x1 ^ ts;
+      s.s3[i] = r1x3 ^ s.s0[i];
+      s.s2[i] = c2 + s.s1[i];
+      s.s1[i] = std::rotl(s.s1[i], rot[1][1]) ^ s.s2[i];
       ++scalar_c;
     }
-    round<G, 2>(s);
-    round<G, 3>(s);
-    inject<G, 1>(s, k);
-    round<G, 4>(s);
-    round<G, 5>(s);
-    round<G, 6>(s);
-    round<G, 7>(s);
-    inject<G, 2>(s, k);
-    round<G, 8>(s);
-    round<G, 9>(s);
-    round<G, 10>(s);
-    round<G, 11>(s);
-    inject<G, 3>(s, k);
-    round<G, 12>(s);
-    round<G, 13>(s);
-    round<G, 14>(s);
-    round<G, 15>(s);
-    inject<G, 4>(s, k);
-    round<G, 16>(s);
-    round<G, 17>(s);
-    round<G, 18>(s);
-    round<G, 19>(s);
-    inject<G, 5>(s, k);
+    round<G, S, 2>(s);
+    round<G, S, 3>(s);
+    inject<G, S, 1>(s, k);
+    round<G, S, 4>(s);
+    round<G, S, 5>(s);
+    round<G, S, 6>(s);
+    round<G, S, 7>(s);
+    inject<G, S, 2>(s, k);
+    round<G, S, 8>(s);
+    round<G, S, 9>(s);
+    round<G, S, 10>(s);
+    round<G, S, 11>(s);
+    inject<G, S, 3>(s, k);
+    round<G, S, 12>(s);
+    round<G, S, 13>(s);
+    round<G, S, 14>(s);
+    round<G, S, 15>(s);
+    inject<G, S, 4>(s, k);
+    round<G, S, 16>(s);
+    round<G, S, 17>(s);
+    round<G, S, 18>(s);
+    round<G, S, 19>(s);
+    inject<G, S, 5>(s, k);
     for (int g = 0; g < G; ++g) {
       missed = _mm256_add_epi64(missed, misses(s.x0[g]));
       missed = _mm256_add_epi64(missed, misses(s.x1[g]));
       missed = _mm256_add_epi64(missed, misses(s.x2[g]));
       missed = _mm256_add_epi64(missed, misses(s.x3[g]));
     }
-    scalar_hits += static_cast<u64>(word_inside(s.s0)) + word_inside(s.s1) + word_inside(s.s2) +
-                   word_inside(s.s3);
+    for (int i = 0; i < S; ++i)
+      scalar_hits += static_cast<u64>(word_inside(s.s0[i])) + word_inside(s.s1[i]) +
+                     word_inside(s.s2[i]) + word_inside(s.s3[i]);
   }
   alignas(32) long long lanes[4];
   _mm256_store_si256(reinterpret_cast<__m256i*>(lanes), missed);
@@ -223,7 +231,11 @@ __attribute__((target("avx2"))) u64 counter_hits_avx2_impl(u64 seed, u64 block, 
 }  // namespace
 
 u64 counter_hits_avx2(u64 seed, u64 block, u64 c0, u64 c1) {
-  return counter_hits_avx2_impl<3>(seed, block, c0, c1);
+#ifdef MC_PI_AVX2_VARIANT
+  return counter_hits_avx2_impl<MC_PI_AVX2_VARIANT>(seed, block, c0, c1);
+#else
+  return counter_hits_avx2_impl<3, 1>(seed, block, c0, c1);
+#endif
 }
 
 }  // namespace mc_pi::detail

@@ -123,8 +123,9 @@ int mc_pi_main(int argc, char** argv, const relay::communicator& world) {
                "Print one JSON object: {\"samples\", \"hits\", \"pi\", \"error\", \"stderr\", "
                "\"seconds\", \"samples_per_second\", \"ranks\", \"seed\"}");
   cli.add_flag("--progress", force_progress,
-               "Report progress on stderr even when it is not a terminal (it is reported on a "
-               "terminal anyway, for runs over a second)");
+               "Report progress on stderr, every 5 s, even when stderr is not a terminal. Runs "
+               "over a second report it anyway when rank 0's stderr is a terminal; under "
+               "Open MPI's mpirun it is a pipe, so ask with --progress there");
   cli.footer(
       "Output: the estimate, its error against pi, the standard error 4*sqrt(p(1-p)/N), total "
       "and per-rank samples/s.\nExamples: mpirun -n 2 mc_pi --samples 4e9 | mc_pi "
