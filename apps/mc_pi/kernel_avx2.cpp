@@ -1,8 +1,12 @@
 // The AVX2 kernel: Threefry4x64-20 on four counters per 256-bit register, three registers' worth
-// (12 counters, 48 samples) per step, plus one counter per step on the scalar integer units,
-// which AVX2 code leaves idle. Same stream, same hits as the scalar kernel, bit for bit: the
-// rounds, rotations and key schedule below are Random123's threefry4x64_R(20, ...) written out,
-// and the hit test is stream.hpp's inside() in SIMD form. The unit tests compare the two.
+// (12 counters, 48 samples) per step, plus two counters per step on the scalar integer units,
+// which AVX2 code leaves idle. The vector pipes are the bottleneck (about 14 vector operations
+// per sample); on Zen 3, two scalar counters riding along gave 7-15% more than none or one, and
+// 2, 3 or 4 registers per step were within the noise of each other.
+//
+// Same stream, same hits as the scalar kernel, bit for bit: the rounds, rotations and key
+// schedule below are Random123's threefry4x64_R(20, ...) written out, and the hit test is
+// stream.hpp's inside() in SIMD form. The unit tests compare the two.
 //
 // Compiled for any x86-64 target: only the functions marked with the avx2 target attribute use
 // AVX2, and kernels.cpp calls them only when the CPU has it.
@@ -234,7 +238,7 @@ u64 counter_hits_avx2(u64 seed, u64 block, u64 c0, u64 c1) {
 #ifdef MC_PI_AVX2_VARIANT
   return counter_hits_avx2_impl<MC_PI_AVX2_VARIANT>(seed, block, c0, c1);
 #else
-  return counter_hits_avx2_impl<3, 1>(seed, block, c0, c1);
+  return counter_hits_avx2_impl<3, 2>(seed, block, c0, c1);  // see the top of the file
 #endif
 }
 

@@ -13,7 +13,7 @@ namespace mc_pi {
 
 enum class kernel_kind {
   scalar,  ///< one Threefry4x64 call at a time, Random123's code; runs anywhere
-  avx2,    ///< 12 counters at a time in AVX2 registers, plus one on the scalar units
+  avx2,    ///< 12 counters at a time in AVX2 registers, plus two on the scalar units
 };
 
 /// "scalar" or "avx2".
