@@ -17,9 +17,10 @@
 /// quarter disc u^2 + v^2 < 1, that is (x + 1/2)^2 + (y + 1/2)^2 < 2^64, that is
 ///   x(x+1) + y(y+1) + 1/2 < 2^64  <=>  x(x+1) + y(y+1) <= 2^64 - 1,
 /// a test in exact integers (each product is below 2^64; the sum is checked without overflow).
-/// Centres rather than corners: the corner point (x/2^32, y/2^32) would count the cells that the
-/// circle cuts as hits and bias pi upwards by about 2^-30; the centre rule's lattice error is far
-/// below the statistical error of any feasible run (see README).
+/// Centres rather than corners. Counted exactly (a walk along the circle over all 2^32 columns),
+/// 14488038916154288230 of the 2^64 cell centres are inside, so E[4 hits / N] = pi + 9.2e-15,
+/// while the corner point (x/2^32, y/2^32) would give pi + 9.3e-10 (about 2^-30, the cells that
+/// the circle cuts). The standard error of even 2^63 samples is 5.4e-10.
 
 #include <Random123/threefry.h>
 
