@@ -1,0 +1,45 @@
+#pragma once
+/// \file
+/// A Monte Carlo pi run over the ranks of a communicator.
+
+#include <cstdint>
+#include <functional>
+#include <optional>
+
+#include "kernels.hpp"
+#include "relay/communicator.hpp"
+
+namespace mc_pi {
+
+/// How far a run has got, as rank 0 sees it (for a progress line).
+struct progress {
+  std::uint64_t done = 0;  ///< samples finished, counting rank 0's progress as every rank's
+  std::uint64_t goal = 0;  ///< the end of the current round (the whole run without a target)
+  int round = 1;           ///< 1-based round number
+  double seconds = 0;      ///< since the start
+};
+
+struct run_options {
+  std::uint64_t samples = 1'000'000'000;  ///< N; with target_error, the most to draw
+  std::uint64_t seed = 1;
+  std::optional<double> target_error;  ///< sample in rounds until the standard error is below
+  kernel_kind kernel = best_kernel();
+  /// Called on rank 0 every few million samples, when set.
+  std::function<void(const progress&)> on_progress;
+};
+
+struct run_result {
+  std::uint64_t samples = 0;  ///< samples drawn, over all ranks
+  std::uint64_t hits = 0;     ///< hits, over all ranks (the same for any rank count)
+  double seconds = 0;         ///< wall time of the slowest rank, start barrier to final reduction
+  std::uint64_t my_samples = 0;  ///< samples this rank drew
+  double my_seconds = 0;         ///< this rank's time spent drawing them
+  int rounds = 0;                ///< 1 without a target
+  bool target_reached = false;   ///< with a target: the standard error fell below it
+};
+
+/// Runs on every rank of `comm` (a collective call). Every rank returns the same samples, hits,
+/// seconds, rounds and target_reached.
+[[nodiscard]] run_result run(const relay::communicator& comm, const run_options& options);
+
+}  // namespace mc_pi
