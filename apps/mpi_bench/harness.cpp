@@ -34,9 +34,9 @@ void compare(const relay::communicator& comm, const settings& s, const std::func
              const std::function<void()>& ref, row& out) {
   // Warm-up (first-touch of buffers, connection set-up, cached datatypes and ops), then a short
   // timed run of each side to choose an iteration count that fills about s.loop_ms.
-  time_loop(comm, 2, lib);
-  time_loop(comm, 2, ref);
-  const double probe = std::max(time_loop(comm, 3, lib), time_loop(comm, 3, ref));
+  time_loop(comm, 1, lib);
+  time_loop(comm, 1, ref);
+  const double probe = std::max(time_loop(comm, 2, lib), time_loop(comm, 2, ref));
   const double wanted = s.loop_ms * 1000.0 / std::max(probe, 0.01);
   const int iters = static_cast<int>(std::clamp(wanted, double(s.min_iters), double(s.max_iters)));
 
