@@ -146,7 +146,7 @@ farm_result run_master(const relay::communicator& comm, const farm_settings& set
                                std::make_move_iterator(tasks.end()));
 
   process_runner proc({settings.outdir, opt.timeout, 0, settings.host});
-  local_runner local(proc, opt.retries);
+  local_runner local(proc, opt.retries, opt.fail_fast);
   std::vector<bool> reported(static_cast<std::size_t>(size), false);
   int open_workers = size - 1;
   stop_mode mode = stop_mode::none;
@@ -223,12 +223,15 @@ farm_result run_master(const relay::communicator& comm, const farm_settings& set
     const double now = mono_now();
     mine.clear();
     local.step(now, mine);
-    while (local.needs_work() && !queue.empty() && mode == stop_mode::none) {
-      local.add(take(queue, opt.chunksize));
-      local.step(now, mine);
-    }
     log(mine);
     if (result.failed_fast) begin_stop(stop_mode::drain, 0);
+    while (local.needs_work() && !queue.empty() && mode == stop_mode::none) {
+      local.add(take(queue, opt.chunksize));
+      mine.clear();
+      local.step(now, mine);
+      log(mine);
+      if (result.failed_fast) begin_stop(stop_mode::drain, 0);
+    }
     out.prune();
 
     if (local.done() && (queue.empty() || mode != stop_mode::none) && open_workers == 0) break;
@@ -261,7 +264,7 @@ farm_result run_worker(const relay::communicator& comm, const farm_settings& set
   const double cpu_start = cpu_seconds();
   const auto& opt = settings.options;
   process_runner proc({settings.outdir, opt.timeout, comm.rank(), settings.host});
-  local_runner local(proc, opt.retries);
+  local_runner local(proc, opt.retries, opt.fail_fast);
   farm_result result;
   outbox out;
   backoff wait;

@@ -313,7 +313,12 @@ void local_runner::finished(attempt_record rec, std::vector<attempt_record>& out
   if (mode_ == stop_mode::interrupt && rec.result == outcome::signal)
     rec.result = outcome::interrupted;
   const bool failed = rec.result != outcome::ok && rec.result != outcome::interrupted;
-  if (failed && mode_ == stop_mode::none && tries_ < 1 + retries_) retry_ = rec.attempt + 1;
+  if (failed && mode_ == stop_mode::none) {
+    if (tries_ < 1 + retries_)
+      retry_ = rec.attempt + 1;
+    else if (fail_fast_)
+      mode_ = stop_mode::drain;  // the rest of the chunk does not start
+  }
   out.push_back(rec);
 }
 

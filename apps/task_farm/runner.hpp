@@ -115,7 +115,9 @@ class process_runner {
 /// more, on this rank, at once), and stops early when asked.
 class local_runner {
  public:
-  local_runner(process_runner& proc, std::uint64_t retries) : proc_(proc), retries_(retries) {}
+  /// With `fail_fast`, a task that fails with no retry left stops this runner (drain).
+  local_runner(process_runner& proc, std::uint64_t retries, bool fail_fast)
+      : proc_(proc), retries_(retries), fail_fast_(fail_fast) {}
 
   void add(std::vector<assignment> tasks);
   /// Stops early: drain (finish the running attempt) or interrupt (kill it after `grace`).
@@ -139,6 +141,7 @@ class local_runner {
 
   process_runner& proc_;
   std::uint64_t retries_;
+  bool fail_fast_;
   std::deque<assignment> chunk_;
   assignment current_;
   std::uint64_t tries_ = 0;            ///< attempts of current_ in this run
