@@ -76,7 +76,10 @@ void status_log::append(std::string_view lines) {
 void status_log::sync() {
   std::unique_lock lock(mutex_);
   const auto target = written_;
+  ++sync_waiters_;
+  cv_.notify_all();
   cv_.wait(lock, [&] { return synced_ >= target || stopping_; });
+  --sync_waiters_;
 }
 
 void status_log::sync_loop() {
@@ -90,6 +93,9 @@ void status_log::sync_loop() {
     lock.lock();
     synced_ = target;
     cv_.notify_all();
+    // At most one sync per interval: each costs CPU time in the kernel (the journal), taken
+    // from the tasks; lines written meanwhile are covered by the next one.
+    cv_.wait_for(lock, sync_interval, [&] { return stopping_ || sync_waiters_ > 0; });
   }
 }
 

@@ -1,6 +1,7 @@
 #pragma once
 // Rank 0's writer of OUTDIR/status.tsv.
 
+#include <chrono>
 #include <condition_variable>
 #include <cstdint>
 #include <mutex>
@@ -16,15 +17,18 @@ namespace task_farm {
 /// Why this way: a line is in the kernel the moment write(2) returns, so a job that is killed
 /// (the walltime case: SIGKILL, even of every process) loses nothing that was logged. Only a
 /// crash of the node itself could lose the lines written since the last fdatasync, and the sync
-/// thread starts one as soon as the previous one ends. fdatasync costs milliseconds (3.6 ms on
-/// this project's machines); done by the dispatcher after every line it would cap the farm at a
-/// few hundred tasks per second and stall the dispatching of work to other ranks. In the thread
+/// thread starts one at most 20 ms after the previous one ends. fdatasync costs milliseconds (3.6
+/// ms on this project's machines); done by the dispatcher after every line it would cap the farm at
+/// a few hundred tasks per second and stall the dispatching of work to other ranks. In the thread
 /// the syncs are a group commit: all lines written while one sync runs are covered by the next,
 /// so the throughput does not depend on the cost of a sync. The thread makes no MPI calls.
 ///
 /// The log is locked (flock) while the farm runs, so two farms never write one directory.
 class status_log {
  public:
+  /// The shortest time between two syncs.
+  static constexpr std::chrono::milliseconds sync_interval{20};
+
   /// Opens `path` for appending, creating it with its header line if it does not exist, and
   /// truncates it to `keep_bytes` if given (a torn last line from a killed job). Throws
   /// input_error if the file cannot be opened or another farm holds the lock.
@@ -48,6 +52,7 @@ class status_log {
   std::uint64_t written_ = 0;  ///< batches written
   std::uint64_t synced_ = 0;   ///< batches known to be on stable storage
   bool stopping_ = false;
+  int sync_waiters_ = 0;  ///< callers of sync(): they skip the interval
   std::thread syncer_;
 };
 
