@@ -47,6 +47,13 @@ constexpr int tag_to_worker = 2;
 constexpr double backoff_min = 10e-6;
 constexpr double backoff_max = 1e-3;
 constexpr double backoff_stretch_max = 10e-3;
+/// A worker waiting for rank 0's answer looks more often: the answer is due within rank 0's own
+/// sleep, and the wait is short.
+constexpr double worker_backoff_max = 100e-6;
+/// A worker whose last task took less than this asks for its next chunk while it runs the last
+/// task of the current one, hiding the round trip to rank 0; with longer tasks it asks only when
+/// free, so that long tasks go to whichever rank is free first.
+constexpr double prefetch_below = 0.05;
 constexpr double stop_check_interval = 0.05;
 /// How long rank 0 waits, after the grace period, for the other ranks to report in.
 constexpr double report_timeout = 5.0;
@@ -56,17 +63,20 @@ constexpr double report_timeout = 5.0;
 /// at most 0.4% of the time since the previous one (but never more than 10 ms).
 class backoff {
  public:
+  explicit backoff(double cap = backoff_max, double stretch_cap = backoff_stretch_max)
+      : cap_(cap), stretch_cap_(stretch_cap) {}
   void reset(double now) {
     next_ = backoff_min;
     quiet_since_ = now;
   }
   double next(double now) {
-    const double sleep = std::max(next_, std::min(backoff_stretch_max, (now - quiet_since_) / 256));
-    next_ = std::min(next_ * 2, backoff_max);
+    const double sleep = std::max(next_, std::min(stretch_cap_, (now - quiet_since_) / 256));
+    next_ = std::min(next_ * 2, cap_);
     return sleep;
   }
 
  private:
+  double cap_, stretch_cap_;
   double next_ = backoff_min;
   double quiet_since_ = mono_now();
 };
@@ -267,7 +277,8 @@ farm_result run_worker(const relay::communicator& comm, const farm_settings& set
   local_runner local(proc, opt.retries, opt.fail_fast);
   farm_result result;
   outbox out;
-  backoff wait;
+  backoff wait(worker_backoff_max, worker_backoff_max);
+  double last_elapsed = never;
   const auto want = static_cast<std::int32_t>(std::min<std::uint64_t>(opt.chunksize, 1u << 30));
 
   out.send(comm, encode(worker_msg{msg_kind::request, want, 0, 0, {}}), 0, tag_to_master);
@@ -296,7 +307,9 @@ farm_result run_worker(const relay::communicator& comm, const farm_settings& set
       local.stop(stop_mode::interrupt, now, result.signal == 0 ? settings.grace_for(s) : 0.0);
       if (result.signal == 0) result.signal = s;
     }
+    const std::size_t before = recs.size();
     local.step(mono_now(), recs);
+    if (recs.size() > before) last_elapsed = recs.back().elapsed;
     out.prune();
 
     if (final_sent) {
@@ -307,7 +320,8 @@ farm_result run_worker(const relay::communicator& comm, const farm_settings& set
       recs.clear();
       final_sent = true;
       wait.reset(mono_now());  // the answer comes at once
-    } else if (local.needs_work() && !waiting_reply && !no_more) {
+    } else if (!waiting_reply && !no_more && local.mode() == stop_mode::none &&
+               !local.has_queued() && (!local.busy() || last_elapsed < prefetch_below)) {
       out.send(comm, encode(worker_msg{msg_kind::request, want, 0, 0, std::move(recs)}), 0,
                tag_to_master);
       recs.clear();
@@ -323,7 +337,7 @@ farm_result run_worker(const relay::communicator& comm, const farm_settings& set
 
     if (heard) wait.reset(now);
     double timeout;
-    if (final_sent || waiting_reply || !local.busy())
+    if (final_sent || !local.busy())
       timeout = wait.next(now);
     else
       timeout = std::min(stop_check_interval, local.next_deadline() - mono_now());

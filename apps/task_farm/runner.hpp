@@ -131,8 +131,10 @@ class local_runner {
     return !busy() && (mode_ != stop_mode::none || (chunk_.empty() && !retry_));
   }
   [[nodiscard]] bool needs_work() const {
-    return mode_ == stop_mode::none && !busy() && chunk_.empty() && !retry_;
+    return mode_ == stop_mode::none && !busy() && !has_queued();
   }
+  /// Assignments (or a retry) waiting to start.
+  [[nodiscard]] bool has_queued() const { return !chunk_.empty() || retry_.has_value(); }
   [[nodiscard]] double next_deadline() const { return proc_.next_deadline(); }
   [[nodiscard]] stop_mode mode() const { return mode_; }
 

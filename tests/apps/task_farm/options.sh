@@ -43,5 +43,17 @@ printf 'echo a\necho b\necho c\n' >grown.txt
 "${farm[@]}" --resume edit grown.txt --json >grown.json 2>&1
 check "added line: runs it" test "$(json_field grown.json '["succeeded"], d["skipped"]')" = "(1, 2)"
 check "added line: output" test "$(cat edit/task-3.out)" = c
-# A running farm's directory is locked.
+# A running farm's directory is locked: a second farm on it is refused.
+echo "sleep 3" >slow.txt
+"${farm[@]}" slow.txt -o busy >/dev/null 2>&1 &
+pid=$!
+for _ in $(seq 1 200); do
+  [[ -f busy/farm.json ]] && break
+  sleep 0.05
+done
+"${farm[@]}" --resume busy >locked.txt 2>&1
+check "locked: exit 2" test $? -eq 2
+check "locked: says so" grep -q "in use by another task_farm" locked.txt
+wait $pid
+check "the first farm was not disturbed" test $? -eq 0
 finish
