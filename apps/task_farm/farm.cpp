@@ -1,22 +1,27 @@
-// The farm's event loop.
+// The farm's event loop: rank 0 dispatches and runs tasks, the other ranks run tasks.
 //
 // Waiting without burning CPU. Open MPI's blocking calls (MPI_Recv, MPI_Wait, MPI_Probe) spin at
-// 100% of a core until their message comes; a farm whose tasks sleep or do I/O must not do that.
-// So no rank ever blocks inside MPI while tasks run:
+// 100% of a core until their message comes; a farm whose tasks sleep or do I/O must not do that,
+// and on a full node the spinning would take a core from the tasks. So no rank ever blocks inside
+// MPI; every rank runs one event loop, single-threaded as far as MPI is concerned (rank 0 could
+// instead run its tasks from a second thread, with MPI_THREAD_MULTIPLE, but that thread would
+// still need a way to wait that does not spin, and one loop keeps the state in one place):
 // - A rank that is running a task sleeps in ppoll(2) on a signalfd that wakes it when the task
 //   ends (SIGCHLD) or the farm is signalled, with a timeout for the task's --timeout or kill
 //   deadline. Worker ranks also look for a stop message from rank 0 every 50 ms while their task
 //   runs (20 MPI_Iprobe calls a second: nothing), since a signal may reach rank 0 alone.
 // - Rank 0 must also notice requests from the other ranks at any time, and MPI offers no file
 //   descriptor to sleep on. It polls with MPI_Iprobe between sleeps of adaptive length: 10 us
-//   after a message arrived, doubling while none come, capped at 1 ms. While tasks of `true`
-//   stream in, requests are answered within microseconds; while every rank runs long tasks,
-//   a wake-up (a ppoll and an MPI_Iprobe, which runs Open MPI's progress engine) costs about
-//   35 us of CPU: at 1000 a second that is 3.5% of a core, taken from rank 0's own task. So after
-//   a quiet spell the sleep stretches to 1/256 of the time since the last message, up to 10 ms:
-//   a request then waits at most 0.4% of the time since the previous one, and with long tasks
-//   rank 0 wakes about 100 times a second (0.4% of a core).
-// - A worker that waits for rank 0's answer polls the same way; rank 0 answers within the cap.
+//   after a message arrived, doubling while none come, to 1 ms. While tasks of `true` stream in,
+//   requests are answered within microseconds. A wake-up (a ppoll and an MPI_Iprobe, which runs
+//   Open MPI's progress engine) costs about 35 us of CPU: 1000 a second would be 3.5% of a core,
+//   taken from rank 0's own task. So after a quiet spell the sleep stretches to 1/256 of the time
+//   since the last message, up to 10 ms: a request then waits at most 0.4% of the time since the
+//   previous one, and while long tasks run rank 0 wakes about 100 times a second (measured with
+//   tasks of `sleep 2` at 2 ranks: 0.07 s of CPU in 4 s for rank 0, 0.007 s for rank 1).
+// - A worker that waits for rank 0's answer polls the same way, capped at 100 us: the answer is
+//   due within one of rank 0's sleeps. A worker whose tasks are short (< 50 ms) asks for its next
+//   chunk while its last task runs, so that it waits for no answer at all.
 // - The status log's fdatasync runs in a thread of its own (status_log.hpp).
 // The summary's "farm cpu s" column shows the CPU time each rank's farm used (tasks excluded);
 // a test checks that it stays far below the run time with tasks that sleep.

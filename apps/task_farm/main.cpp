@@ -411,6 +411,11 @@ int farm_main(int argc, char** argv, const relay::communicator& world) {
   cli.add_flag("--dry-run", a.dry_run, "Print the tasks that would run, and run nothing");
   cli.add_flag("--json", a.json, "Print the summary as one JSON object");
   cli.footer(footer);
+  for (const auto& [name, type] :
+       {std::pair{"TASKFILE", "FILE"}, std::pair{"--output-dir", "DIR"},
+        std::pair{"--resume", "DIR"}, std::pair{"--chunksize", "K"}, std::pair{"--retries", "K"},
+        std::pair{"--timeout", "SECONDS"}, std::pair{"--grace", "SECONDS"}})
+    cli.get_option(name)->type_name(type);
   relay::app::parse(cli, argc, argv, world);
   if (!a.resume.empty() && !a.output_dir.empty())
     throw relay::app::usage_error(

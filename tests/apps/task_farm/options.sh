@@ -43,6 +43,15 @@ printf 'echo a\necho b\necho c\n' >grown.txt
 "${farm[@]}" --resume edit grown.txt --json >grown.json 2>&1
 check "added line: runs it" test "$(json_field grown.json '["succeeded"], d["skipped"]')" = "(1, 2)"
 check "added line: output" test "$(cat edit/task-3.out)" = c
+# Tasks do not inherit the variables with which mpirun makes a process an MPI rank (so a task
+# can start an MPI program of its own), but do see the rest of the environment.
+printf 'env\n' >env.txt
+FARM_TEST_VARIABLE=kept "${farm[@]}" env.txt -o env >/dev/null 2>&1
+check "env: exit 0" test $? -eq 0
+check "env: no launcher variables" test "$(grep -c -E '^(PMIX_|OMPI_COMM_WORLD_|OMPI_MCA_orte_)' env/task-1.out)" -eq 0
+check "env: TASK_ID" grep -q '^TASK_ID=1$' env/task-1.out
+check "env: the job's variables" grep -q '^FARM_TEST_VARIABLE=kept$' env/task-1.out
+
 # A running farm's directory is locked: a second farm on it is refused.
 echo "sleep 3" >slow.txt
 "${farm[@]}" slow.txt -o busy >/dev/null 2>&1 &
