@@ -21,7 +21,7 @@
 //   tasks of `sleep 2` at 2 ranks: 0.07 s of CPU in 4 s for rank 0, 0.007 s for rank 1).
 // - A worker that waits for rank 0's answer polls the same way, capped at 100 us: the answer is
 //   due within one of rank 0's sleeps. A worker whose tasks are short (< 50 ms) asks for its next
-//   chunk while its last task runs, so that it waits for no answer at all.
+//   chunk as soon as it starts on the current one, so that it waits for no answer at all.
 // - The status log's fdatasync runs in a thread of its own (status_log.hpp).
 // The summary's "farm cpu s" column shows the CPU time each rank's farm used (tasks excluded);
 // a test checks that it stays far below the run time with tasks that sleep.
@@ -55,9 +55,10 @@ constexpr double backoff_stretch_max = 10e-3;
 /// A worker waiting for rank 0's answer looks more often: the answer is due within rank 0's own
 /// sleep, and the wait is short.
 constexpr double worker_backoff_max = 100e-6;
-/// A worker whose last task took less than this asks for its next chunk while it runs the last
-/// task of the current one, hiding the round trip to rank 0; with longer tasks it asks only when
-/// free, so that long tasks go to whichever rank is free first.
+/// A worker whose last task took less than this asks for its next chunk as soon as it starts on
+/// the current one, so that the next chunk is at hand when the current one ends (the round trip
+/// to rank 0 is hidden); with longer tasks it asks only when free, so that long tasks go to
+/// whichever rank is free first.
 constexpr double prefetch_below = 0.05;
 constexpr double stop_check_interval = 0.05;
 /// How long rank 0 waits, after the grace period, for the other ranks to report in.
@@ -326,7 +327,8 @@ farm_result run_worker(const relay::communicator& comm, const farm_settings& set
       final_sent = true;
       wait.reset(mono_now());  // the answer comes at once
     } else if (!waiting_reply && !no_more && local.mode() == stop_mode::none &&
-               !local.has_queued() && (!local.busy() || last_elapsed < prefetch_below)) {
+               (local.needs_work() || (last_elapsed < prefetch_below &&
+                                       local.queued() < static_cast<std::size_t>(want)))) {
       out.send(comm, encode(worker_msg{msg_kind::request, want, 0, 0, std::move(recs)}), 0,
                tag_to_master);
       recs.clear();

@@ -135,6 +135,8 @@ class local_runner {
   }
   /// Assignments (or a retry) waiting to start.
   [[nodiscard]] bool has_queued() const { return !chunk_.empty() || retry_.has_value(); }
+  /// How many assignments wait to start.
+  [[nodiscard]] std::size_t queued() const { return chunk_.size(); }
   [[nodiscard]] double next_deadline() const { return proc_.next_deadline(); }
   [[nodiscard]] stop_mode mode() const { return mode_; }
 
