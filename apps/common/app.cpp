@@ -141,8 +141,8 @@ int fail(MPI_Comm agreement, int rank, std::string_view name, const std::string&
 }  // namespace
 
 int run(int argc, char** argv, std::string_view name,
-        const std::function<int(int, char**, const communicator&)>& body) {
-  relay::environment env(argc, argv);
+        const std::function<int(int, char**, const communicator&)>& body, thread_level level) {
+  relay::environment env(argc, argv, level);
   const communicator world;
   MPI_Comm agreement = MPI_COMM_NULL;
   MPI_Comm_dup(MPI_COMM_WORLD, &agreement);

@@ -11,6 +11,7 @@
 #include <string_view>
 
 #include "relay/communicator.hpp"
+#include "relay/environment.hpp"
 
 namespace relay::app {
 
@@ -47,7 +48,10 @@ void parse(CLI::App& cli, int argc, char** argv, const communicator& comm);
 /// A failure on only some ranks would leave the others waiting in a collective; the failing
 /// ranks detect this (a non-blocking barrier on a private communicator that does not complete
 /// within a grace period) and end the job with MPI_Abort rather than hang.
+/// `level` is the thread support asked of MPI (an app with threads of its own that make no MPI
+/// calls asks for funneled).
 int run(int argc, char** argv, std::string_view name,
-        const std::function<int(int argc, char** argv, const communicator& world)>& body);
+        const std::function<int(int argc, char** argv, const communicator& world)>& body,
+        thread_level level = thread_level::single);
 
 }  // namespace relay::app

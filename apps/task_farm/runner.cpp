@@ -1,0 +1,343 @@
+#include "runner.hpp"
+
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/signalfd.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <array>
+#include <cerrno>
+#include <cmath>
+#include <cstdio>
+#include <cstring>
+#include <ctime>
+#include <stdexcept>
+
+extern char** environ;
+
+namespace task_farm {
+
+namespace {
+
+constexpr std::array farm_signals = {SIGTERM, SIGINT, SIGHUP, SIGUSR1, SIGUSR2, SIGCHLD};
+
+sigset_t farm_signal_set() {
+  sigset_t set;
+  sigemptyset(&set);
+  for (int s : farm_signals) sigaddset(&set, s);
+  return set;
+}
+
+double clock_seconds(clockid_t id) {
+  timespec ts{};
+  clock_gettime(id, &ts);
+  return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) * 1e-9;
+}
+
+std::string task_path(const std::string& outdir, std::int64_t id, const char* ext) {
+  return outdir + "/task-" + std::to_string(id) + ext;
+}
+
+}  // namespace
+
+double mono_now() {
+  return clock_seconds(CLOCK_MONOTONIC);
+}
+double wall_now() {
+  return clock_seconds(CLOCK_REALTIME);
+}
+
+void block_signals() {
+  const sigset_t set = farm_signal_set();
+  pthread_sigmask(SIG_BLOCK, &set, nullptr);
+}
+
+signal_source::signal_source() {
+  const sigset_t set = farm_signal_set();
+  fd_ = signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
+  if (fd_ < 0) throw std::runtime_error(std::string("signalfd: ") + std::strerror(errno));
+}
+
+signal_source::~signal_source() {
+  if (fd_ >= 0) ::close(fd_);
+}
+
+void signal_source::wait(double seconds) const {
+  pollfd p{fd_, POLLIN, 0};
+  if (seconds == never) {
+    (void)::ppoll(&p, 1, nullptr, nullptr);
+    return;
+  }
+  if (seconds < 0) seconds = 0;
+  timespec ts{};
+  ts.tv_sec = static_cast<time_t>(seconds);
+  ts.tv_nsec = static_cast<long>((seconds - static_cast<double>(ts.tv_sec)) * 1e9);
+  (void)::ppoll(&p, 1, &ts, nullptr);
+}
+
+std::vector<int> signal_source::take() {
+  std::vector<int> got;
+  signalfd_siginfo info{};
+  while (::read(fd_, &info, sizeof info) == static_cast<ssize_t>(sizeof info))
+    got.push_back(static_cast<int>(info.ssi_signo));
+  return got;
+}
+
+bool is_launcher_variable(std::string_view entry) {
+  static constexpr std::array<std::string_view, 14> prefixes = {
+      "PMIX_",
+      "OMPI_COMM_WORLD_",
+      "OMPI_MCA_orte_",
+      "OMPI_MCA_ess",
+      "OMPI_MCA_pmix",
+      "OMPI_FILE_LOCATION=",
+      "OMPI_UNIVERSE_SIZE=",
+      "OMPI_APP_CTX_NUM_PROCS=",
+      "OMPI_NUM_APP_CTX=",
+      "OMPI_FIRST_RANKS=",
+      "OMPI_COMMAND=",
+      "OMPI_ARGV=",
+      "OMPI_MCA_initial_wdir=",
+      "OMPI_MCA_shmem_RUNTIME_QUERY_hint="};
+  for (auto p : prefixes)
+    if (entry.starts_with(p)) return true;
+  return false;
+}
+
+task_environment::task_environment(std::int32_t rank, const std::string& host) {
+  for (char** e = environ; e && *e; ++e) {
+    const std::string_view entry(*e);
+    if (is_launcher_variable(entry) || entry.starts_with("TASK_ID=") ||
+        entry.starts_with("TASK_RANK=") || entry.starts_with("TASK_HOST=") ||
+        entry.starts_with("TASK_ATTEMPT="))
+      continue;
+    base_.emplace_back(entry);
+  }
+  base_.push_back("TASK_RANK=" + std::to_string(rank));
+  base_.push_back("TASK_HOST=" + host);
+}
+
+char* const* task_environment::make(std::int64_t id, std::int32_t attempt) {
+  id_ = "TASK_ID=" + std::to_string(id);
+  attempt_ = "TASK_ATTEMPT=" + std::to_string(attempt);
+  envp_.clear();
+  envp_.reserve(base_.size() + 3);
+  for (auto& s : base_) envp_.push_back(s.data());
+  envp_.push_back(id_.data());
+  envp_.push_back(attempt_.data());
+  envp_.push_back(nullptr);
+  return envp_.data();
+}
+
+process_runner::process_runner(exec_settings settings)
+    : settings_(std::move(settings)), env_(settings_.rank, settings_.host) {
+  devnull_ = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
+}
+
+process_runner::~process_runner() {
+  if (busy()) kill_now();
+  if (devnull_ >= 0) ::close(devnull_);
+}
+
+std::optional<attempt_record> process_runner::start(const assignment& a, std::int32_t attempt) {
+  current_ = {};
+  current_.id = a.id;
+  current_.rank = settings_.rank;
+  current_.attempt = attempt;
+  current_.start = wall_now();
+  start_mono_ = mono_now();
+  const auto fail = [&](int code, const std::string& what) {
+    std::fprintf(stderr, "task_farm: rank %d: task %lld could not start: %s: %s\n",
+                 static_cast<int>(settings_.rank), static_cast<long long>(a.id), what.c_str(),
+                 std::strerror(code));
+    current_.result = outcome::error;
+    current_.exit_code = 127;
+    current_.end = wall_now();
+    current_.elapsed = mono_now() - start_mono_;
+    return current_;
+  };
+  // The files are opened here, not in the child: the task writes straight into them, so no
+  // amount of output can block the farm, and a failure to create them is reported plainly.
+  const std::string out_path = task_path(settings_.outdir, a.id, ".out");
+  const std::string err_path = task_path(settings_.outdir, a.id, ".err");
+  const int out = ::open(out_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (out < 0) return fail(errno, "cannot create " + out_path);
+  const int err = ::open(err_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (err < 0) {
+    const int e = errno;
+    ::close(out);
+    return fail(e, "cannot create " + err_path);
+  }
+
+  posix_spawnattr_t attr;
+  posix_spawnattr_init(&attr);
+  // Its own process group (so a kill reaches everything it started, and the signals that
+  // mpirun sends to our rank's group do not reach it), no blocked signals, default handlers.
+  posix_spawnattr_setflags(&attr,
+                           POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
+  posix_spawnattr_setpgroup(&attr, 0);
+  sigset_t none;
+  sigemptyset(&none);
+  posix_spawnattr_setsigmask(&attr, &none);
+  sigset_t defaults;
+  sigemptyset(&defaults);
+  for (int s = 1; s < 32; ++s)
+    if (s != SIGKILL && s != SIGSTOP) sigaddset(&defaults, s);
+  posix_spawnattr_setsigdefault(&attr, &defaults);
+
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  if (devnull_ >= 0) posix_spawn_file_actions_adddup2(&actions, devnull_, 0);
+  posix_spawn_file_actions_adddup2(&actions, out, 1);
+  posix_spawn_file_actions_adddup2(&actions, err, 2);
+#if defined(__GLIBC__) && (__GLIBC__ > 2 || (__GLIBC__ == 2 && __GLIBC_MINOR__ >= 34))
+  // No descriptor of the rank (MPI's sockets, shared memory, the status log) leaks into tasks.
+  posix_spawn_file_actions_addclosefrom_np(&actions, 3);
+#endif
+
+  std::string command = a.command;
+  char sh[] = "/bin/sh";
+  char dash_c[] = "-c";
+  char* argv[] = {sh, dash_c, command.data(), nullptr};
+  // posix_spawn: glibc uses clone(CLONE_VM|CLONE_VFORK), so starting a task costs no copy of
+  // the rank's (MPI-sized) address space.
+  pid_t pid = -1;
+  const int rc = posix_spawn(&pid, "/bin/sh", &actions, &attr, argv, env_.make(a.id, attempt));
+  posix_spawn_file_actions_destroy(&actions);
+  posix_spawnattr_destroy(&attr);
+  ::close(out);
+  ::close(err);
+  if (rc != 0) return fail(rc, "cannot run /bin/sh");
+  pid_ = pid;
+  term_sent_ = false;
+  kill_at_ = never;
+  interrupt_at_ = never;
+  kill_reason_ = outcome::ok;
+  timeout_at_ = settings_.timeout > 0 ? start_mono_ + settings_.timeout : never;
+  return std::nullopt;
+}
+
+attempt_record process_runner::finish(int wait_status, double now) {
+  current_.end = wall_now();
+  current_.elapsed = now - start_mono_;
+  if (current_.elapsed < 0) current_.elapsed = 0;
+  if (WIFEXITED(wait_status)) {
+    current_.exit_code = WEXITSTATUS(wait_status);
+    current_.result = current_.exit_code == 0 ? outcome::ok : outcome::failed;
+  } else if (WIFSIGNALED(wait_status)) {
+    current_.exit_code = 128 + WTERMSIG(wait_status);
+    current_.result = outcome::signal;
+  } else {
+    current_.exit_code = 255;
+    current_.result = outcome::failed;
+  }
+  // Killed by us: a timeout or an interruption, whatever the exit status says.
+  if (term_sent_ && current_.result != outcome::ok) current_.result = kill_reason_;
+  // Anything the task left running in its process group goes with it.
+  (void)::kill(-pid_, SIGKILL);
+  pid_ = -1;
+  return current_;
+}
+
+std::optional<attempt_record> process_runner::poll(double now) {
+  if (!busy()) return std::nullopt;
+  int status = 0;
+  pid_t r;
+  do {
+    r = ::waitpid(pid_, &status, WNOHANG);
+  } while (r < 0 && errno == EINTR);
+  if (r == pid_) return finish(status, mono_now());
+  if (r < 0) {  // cannot happen for our own child; treat it as gone
+    return finish(255 << 8, now);
+  }
+  if (!term_sent_) {
+    const double due = std::min(timeout_at_, interrupt_at_);
+    if (now >= due) {
+      kill_reason_ = interrupt_at_ <= timeout_at_ ? outcome::interrupted : outcome::timeout;
+      (void)::kill(-pid_, SIGTERM);
+      // A stopped process only sees SIGTERM once it runs again.
+      (void)::kill(-pid_, SIGCONT);
+      term_sent_ = true;
+      kill_at_ = now + (kill_reason_ == outcome::interrupted ? settings_.interrupt_kill_delay
+                                                             : settings_.timeout_kill_delay);
+    }
+  } else if (now >= kill_at_) {
+    (void)::kill(-pid_, SIGKILL);
+    kill_at_ = never;
+  }
+  return std::nullopt;
+}
+
+double process_runner::next_deadline() const {
+  if (!busy()) return never;
+  if (!term_sent_) return std::min(timeout_at_, interrupt_at_);
+  return kill_at_;
+}
+
+void process_runner::interrupt_at(double deadline) {
+  if (!busy()) return;
+  if (!term_sent_) {
+    interrupt_at_ = std::min(interrupt_at_, deadline);
+  } else {
+    // Already on its way out (a timeout): make sure it is gone by then as well.
+    kill_reason_ = outcome::interrupted;
+    kill_at_ = std::min(kill_at_, deadline + settings_.interrupt_kill_delay);
+  }
+}
+
+void process_runner::kill_now() {
+  if (!busy()) return;
+  (void)::kill(-pid_, SIGKILL);
+  int status = 0;
+  while (::waitpid(pid_, &status, 0) < 0 && errno == EINTR) {
+  }
+  pid_ = -1;
+}
+
+void local_runner::add(std::vector<assignment> tasks) {
+  for (auto& t : tasks) chunk_.push_back(std::move(t));
+}
+
+void local_runner::stop(stop_mode mode, double now, double grace) {
+  if (mode > mode_) mode_ = mode;
+  retry_.reset();
+  if (mode == stop_mode::interrupt) proc_.interrupt_at(now + grace);
+}
+
+void local_runner::finished(attempt_record rec, std::vector<attempt_record>& out) {
+  // A task that dies of a signal while the farm is being stopped was most likely stopped by it
+  // (a scheduler may signal every process of the job): it is unfinished, not failed.
+  if (mode_ == stop_mode::interrupt && rec.result == outcome::signal)
+    rec.result = outcome::interrupted;
+  const bool failed = rec.result != outcome::ok && rec.result != outcome::interrupted;
+  if (failed && mode_ == stop_mode::none) {
+    if (tries_ < 1 + retries_)
+      retry_ = rec.attempt + 1;
+    else if (fail_fast_)
+      mode_ = stop_mode::drain;  // the rest of the chunk does not start
+  }
+  out.push_back(rec);
+}
+
+void local_runner::step(double now, std::vector<attempt_record>& out) {
+  if (auto rec = proc_.poll(now)) finished(*rec, out);
+  while (!proc_.busy() && mode_ == stop_mode::none && (retry_ || !chunk_.empty())) {
+    std::int32_t attempt = 0;
+    if (retry_) {
+      attempt = *retry_;
+      retry_.reset();
+    } else {
+      current_ = std::move(chunk_.front());
+      chunk_.pop_front();
+      tries_ = 0;
+      attempt = current_.first_attempt;
+    }
+    ++tries_;
+    if (auto rec = proc_.start(current_, attempt)) finished(*rec, out);
+  }
+}
+
+}  // namespace task_farm

@@ -1,0 +1,55 @@
+# ---- task_farm ----------------------------------------------------------------------------------
+set(tf $<TARGET_FILE:task_farm>)
+set(tf_scripts ${CMAKE_CURRENT_SOURCE_DIR}/task_farm)
+
+# The pure parts, without mpirun: task files, the status log round trip, the resume plan,
+# farm.json, the messages, the summary, and process running (exit codes, timeouts that kill
+# grandchildren, output files).
+add_executable(test_task_farm_core ${tf_scripts}/test_task_farm_core.cpp)
+target_link_libraries(test_task_farm_core PRIVATE task_farm_core GTest::gtest_main)
+relay_set_warnings(test_task_farm_core)
+add_test(NAME app.task_farm.core COMMAND test_task_farm_core)
+set_tests_properties(app.task_farm.core PROPERTIES TIMEOUT 60 LABELS "app")
+
+# The farm as users run it, at 1-4 ranks: the log is complete and correct, exit codes, retries,
+# timeouts, big outputs, options, resume after the job is killed, no busy polling.
+foreach(script_ranks IN ITEMS "basic|1 2 3 4" "resume_after_kill|1 2 3 4" "interrupt|1 2 4"
+                              "retries_timeout|1 2" "big_output|1 3" "options|1 2")
+  string(REPLACE "|" ";" parts "${script_ranks}")
+  list(GET parts 0 script)
+  list(GET parts 1 ranks)
+  separate_arguments(ranks)
+  relay_add_mpi_test(NAME app.task_farm.${script} RANKS ${ranks} TIMEOUT 120
+    WRAPPER bash ${tf_scripts}/${script}.sh COMMAND ${tf})
+endforeach()
+relay_add_mpi_test(NAME app.task_farm.no_busy_poll RANKS 1 2 TIMEOUT 60
+  WRAPPER bash ${tf_scripts}/no_busy_poll.sh COMMAND ${tf})
+relay_add_mpi_test(NAME app.task_farm.help RANKS 1 COMMAND ${tf} --help
+  PASS_REGULAR_EXPRESSION "odls_base_sigkill_timeout")
+
+# Bad input: one line from rank 0, exit code 2, no hang. The files are made by fixtures.sh.
+set(tf_bad bash ${tf_scripts}/fixtures.sh ${expect_usage_error} 2)
+foreach(bad IN ITEMS
+    "missing|cannot read task file '@DIR@/nope.txt': No such file or directory|@DIR@/nope.txt"
+    "directory|cannot read task file '@DIR@/adir': Is a directory|@DIR@/adir"
+    "nul|line 2 holds a NUL byte|@DIR@/nul.txt"
+    "long_line|line 2 is 1048577 bytes long|@DIR@/long.txt"
+    "outdir|cannot create output directory '@DIR@/regular/out'|@DIR@/tasks.txt;-o;@DIR@/regular/out"
+    "resume_not_farm|it is not a task_farm output directory|--resume;@DIR@/notfarm"
+    "resume_missing|cannot resume '@DIR@/gone'|--resume;@DIR@/gone"
+    "chunksize_0|--chunksize must be at least 1|@DIR@/tasks.txt;--chunksize;0"
+    "chunksize_negative|--chunksize must not be negative|@DIR@/tasks.txt;--chunksize;-1"
+    "retries_negative|--retries must not be negative|@DIR@/tasks.txt;--retries;-1"
+    "timeout_text|--timeout must be a number of seconds|@DIR@/tasks.txt;--timeout;abc"
+    "timeout_negative|--timeout must not be negative|@DIR@/tasks.txt;--timeout;-5"
+    "timeout_zero|--timeout must be more than 0|@DIR@/tasks.txt;--timeout;0"
+    "grace_negative|--grace must not be negative|@DIR@/tasks.txt;--grace;-1"
+    "unknown_option|--bogus|@DIR@/tasks.txt;--bogus"
+    "no_task_file|a task file is required|")
+  string(REPLACE "|" ";" parts "${bad}")
+  list(GET parts 0 id)
+  list(GET parts 1 message)
+  list(SUBLIST parts 2 -1 args)
+  relay_add_mpi_test(NAME app.task_farm.bad_${id} RANKS 1 2 QUIET TIMEOUT 30
+    WRAPPER ${tf_bad} "^task_farm: .*${message}" COMMAND ${tf} ${args})
+endforeach()
