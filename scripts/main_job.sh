@@ -31,7 +31,13 @@ for app in "${APPS[@]}"; do
     relay_log "skipping $app (not built)"
     continue
   fi
-  cmd=(mpiexec -n "$ranks" "${RELAY_MPIEXEC_FLAGS[@]}" "$bin/$app")
+  args=()
+  if [[ $app == task_farm ]]; then
+    # The farm needs a task file: the demo's, with its output in a fresh directory.
+    farm_dir="$(mktemp -d "${TMPDIR:-/tmp}/relay-farm.XXXXXX")"
+    args=(apps/task_farm/examples/demo.tasks --output-dir "$farm_dir/out")
+  fi
+  cmd=(mpiexec -n "$ranks" "${RELAY_MPIEXEC_FLAGS[@]}" "$bin/$app" "${args[@]}")
   echo "==> ${cmd[*]}"
   start=$SECONDS
   ran=$((ran + 1))
