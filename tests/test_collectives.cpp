@@ -38,7 +38,9 @@ TEST(Bcast, PayloadsAroundTheTreeLimit) {
   relay::communicator comm;
   const std::size_t limit = relay::config::bcast_tree_bytes;
   for (int root = 0; root < comm.size(); ++root) {
-    for (std::size_t n : {std::size_t{0}, std::size_t{1}, limit - 1, limit, limit + 1, 3 * limit}) {
+    const std::size_t eager = relay::config::bcast_eager_bytes;
+    for (std::size_t n : {std::size_t{0}, std::size_t{1}, eager - 1, eager, eager + 1, limit - 1,
+                          limit, limit + 1, 3 * limit}) {
       std::vector<char> chars(n);
       for (std::size_t i = 0; i < n; ++i) chars[i] = static_cast<char>('a' + (i + n) % 26);
       const std::string text(chars.begin(), chars.end());

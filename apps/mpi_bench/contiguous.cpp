@@ -1,9 +1,9 @@
 // The contiguous-data operations. Each has a raw MPI side, written as the OSU micro-benchmarks
 // write it (buffers allocated once, MPI called directly), and a library side written as a user of
-// relay would write the same hot loop: bcast and the reductions by value (bcast recycles the
-// vector moved through it), scatterv_into and gatherv_into (which reuse the result vector and
-// still learn every length from the messages), and spans where the size is known on both sides
-// (recv_into, isend of a span, irecv_into).
+// relay would write the same hot loop: bcast by value (recycling the vector moved through it),
+// scatterv_into, gatherv_into, reduce_into and allreduce_into (which reuse the result vector;
+// scatterv and gatherv still learn every length from the messages), and spans where the size is
+// known on both sides (recv_into, isend of a span, irecv_into).
 
 #include <mpi.h>
 
@@ -189,10 +189,10 @@ row run_typed(const relay::communicator& comm, const settings& s, const std::str
     const bool everywhere = op == "allreduce";
     if (everywhere) {
       c.raw = [&] { MPI_Allreduce(a.data(), b.data(), count, type, MPI_SUM, raw); };
-      c.lib = [&] { b = relay::allreduce(comm, a, std::plus<>{}); };
+      c.lib = [&] { relay::allreduce_into(comm, a, b, std::plus<>{}); };
     } else {
       c.raw = [&] { MPI_Reduce(a.data(), b.data(), count, type, MPI_SUM, 0, raw); };
-      c.lib = [&] { b = relay::reduce(comm, a, std::plus<>{}, 0); };
+      c.lib = [&] { relay::reduce_into(comm, a, b, std::plus<>{}, 0); };
     }
     c.check = [&, everywhere](const std::function<void()>& side, int salt) {
       fill(a, me, salt);

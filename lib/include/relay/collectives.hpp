@@ -14,10 +14,11 @@
 #include <mpi.h>
 
 #include <algorithm>
+#include <climits>
 #include <cstdint>
 #include <cstring>
-#include <deque>
 #include <iterator>
+#include <memory>
 #include <numeric>
 #include <span>
 #include <stdexcept>
@@ -69,12 +70,13 @@ inline void send_to_children(const binomial_tree& tree, const void* data, std::s
   RELAY_MPI(MPI_Waitall, tree.child_count, requests, MPI_STATUSES_IGNORE);
 }
 
-/// Broadcasts a byte payload whose length only the root knows (see config::bcast_tree_bytes for
-/// the protocol). On non-roots `allocate(n)` returns where the n bytes go. A root that sets
-/// `failed` makes every other rank throw.
+/// Broadcasts a byte payload whose length only the root knows (see config::bcast_tree_bytes and
+/// config::bcast_eager_bytes for the protocol). On non-roots `allocate(n)` returns where the n
+/// bytes go. A root that sets `failed` makes every other rank throw.
 template <class Allocate>
 void bcast_sized(const communicator& comm, int root, std::span<const char> payload, bool failed,
                  Allocate&& allocate) {
+  constexpr std::size_t eager = config::bcast_eager_bytes;
   const bool is_root = comm.rank() == root;
   const MPI_Comm tree_comm = internal_comm(comm);
   const binomial_tree tree(comm.rank(), comm.size(), root);
@@ -83,21 +85,21 @@ void bcast_sized(const communicator& comm, int root, std::span<const char> paylo
   if (is_root) {
     n = failed ? root_failed : payload.size();
   } else {
-    MPI_Message msg = MPI_MESSAGE_NULL;
+    // The parent's first message: the whole payload when it fits, else its size.
+    alignas(std::uint64_t) char first[eager];
     MPI_Status st;
-    RELAY_MPI(MPI_Mprobe, tree.parent, MPI_ANY_TAG, tree_comm, &msg, &st);
+    RELAY_MPI(MPI_Recv, first, static_cast<int>(eager), MPI_BYTE, tree.parent, MPI_ANY_TAG,
+              tree_comm, &st);
     if (st.MPI_TAG == config::bcast_data_tag) {
       n = element_count(st, 1);
       char* target = allocate(static_cast<std::size_t>(n));
-      counted_type ct(MPI_BYTE, static_cast<std::size_t>(n));
-      RELAY_MPI(MPI_Mrecv, target, ct.count(), ct.type(), &msg, &st);
+      if (n > 0) std::memcpy(target, first, static_cast<std::size_t>(n));
       data = target;
     } else {
-      RELAY_MPI(MPI_Mrecv, &n, 1, MPI_UINT64_T, &msg, &st);
+      std::memcpy(&n, first, sizeof n);
     }
   }
-  const bool by_tree = n != root_failed && (comm.size() <= 2 || n <= config::bcast_tree_bytes);
-  if (by_tree) {
+  if (n != root_failed && n <= eager) {
     send_to_children(tree, data, static_cast<std::size_t>(n), config::bcast_data_tag, tree_comm);
     return;
   }
@@ -109,7 +111,14 @@ void bcast_sized(const communicator& comm, int root, std::span<const char> paylo
   char* target = is_root ? const_cast<char*>(payload.data())  // only read by MPI_Bcast
                          : allocate(static_cast<std::size_t>(n));
   counted_type ct(MPI_BYTE, static_cast<std::size_t>(n));
-  RELAY_MPI(MPI_Bcast, target, ct.count(), ct.type(), root, comm.native());
+  if (comm.size() <= 2 || n <= config::bcast_tree_bytes) {
+    if (!is_root)
+      RELAY_MPI(MPI_Recv, target, ct.count(), ct.type(), tree.parent, config::bcast_data_tag,
+                tree_comm, MPI_STATUS_IGNORE);
+    send_to_children(tree, target, static_cast<std::size_t>(n), config::bcast_data_tag, tree_comm);
+  } else {
+    RELAY_MPI(MPI_Bcast, target, ct.count(), ct.type(), root, comm.native());
+  }
 }
 
 /// The allocator that bcast_sized never calls on the root.
@@ -181,15 +190,21 @@ template <class WireOf>
 void send_pieces(const communicator& comm, int root, WireOf&& wire_of) {
   const MPI_Comm internal = internal_comm(comm);
   const auto p = static_cast<std::size_t>(comm.size());
-  std::vector<MPI_Request> requests;
-  requests.reserve(p);
-  std::deque<counted_type> types;  // alive until the sends complete
+  thread_local std::vector<MPI_Request> requests;
+  requests.clear();
+  std::vector<std::unique_ptr<counted_type>> large;  // types for > 2^31 elements, kept alive
   for (std::size_t r = 0; r < p; ++r) {
     if (static_cast<int>(r) == root) continue;
     const piece_wire w = wire_of(r);
-    const counted_type& ct = types.emplace_back(w.type, w.count);
-    RELAY_MPI(MPI_Isend, w.data, ct.count(), ct.type(), static_cast<int>(r), config::scatter_tag,
-              internal, &requests.emplace_back());
+    MPI_Datatype type = w.type;
+    int count = static_cast<int>(w.count);
+    if (w.count > static_cast<std::size_t>(INT_MAX)) {
+      const auto& ct = large.emplace_back(std::make_unique<counted_type>(w.type, w.count));
+      type = ct->type();
+      count = ct->count();
+    }
+    RELAY_MPI(MPI_Isend, w.data, count, type, static_cast<int>(r), config::scatter_tag, internal,
+              &requests.emplace_back());
   }
   RELAY_MPI(MPI_Waitall, static_cast<int>(requests.size()), requests.data(), MPI_STATUSES_IGNORE);
 }
@@ -497,8 +512,10 @@ void gatherv_into(const communicator& comm, const std::vector<E>& piece, std::ve
   // The root matches every rank's message first, so it knows every length before it receives.
   const auto p = static_cast<std::size_t>(comm.size());
   const std::size_t unit = direct ? sizeof(E) : 1;
-  std::vector<MPI_Message> messages(p, MPI_MESSAGE_NULL);
-  std::vector<std::size_t> offsets(p + 1, 0);
+  thread_local std::vector<MPI_Message> messages;
+  thread_local std::vector<std::size_t> offsets;
+  messages.assign(p, MPI_MESSAGE_NULL);
+  offsets.assign(p + 1, 0);
   for (std::size_t r = 0; r < p; ++r) {
     std::size_t count = 0;
     if (static_cast<int>(r) == root) {
@@ -516,23 +533,19 @@ void gatherv_into(const communicator& comm, const std::vector<E>& piece, std::ve
   if constexpr (direct) {
     all.resize(offsets[p]);
     base = reinterpret_cast<char*>(all.data());
+    std::copy(piece.begin(), piece.end(), all.begin() + static_cast<std::ptrdiff_t>(offsets[root]));
   } else {
     bytes.resize(offsets[p]);
     base = bytes.data();
   }
-  std::vector<MPI_Request> requests;
-  requests.reserve(p);
-  std::deque<detail::counted_type> types;
+  // Every message is matched, so receiving them in rank order cannot wait on a later one.
   const MPI_Datatype type = direct ? datatype<std::conditional_t<direct, E, char>>() : MPI_BYTE;
   for (std::size_t r = 0; r < p; ++r) {
     if (static_cast<int>(r) == root) continue;
-    const auto& ct = types.emplace_back(type, offsets[r + 1] - offsets[r]);
-    RELAY_MPI(MPI_Imrecv, base + offsets[r] * unit, ct.count(), ct.type(), &messages[r],
-              &requests.emplace_back());
+    detail::counted_type ct(type, offsets[r + 1] - offsets[r]);
+    RELAY_MPI(MPI_Mrecv, base + offsets[r] * unit, ct.count(), ct.type(), &messages[r],
+              MPI_STATUS_IGNORE);
   }
-  if constexpr (direct)
-    std::copy(piece.begin(), piece.end(), all.begin() + static_cast<std::ptrdiff_t>(offsets[root]));
-  RELAY_MPI(MPI_Waitall, static_cast<int>(requests.size()), requests.data(), MPI_STATUSES_IGNORE);
   if constexpr (!direct) {
     all.clear();
     for (std::size_t r = 0; r < p; ++r) {

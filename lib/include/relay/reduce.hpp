@@ -169,13 +169,17 @@ template <class T>
 struct reduce_view {
   using element = T;
   static T* data(T& v) { return &v; }
+  static const T* data(const T& v) { return &v; }
   static std::size_t size(const T&) { return 1; }
+  static void resize(T&, std::size_t) {}
 };
 template <class E, class A>
 struct reduce_view<std::vector<E, A>> {
   using element = E;
   static E* data(std::vector<E, A>& v) { return v.data(); }
+  static const E* data(const std::vector<E, A>& v) { return v.data(); }
   static std::size_t size(const std::vector<E, A>& v) { return v.size(); }
+  static void resize(std::vector<E, A>& v, std::size_t n) { v.resize(n); }
 };
 
 template <class T>
@@ -185,42 +189,49 @@ concept mpi_reducible = trivial<T> ||(resizable_contiguous<T>&& requires {
 
 enum class reduce_kind { reduce, allreduce, scan, exscan };
 
-/// One MPI reduction, in place in `value` (moved in by the caller, so that a value passed as an
-/// rvalue costs no copy at all), split into pieces of at most INT_MAX elements (element-wise
-/// reductions can be cut anywhere between elements). Returns the reduced value; for reduce it is
-/// meaningful at the root only, and for exscan not at rank 0.
+/// One MPI reduction of `value` into `out` (sized by the caller where it is read), split into
+/// pieces of at most INT_MAX elements (element-wise reductions can be cut anywhere between
+/// elements). Out of place: Open MPI's reductions with MPI_IN_PLACE allocate and copy a temporary
+/// buffer on every call. `out` is not touched on non-roots of a reduce.
 template <class T, class Op>
-T mpi_reduce(const communicator& comm, T value, const Op& op, int root, reduce_kind kind) {
+void mpi_reduce(const communicator& comm, const T& value, T& out, const Op& op, int root,
+                reduce_kind kind) {
   using V = reduce_view<T>;
   using E = typename V::element;
   op_scope<Op, E> scope(op);
   const MPI_Op mpi_op = scope.handle();
   const MPI_Datatype type = datatype<E>();
   const MPI_Comm native = comm.native();
+  const bool receives = kind != reduce_kind::reduce || comm.rank() == root;
   const std::size_t n = V::size(value);
+  if (receives) V::resize(out, n);
   for (std::size_t done = 0; done < n || (n == 0 && done == 0); done += INT_MAX) {
     const int count = static_cast<int>(std::min<std::size_t>(n - done, INT_MAX));
-    E* data = V::data(value) + done;
+    const E* src = V::data(value) + done;
+    E* dst = receives ? V::data(out) + done : nullptr;
     switch (kind) {
       case reduce_kind::reduce:
-        if (comm.rank() == root)
-          RELAY_MPI(MPI_Reduce, MPI_IN_PLACE, data, count, type, mpi_op, root, native);
-        else
-          RELAY_MPI(MPI_Reduce, data, nullptr, count, type, mpi_op, root, native);
+        RELAY_MPI(MPI_Reduce, src, dst, count, type, mpi_op, root, native);
         break;
       case reduce_kind::allreduce:
-        RELAY_MPI(MPI_Allreduce, MPI_IN_PLACE, data, count, type, mpi_op, native);
+        RELAY_MPI(MPI_Allreduce, src, dst, count, type, mpi_op, native);
         break;
       case reduce_kind::scan:
-        RELAY_MPI(MPI_Scan, MPI_IN_PLACE, data, count, type, mpi_op, native);
+        RELAY_MPI(MPI_Scan, src, dst, count, type, mpi_op, native);
         break;
       case reduce_kind::exscan:
-        RELAY_MPI(MPI_Exscan, MPI_IN_PLACE, data, count, type, mpi_op, native);
+        RELAY_MPI(MPI_Exscan, src, dst, count, type, mpi_op, native);
         break;
     }
     if (n == 0) break;
   }
-  return value;
+}
+
+template <class T, class Op>
+T mpi_reduce(const communicator& comm, const T& value, const Op& op, int root, reduce_kind kind) {
+  T out{};
+  mpi_reduce(comm, value, out, op, root, kind);
+  return out;
 }
 
 /// Binomial-tree reduction of serialized values to rank 0 of `comm`, combining in rank order:
@@ -269,17 +280,15 @@ std::optional<T> doubling_scan(const communicator& comm, const T& value, const O
 
 /// Combines every rank's `value` with `op` in rank order and returns the result at `root`; the
 /// other ranks get a value-initialized T. For vectors the combination is element-wise and every
-/// rank must pass the same length. MPI-reducible values (trivial ones and vectors of them) are
-/// reduced in place in `value`: move a vector in and the reduction makes no copy at all. Called by
-/// every rank of the communicator.
+/// rank must pass the same length. Called by every rank of the communicator.
 template <class T, class Op>
-[[nodiscard]] T reduce(const communicator& comm, T value, Op op, int root) {
+[[nodiscard]] T reduce(const communicator& comm, const T& value, Op op, int root) {
   comm.check_rank(root, "root");
   if constexpr (detail::mpi_reducible<T>) {
-    T out = detail::mpi_reduce(comm, std::move(value), op, root, detail::reduce_kind::reduce);
+    T out = detail::mpi_reduce(comm, value, op, root, detail::reduce_kind::reduce);
     return comm.rank() == root ? std::move(out) : T{};
   } else {
-    T out = detail::tree_reduce(comm, std::move(value), op);
+    T out = detail::tree_reduce(comm, T(value), op);
     if (root != 0) {
       const communicator internal(detail::internal_comm(comm));
       if (comm.rank() == 0) send(internal, out, root, config::reduce_tag);
@@ -289,22 +298,40 @@ template <class T, class Op>
   }
 }
 
+/// As reduce, into `result` at the root, reusing its memory (a loop that reduces into one vector
+/// allocates nothing once warm); other ranks' `result` is left alone. For trivial values and
+/// vectors of them. Called by every rank of the communicator.
+template <class T, class Op>
+requires detail::mpi_reducible<T>
+void reduce_into(const communicator& comm, const T& value, T& result, Op op, int root) {
+  comm.check_rank(root, "root");
+  detail::mpi_reduce(comm, value, result, op, root, detail::reduce_kind::reduce);
+}
+
+/// As allreduce, into `result`, reusing its memory. For trivial values and vectors of them.
+/// Called by every rank of the communicator.
+template <class T, class Op>
+requires detail::mpi_reducible<T>
+void allreduce_into(const communicator& comm, const T& value, T& result, Op op) {
+  detail::mpi_reduce(comm, value, result, op, 0, detail::reduce_kind::allreduce);
+}
+
 /// As reduce, with the result on every rank. Called by every rank of the communicator.
 template <class T, class Op>
-[[nodiscard]] T allreduce(const communicator& comm, T value, Op op) {
+[[nodiscard]] T allreduce(const communicator& comm, const T& value, Op op) {
   if constexpr (detail::mpi_reducible<T>) {
-    return detail::mpi_reduce(comm, std::move(value), op, 0, detail::reduce_kind::allreduce);
+    return detail::mpi_reduce(comm, value, op, 0, detail::reduce_kind::allreduce);
   } else {
-    return bcast(comm, detail::tree_reduce(comm, std::move(value), op), 0);
+    return bcast(comm, detail::tree_reduce(comm, T(value), op), 0);
   }
 }
 
 /// Inclusive prefix reduction: rank r gets op(v0, v1, ..., vr), combined in rank order (so
 /// non-commutative operations are safe). Called by every rank of the communicator.
 template <class T, class Op>
-[[nodiscard]] T scan(const communicator& comm, T value, Op op) {
+[[nodiscard]] T scan(const communicator& comm, const T& value, Op op) {
   if constexpr (detail::mpi_reducible<T>)
-    return detail::mpi_reduce(comm, std::move(value), op, 0, detail::reduce_kind::scan);
+    return detail::mpi_reduce(comm, value, op, 0, detail::reduce_kind::scan);
   else
     return *detail::doubling_scan(comm, value, op, /*exclusive=*/false);
 }
@@ -312,9 +339,9 @@ template <class T, class Op>
 /// Exclusive prefix reduction: rank r > 0 gets op(v0, ..., v(r-1)); rank 0 gets nullopt, since
 /// nothing precedes it. Called by every rank of the communicator.
 template <class T, class Op>
-[[nodiscard]] std::optional<T> exscan(const communicator& comm, T value, Op op) {
+[[nodiscard]] std::optional<T> exscan(const communicator& comm, const T& value, Op op) {
   if constexpr (detail::mpi_reducible<T>) {
-    T out = detail::mpi_reduce(comm, std::move(value), op, 0, detail::reduce_kind::exscan);
+    T out = detail::mpi_reduce(comm, value, op, 0, detail::reduce_kind::exscan);
     if (comm.rank() == 0) return std::nullopt;
     return out;
   } else {
@@ -325,8 +352,8 @@ template <class T, class Op>
 /// Exclusive prefix reduction with an identity: rank 0 gets `identity` (e.g. 0 for a sum, which
 /// gives each rank its offset). Called by every rank of the communicator.
 template <class T, class Op>
-[[nodiscard]] T exscan(const communicator& comm, T value, Op op, const T& identity) {
-  auto out = exscan(comm, std::move(value), op);
+[[nodiscard]] T exscan(const communicator& comm, const T& value, Op op, const T& identity) {
+  auto out = exscan(comm, value, op);
   return out ? std::move(*out) : identity;
 }
 
