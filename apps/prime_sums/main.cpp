@@ -222,6 +222,16 @@ int prime_sums_main(int argc, char** argv, const relay::communicator& world) {
   }
 
   const int p = world.size();
+  if (!differ.empty()) {
+    // A failed check prints no results: only the differences, on stderr, and exit code 1.
+    if (world.rank() == 0)
+      for (std::size_t i : differ)
+        std::cerr << app_name << ": VERIFY FAILED for N = " << ns[i] << ": "
+                  << prime_sums::name(m) << " gives " << prime_sums::to_string(main_run.sums[i])
+                  << ", " << prime_sums::name(check->m) << " gives "
+                  << prime_sums::to_string(check->sums[i]) << std::endl;
+    return relay::app::exit_failure;
+  }
   if (world.rank() == 0) {
     if (json) {
       nlohmann::ordered_json out;
@@ -283,15 +293,6 @@ int prime_sums_main(int argc, char** argv, const relay::communicator& world) {
           << (ns.size() == 1 ? " value" : " values") << " (" << seconds_text(check->wall) << " s)\n";
       std::cout << o.str() << std::flush;
     }
-    for (std::size_t i : differ)
-      std::cerr << app_name << ": VERIFY FAILED for N = " << ns[i] << ": "
-                << prime_sums::name(m) << " gives " << prime_sums::to_string(main_run.sums[i])
-                << ", " << prime_sums::name(check->m) << " gives "
-                << prime_sums::to_string(check->sums[i]) << "\n";
-  }
-  if (!differ.empty()) {
-    std::cerr << std::flush;
-    return relay::app::exit_failure;
   }
   return relay::app::exit_ok;
 }

@@ -570,11 +570,13 @@ sieve_result sieve_block(std::span<const std::uint64_t> ns, std::uint64_t byte_b
     for (std::uint64_t c = 0; c < len; c += chunk_bytes) {
       const std::uint64_t clen = std::min(chunk_bytes, len - c);
       presieve_fill(s + c, seg_lo + c, clen);
-      if (seg_lo + c == 0) {
-        // The pre-sieve crossed off 7..67 themselves; 1 is not a prime.
-        s[0] = static_cast<std::uint8_t>(s[0] & ~1u);
+      // The pre-sieve crossed off 7..103 themselves (bytes 0..3), and 1 is not a prime.
+      const std::uint64_t at = seg_lo + c;
+      if (at < 4) {
+        if (at == 0) s[c] = static_cast<std::uint8_t>(s[c] & ~1u);
         for (const std::uint32_t p : presieved_primes)
-          if (p / 30 < clen) s[p / 30] = static_cast<std::uint8_t>(s[p / 30] | (1u << bit_of[p % 30]));
+          if (p / 30 >= at && p / 30 < at + clen)
+            s[c + p / 30 - at] = static_cast<std::uint8_t>(s[c + p / 30 - at] | (1u << bit_of[p % 30]));
       }
       small.cross_off_all(s + c, static_cast<std::int64_t>(clen));
     }
