@@ -231,10 +231,12 @@ run_result run_sieve(const relay::communicator& comm, std::span<const std::uint6
   const double start = now();
   std::vector<u128> sums(sorted.size(), 0);
   if (!sorted.empty()) {
-    // Balanced blocks of the wheel bytes that hold 0..max N.
-    const std::uint64_t bytes = sieve_bytes(sorted.back());
-    const relay::range mine = relay::block_range(bytes, static_cast<std::uint64_t>(comm.size()),
-                                                 static_cast<std::uint64_t>(comm.rank()));
+    // Blocks of the wheel bytes that hold 0..max N, balanced by estimated work (the work per
+    // byte grows along the range, so equal blocks would leave the low ranks idle at the end).
+    const std::vector<std::uint64_t> cuts =
+        sieve_split(sorted.back(), static_cast<std::uint64_t>(comm.size()));
+    const relay::range mine{cuts[static_cast<std::size_t>(comm.rank())],
+                            cuts[static_cast<std::size_t>(comm.rank()) + 1]};
     progress_fn progress;
     if (opt.progress) progress = opt.progress;
     const sieve_result r = sieve_block(sorted, mine.begin, mine.end, progress);

@@ -129,6 +129,15 @@ outcome run_method(method m, const relay::communicator& world, const std::vector
   return out;
 }
 
+const char* numbers_label(method m) {
+  switch (m) {
+    case method::trial: return "numbers tested";
+    case method::sieve: return "numbers sieved";
+    case method::lucy: return "values of N";
+  }
+  return "numbers";
+}
+
 std::string work_key(method m) {
   switch (m) {
     case method::trial: return "division_steps";
@@ -279,12 +288,13 @@ int prime_sums_main(int argc, char** argv, const relay::communicator& world) {
       o << " on " << p << (p == 1 ? " rank" : " ranks") << "\n";
       for (std::size_t i = 0; i < ns.size(); ++i)
         o << ns[i] << " : Sum = " << prime_sums::to_string(main_run.sums[i]) << "\n";
-      o << "# per rank: seconds, numbers handled, " << prime_sums::work_unit(m) << "\n";
+      o << "# per rank: seconds, " << numbers_label(m) << ", " << prime_sums::work_unit(m) << "\n";
       const int width = std::to_string(p - 1).size() > 1 ? 2 : 1;
       for (int r = 0; r < p; ++r) {
         const auto& s = main_run.ranks[static_cast<std::size_t>(r)];
         o << "rank " << std::setw(width) << r << ": " << seconds_text(s.seconds) << " s, "
-          << s.numbers << " numbers, " << s.work << " " << prime_sums::work_unit(m) << "\n";
+          << s.numbers << " " << numbers_label(m) << ", " << s.work << " " << prime_sums::work_unit(m)
+          << "\n";
       }
       o << "# imbalance (max/mean seconds): " << std::fixed << std::setprecision(2)
         << main_run.imbalance << "; wall " << seconds_text(main_run.wall) << " s\n";

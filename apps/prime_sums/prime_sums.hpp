@@ -55,6 +55,10 @@ struct sieve_result {
                                        std::uint64_t byte_begin, std::uint64_t byte_end,
                                        const progress_fn& progress = {});
 
+/// Cut points 0 = c_0 <= c_1 <= ... <= c_parts = sieve_bytes(max_n) of blocks of equal estimated
+/// work (the work per byte grows along the range; see sieve.cpp). Rank r sieves [c_r, c_r+1).
+[[nodiscard]] std::vector<std::uint64_t> sieve_split(std::uint64_t max_n, std::uint64_t parts);
+
 /// Sums of the primes <= each N (any order) with one sieve pass on this process.
 [[nodiscard]] std::vector<u128> sieve_sums(std::span<const std::uint64_t> ns);
 

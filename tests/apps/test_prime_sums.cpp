@@ -210,6 +210,22 @@ TEST(PrimeSums, SieveBlocksFarOutUseBucketsExactly) {
   }
 }
 
+/// The work-balanced blocks tile the bytes in order, for any number of parts; the first block,
+/// where fewer sieving primes are active, is the largest.
+TEST(PrimeSums, SieveSplitTilesTheRange) {
+  for (const std::uint64_t n : {0ull, 29ull, 1000ull, 123456789ull, 10000000000ull, UINT64_MAX}) {
+    for (const std::uint64_t parts : {1ull, 2ull, 3ull, 7ull, 64ull}) {
+      const auto cuts = ps::sieve_split(n, parts);
+      ASSERT_EQ(cuts.size(), parts + 1);
+      EXPECT_EQ(cuts.front(), 0u);
+      EXPECT_EQ(cuts.back(), ps::sieve_bytes(n));
+      EXPECT_TRUE(std::is_sorted(cuts.begin(), cuts.end())) << n << " in " << parts;
+    }
+  }
+  const auto two = ps::sieve_split(10000000000ull, 2);
+  EXPECT_GT(two[1], ps::sieve_bytes(10000000000ull) / 2);
+}
+
 TEST(PrimeSums, ScalarAndAvx2KernelsAgree) {
   const std::vector<std::uint64_t> ns = {1000, 7777777, 123456789};
   const bool old = ps::sieve_force_scalar(true);

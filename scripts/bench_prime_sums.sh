@@ -1,0 +1,159 @@
+#!/usr/bin/env bash
+# Usage: scripts/bench_prime_sums.sh [--runs K] [--n N] [-h|--help]
+#
+# Benchmarks prime_sums side by side with primesieve (Debian package `primesieve`, needed only
+# here) in one run, the commands interleaved round by round so that both see the same machine,
+# and prints the median wall time of each (K runs, default 5) and the ratios the issue asks for:
+#   sieve   mpirun -n 2 prime_sums N --method sieve   vs  primesieve N --count -t 2   (<= 1.5x)
+#           and the same on 1 rank against 1 thread
+#   scaling the sieve's parallel efficiency at 2 ranks, t1 / (2 t2), from the app's own timing
+#           (its "seconds": MPI start-up excluded) and from wall time                 (>= 90%)
+#   lucy    1e12 and 1e13 on one rank                                       (< 1 s and < 10 s)
+#   trial   the seed's N = 100000 200000 300000 on 2 ranks, each decomposition, against the
+#           seed's Python (concurrent.futures, 2 processes) when python3 is there
+#   mpirun  start-up alone (MPI_Init + MPI_Finalize of a program that does nothing else)
+# N defaults to 1e10. Build first (scripts/build.sh); the binaries are taken from build/bin.
+set -euo pipefail
+# shellcheck source=scripts/lib.sh
+source "$(dirname -- "${BASH_SOURCE[0]}")/lib.sh"
+
+runs=5
+n=1e10
+while (($#)); do
+  case $1 in
+    --runs) runs=$2; shift ;;
+    --n) n=$2; shift ;;
+    -h | --help) relay_usage; exit 0 ;;
+    *) relay_die "unknown option '$1' (see --help)" ;;
+  esac
+  shift
+done
+[[ $runs =~ ^[1-9][0-9]*$ ]] || relay_die "--runs must be a positive integer"
+
+cd "$RELAY_ROOT"
+bin=build/bin
+[[ -x $bin/prime_sums ]] || relay_die "build/bin/prime_sums is missing: run scripts/build.sh first"
+command -v primesieve >/dev/null ||
+  relay_die "primesieve is not installed (apt-get install primesieve; a benchmark-only dependency)"
+relay_export_mpi_env
+relay_mpiexec_flags 2
+mpi=(mpiexec "${RELAY_MPIEXEC_FLAGS[@]}")
+
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+
+# A program that only starts and stops MPI, to measure mpirun's own start-up.
+cat >"$work/init.c" <<'EOF'
+#include <mpi.h>
+int main(int argc, char** argv) { MPI_Init(&argc, &argv); MPI_Finalize(); return 0; }
+EOF
+have_init=false
+if mpicc -O2 "$work/init.c" -o "$work/init" 2>/dev/null; then have_init=true; fi
+
+# The seed's Python, verbatim but for the timing and a command-line pool size.
+cat >"$work/seed.py" <<'EOF'
+import concurrent.futures, sys, time
+def is_prime(num):
+    if num <= 1:
+        return False
+    elif num <= 3:
+        return True
+    elif num%2 == 0 or num%3 == 0:
+        return False
+    i = 5
+    while i*i <= num:
+        if num%i == 0 or num%(i+2) == 0:
+            return False
+        i += 6
+    return True
+def find_sum(num):
+    sum_of_primes = 0
+    ix = 2
+    while ix <= num:
+        if is_prime(ix):
+            sum_of_primes += ix
+        ix += 1
+    return sum_of_primes
+if __name__ == '__main__':
+    nums = [100000, 200000, 300000]
+    with concurrent.futures.ProcessPoolExecutor(max_workers=int(sys.argv[1])) as executor:
+        for number, s in zip(nums, executor.map(find_sum, nums)):
+            print("{} : Sum = {}".format(number, s))
+EOF
+have_python=false
+if command -v python3 >/dev/null; then have_python=true; fi
+
+# name -> command; each is run once per round, in this order.
+declare -A cmd
+order=()
+add() {
+  local name=$1
+  shift
+  cmd[$name]="$*"
+  order+=("$name")
+}
+add primesieve_t2 primesieve "$n" --count -t 2 -q
+add sieve_2ranks "${mpi[@]}" -n 2 $bin/prime_sums "$n" --method sieve --json
+add primesieve_t1 primesieve "$n" --count -t 1 -q
+add sieve_1rank "${mpi[@]}" -n 1 $bin/prime_sums "$n" --method sieve --json
+add lucy_1e12 "${mpi[@]}" -n 1 $bin/prime_sums 1e12 --method lucy --json
+add lucy_1e13 "${mpi[@]}" -n 1 $bin/prime_sums 1e13 --method lucy --json
+for d in block cyclic dynamic; do
+  add "trial_$d" "${mpi[@]}" -n 2 $bin/prime_sums 100000 200000 300000 --method trial \
+    --decomposition $d --json
+done
+if $have_python; then add seed_python_2proc python3 "$work/seed.py" 2; fi
+if $have_init; then add mpirun_startup "${mpi[@]}" -n 2 "$work/init"; fi
+
+echo "prime_sums benchmark: N = $n, $runs rounds, $(nproc) cores, $(lscpu | sed -n 's/^Model name: *//p')"
+echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
+for ((r = 1; r <= runs; r++)); do
+  for name in "${order[@]}"; do
+    start=$(date +%s.%N)
+    # shellcheck disable=SC2086  # the command lines are word lists
+    ${cmd[$name]} >"$work/$name.$r.out" 2>"$work/$name.$r.err" ||
+      relay_die "failed: ${cmd[$name]} ($(tail -n 3 "$work/$name.$r.err"))"
+    end=$(date +%s.%N)
+    echo "$end - $start" | bc -l >>"$work/$name.wall"
+    # The app's own time (after MPI start-up), from its JSON "seconds".
+    sed -n 's/.*"seconds":\([0-9.e+-]*\),"per_rank".*/\1/p' "$work/$name.$r.out" |
+      head -n 1 >>"$work/$name.app"
+  done
+  printf '.'
+done
+echo
+
+median() { sort -g "$1" | awk '{ v[NR] = $1 } END { if (NR == 0) print "nan"; else if (NR % 2) print v[(NR + 1) / 2]; else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+declare -A wall app
+for name in "${order[@]}"; do
+  wall[$name]=$(median "$work/$name.wall")
+  if [[ -s $work/$name.app ]]; then app[$name]=$(median "$work/$name.app"); else app[$name]=""; fi
+done
+
+printf '\n%-20s %12s %12s   %s\n' "what" "wall (s)" "in-app (s)" "command"
+for name in "${order[@]}"; do
+  printf '%-20s %12.3f %12s   %s\n' "$name" "${wall[$name]}" "$(fmt "${app[$name]}")" "${cmd[$name]}"
+done
+ratio() { echo "$1 / $2" | bc -l; }
+echo
+printf 'sieve vs primesieve, 2 ranks vs 2 threads (wall):   %.2fx  (target <= 1.5x)\n' \
+  "$(ratio "${wall[sieve_2ranks]}" "${wall[primesieve_t2]}")"
+printf 'sieve vs primesieve, 1 rank vs 1 thread (wall):     %.2fx\n' \
+  "$(ratio "${wall[sieve_1rank]}" "${wall[primesieve_t1]}")"
+printf 'sieve parallel efficiency at 2 ranks (in-app time):  %.0f%%  (target >= 90%%)\n' \
+  "$(echo "100 * ${app[sieve_1rank]} / (2 * ${app[sieve_2ranks]})" | bc -l)"
+printf 'sieve parallel efficiency at 2 ranks (wall time):    %.0f%%\n' \
+  "$(echo "100 * ${wall[sieve_1rank]} / (2 * ${wall[sieve_2ranks]})" | bc -l)"
+printf 'lucy 1e12 / 1e13 on one rank (in-app):               %s s / %s s  (targets < 1 s, < 10 s)\n' \
+  "${app[lucy_1e12]}" "${app[lucy_1e13]}"
+if $have_python; then
+  printf 'trial, seed sizes, 2 ranks (wall) vs the seed'"'"'s Python with 2 processes (%.3f s):\n' \
+    "${wall[seed_python_2proc]}"
+  for d in block cyclic dynamic; do
+    printf '  %-8s %.3f s wall, %s s in-app\n' "$d" "${wall[trial_$d]}" "${app[trial_$d]}"
+  done
+fi
+if $have_init; then
+  printf 'mpirun start-up alone (2 ranks, MPI_Init + MPI_Finalize): %.3f s\n' "${wall[mpirun_startup]}"
+fi
+echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
