@@ -213,8 +213,8 @@ TEST(PrimeSums, SieveBlocksFarOutUseBucketsExactly) {
 /// The work-balanced blocks tile the bytes in order, for any number of parts; the first block,
 /// where fewer sieving primes are active, is the largest.
 TEST(PrimeSums, SieveSplitTilesTheRange) {
-  for (const std::uint64_t n : {0ull, 29ull, 1000ull, 123456789ull, 10000000000ull, UINT64_MAX}) {
-    for (const std::uint64_t parts : {1ull, 2ull, 3ull, 7ull, 64ull}) {
+  for (const std::uint64_t n : std::vector<std::uint64_t>{0, 29, 1000, 123456789, 10000000000, UINT64_MAX}) {
+    for (const std::uint64_t parts : std::vector<std::uint64_t>{1, 2, 3, 7, 64}) {
       const auto cuts = ps::sieve_split(n, parts);
       ASSERT_EQ(cuts.size(), parts + 1);
       EXPECT_EQ(cuts.front(), 0u);
