@@ -20,27 +20,36 @@ namespace prime_sums {
 
 const char* name(method m) {
   switch (m) {
-    case method::trial: return "trial";
-    case method::sieve: return "sieve";
-    case method::lucy: return "lucy";
+    case method::trial:
+      return "trial";
+    case method::sieve:
+      return "sieve";
+    case method::lucy:
+      return "lucy";
   }
   return "?";
 }
 
 const char* name(decomposition d) {
   switch (d) {
-    case decomposition::block: return "block";
-    case decomposition::cyclic: return "cyclic";
-    case decomposition::dynamic: return "dynamic";
+    case decomposition::block:
+      return "block";
+    case decomposition::cyclic:
+      return "cyclic";
+    case decomposition::dynamic:
+      return "dynamic";
   }
   return "?";
 }
 
 const char* work_unit(method m) {
   switch (m) {
-    case method::trial: return "division steps";
-    case method::sieve: return "primes found";
-    case method::lucy: return "table entries";
+    case method::trial:
+      return "division steps";
+    case method::sieve:
+      return "primes found";
+    case method::lucy:
+      return "table entries";
   }
   return "?";
 }
@@ -73,9 +82,11 @@ std::vector<u128> sum_over_ranks(const relay::communicator& comm, const std::vec
   return relay::allreduce(comm, mine, relay::commutative{std::plus<u128>{}});
 }
 
-double now() { return MPI_Wtime(); }
+double now() {
+  return MPI_Wtime();
+}
 
-// ---- trial division -------------------------------------------------------------------------------
+// ---- trial division ----------------------------------------------------------------------------
 
 /// Tests the numbers [lo, hi] and adds each prime to the bucket of the smallest N >= it, so that
 /// the prefix sums of the buckets are the answers. `next` is the first bucket that can receive.
@@ -89,7 +100,8 @@ struct trial_buckets {
 
   void test(std::uint64_t lo, std::uint64_t hi) {
     if (lo > hi) return;
-    std::size_t b = static_cast<std::size_t>(std::lower_bound(ns.begin(), ns.end(), lo) - ns.begin());
+    std::size_t b =
+        static_cast<std::size_t>(std::lower_bound(ns.begin(), ns.end(), lo) - ns.begin());
     for (std::uint64_t x = lo;; ++x) {
       while (ns[b] < x) ++b;  // x <= max N, so b stays in range
       if (is_prime_trial(x, &steps)) bucket[b] += x;
@@ -222,7 +234,7 @@ run_result run_trial(const relay::communicator& comm, std::span<const std::uint6
   return out;
 }
 
-// ---- sieve ------------------------------------------------------------------------------------------
+// ---- sieve -------------------------------------------------------------------------------------
 
 run_result run_sieve(const relay::communicator& comm, std::span<const std::uint64_t> ns,
                      const options& opt) {
@@ -244,8 +256,8 @@ run_result run_sieve(const relay::communicator& comm, std::span<const std::uint6
     out.mine.work = r.primes;
     // Numbers in the block, clipped to 0..max N.
     const u128 lo = static_cast<u128>(mine.begin) * 30;
-    const u128 hi = std::min<u128>(static_cast<u128>(mine.end) * 30,
-                                   static_cast<u128>(sorted.back()) + 1);
+    const u128 hi =
+        std::min<u128>(static_cast<u128>(mine.end) * 30, static_cast<u128>(sorted.back()) + 1);
     out.mine.numbers = hi > lo ? static_cast<std::uint64_t>(hi - lo) : 0;
   }
   out.mine.seconds = now() - start;
@@ -253,14 +265,15 @@ run_result run_sieve(const relay::communicator& comm, std::span<const std::uint6
   return out;
 }
 
-// ---- lucy ---------------------------------------------------------------------------------------------
+// ---- lucy --------------------------------------------------------------------------------------
 
 std::vector<int> lucy_owners(std::span<const std::uint64_t> distinct_ns, int ranks) {
   std::vector<int> owner(distinct_ns.size(), 0);
   std::vector<double> load(static_cast<std::size_t>(std::max(ranks, 1)), 0.0);
   // Largest first, each to the least loaded rank (ties: the lowest rank).
   for (std::size_t k = distinct_ns.size(); k-- > 0;) {
-    const auto least = static_cast<std::size_t>(std::min_element(load.begin(), load.end()) - load.begin());
+    const auto least =
+        static_cast<std::size_t>(std::min_element(load.begin(), load.end()) - load.begin());
     owner[k] = static_cast<int>(least);
     load[least] += std::pow(static_cast<double>(distinct_ns[k]), 0.75) + 1.0;
   }
@@ -276,7 +289,8 @@ run_result run_lucy(const relay::communicator& comm, std::span<const std::uint64
   std::vector<u128> sums(sorted.size(), 0);
   // Refuse (on every rank alike) an N whose tables would not fit in memory.
   const auto pages = sysconf(_SC_PHYS_PAGES), page = sysconf(_SC_PAGE_SIZE);
-  const double physical = pages > 0 && page > 0 ? static_cast<double>(pages) * static_cast<double>(page) : 0;
+  const double physical =
+      pages > 0 && page > 0 ? static_cast<double>(pages) * static_cast<double>(page) : 0;
   for (const std::uint64_t n : sorted)
     if (physical > 0 && static_cast<double>(lucy_memory_bytes(n)) > 0.8 * physical)
       throw std::runtime_error("lucy: N = " + std::to_string(n) + " needs " +
@@ -289,7 +303,8 @@ run_result run_lucy(const relay::communicator& comm, std::span<const std::uint64
     sums[k] = lucy_sum(sorted[k]);
     out.mine.numbers += 1;
     out.mine.work += 2 * isqrt(sorted[k]);
-    if (opt.progress) opt.progress(static_cast<double>(++mine_done) / static_cast<double>(mine_total));
+    if (opt.progress)
+      opt.progress(static_cast<double>(++mine_done) / static_cast<double>(mine_total));
   }
   out.mine.seconds = now() - start;
   out.sums = in_given_order(ns, sorted, sum_over_ranks(comm, sums));
@@ -299,14 +314,17 @@ run_result run_lucy(const relay::communicator& comm, std::span<const std::uint64
 run_result run(method m, const relay::communicator& comm, std::span<const std::uint64_t> ns,
                const options& opt) {
   switch (m) {
-    case method::trial: return run_trial(comm, ns, opt);
-    case method::sieve: return run_sieve(comm, ns, opt);
-    case method::lucy: return run_lucy(comm, ns, opt);
+    case method::trial:
+      return run_trial(comm, ns, opt);
+    case method::sieve:
+      return run_sieve(comm, ns, opt);
+    case method::lucy:
+      return run_lucy(comm, ns, opt);
   }
   throw std::logic_error("unknown method");
 }
 
-// ---- auto --------------------------------------------------------------------------------------------
+// ---- auto --------------------------------------------------------------------------------------
 
 // Rates measured on the development machine (AMD EPYC, one core; see scripts/bench_prime_sums.sh):
 // the sieve sums to 1e10 in about 1.4 s, lucy does 1e12 in about 0.25 s and 1e13 in about 1.7 s.
@@ -320,8 +338,10 @@ double estimate_seconds(method m, std::span<const std::uint64_t> ns, int ranks) 
   const double p = std::max(ranks, 1);
   const double max_n = static_cast<double>(sorted.back());
   switch (m) {
-    case method::sieve: return sieve_seconds_per_number * max_n / p;
-    case method::trial: return trial_seconds_per_unit * std::pow(max_n, 1.5) / std::log(max_n + 2) / p;
+    case method::sieve:
+      return sieve_seconds_per_number * max_n / p;
+    case method::trial:
+      return trial_seconds_per_unit * std::pow(max_n, 1.5) / std::log(max_n + 2) / p;
     case method::lucy: {
       // The busiest rank's share under lucy_owners.
       const std::vector<int> owner = lucy_owners(sorted, ranks);

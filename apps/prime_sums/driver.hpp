@@ -44,12 +44,12 @@ struct run_result {
 /// The default chunk of --decomposition cyclic and dynamic for numbers 2..max_n on `ranks` ranks.
 [[nodiscard]] std::uint64_t default_chunk(decomposition d, std::uint64_t max_n, int ranks);
 
-[[nodiscard]] run_result run_trial(const relay::communicator& comm, std::span<const std::uint64_t> ns,
-                                   const options& opt);
-[[nodiscard]] run_result run_sieve(const relay::communicator& comm, std::span<const std::uint64_t> ns,
-                                   const options& opt);
-[[nodiscard]] run_result run_lucy(const relay::communicator& comm, std::span<const std::uint64_t> ns,
-                                  const options& opt);
+[[nodiscard]] run_result run_trial(const relay::communicator& comm,
+                                   std::span<const std::uint64_t> ns, const options& opt);
+[[nodiscard]] run_result run_sieve(const relay::communicator& comm,
+                                   std::span<const std::uint64_t> ns, const options& opt);
+[[nodiscard]] run_result run_lucy(const relay::communicator& comm,
+                                  std::span<const std::uint64_t> ns, const options& opt);
 [[nodiscard]] run_result run(method m, const relay::communicator& comm,
                              std::span<const std::uint64_t> ns, const options& opt);
 

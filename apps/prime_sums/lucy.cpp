@@ -35,8 +35,8 @@ u128 lucy_sum(std::uint64_t n) {
   // Only the odd primes are sieved (2 is added at the end), so S(v) changes only at odd v and
   // the small table keeps odd v alone: odd[h] = S(2h + 1), and S(v) = odd[(v - 1) / 2] for any
   // v >= 1 (an even v has the same sum as v - 1). S(v) for v <= sqrt(n) stays below v^2 / 2 <
-  // 2^63, so 64 bits suffice. S(n / i) (odd i: n / i for even i is never read) needs 128 bits. inv[i] = 1 / i turns the
-  // divisions n / (i p) into multiplications (with an exact correction).
+  // 2^63, so 64 bits suffice. S(n / i) (odd i: n / i for even i is never read) needs 128 bits.
+  // inv[i] = 1 / i turns the divisions n / (i p) into multiplications (with an exact correction).
   const std::uint64_t half = (r - 1) / 2;  // odd[0..half] covers the odd v <= r
   std::vector<std::uint64_t> odd(half + 1);
   std::vector<u128> large(half + 1);  // large[(i - 1) / 2] = S(n / i) for odd i
@@ -61,7 +61,7 @@ u128 lucy_sum(std::uint64_t n) {
   for (std::uint64_t p = 3; p <= r; p += 2) {
     const std::uint64_t hp = (p - 1) / 2;
     if (odd[hp] == odd[hp - 1]) continue;  // p is not prime
-    const std::uint64_t sp = odd[hp - 1];   // S(p - 1) = S(p - 2)
+    const std::uint64_t sp = odd[hp - 1];  // S(p - 1) = S(p - 2)
     const std::uint64_t p2 = p * p;
     const std::uint64_t bound = std::min(r, n / p2);  // large values n / i >= p^2
     for (std::uint64_t m = p; m <= bound; m += 2 * p) skip[m] = 1;

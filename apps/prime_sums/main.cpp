@@ -131,18 +131,24 @@ outcome run_method(method m, const relay::communicator& world, const std::vector
 
 const char* numbers_label(method m) {
   switch (m) {
-    case method::trial: return "numbers tested";
-    case method::sieve: return "numbers sieved";
-    case method::lucy: return "values of N";
+    case method::trial:
+      return "numbers tested";
+    case method::sieve:
+      return "numbers sieved";
+    case method::lucy:
+      return "values of N";
   }
   return "numbers";
 }
 
 std::string work_key(method m) {
   switch (m) {
-    case method::trial: return "division_steps";
-    case method::sieve: return "primes_found";
-    case method::lucy: return "table_entries";
+    case method::trial:
+      return "division_steps";
+    case method::sieve:
+      return "primes_found";
+    case method::lucy:
+      return "table_entries";
   }
   return "work";
 }
@@ -183,8 +189,8 @@ int prime_sums_main(int argc, char** argv, const relay::communicator& world) {
     const std::string a = args[i];
     const std::string prev = i > 1 ? args[i - 1] : "";
     const bool takes_value = prev == "--method" || prev == "--decomposition" || prev == "--chunk";
-    if (a.size() > 1 && a[0] == '-' && (std::isdigit(static_cast<unsigned char>(a[1])) || a[1] == '.') &&
-        !takes_value) {
+    if (a.size() > 1 && a[0] == '-' &&
+        (std::isdigit(static_cast<unsigned char>(a[1])) || a[1] == '.') && !takes_value) {
       negatives.push_back(args[i]);
       args.erase(args.begin() + static_cast<std::ptrdiff_t>(i));
     } else {
@@ -235,9 +241,9 @@ int prime_sums_main(int argc, char** argv, const relay::communicator& world) {
     // A failed check prints no results: only the differences, on stderr, and exit code 1.
     if (world.rank() == 0)
       for (std::size_t i : differ)
-        std::cerr << app_name << ": VERIFY FAILED for N = " << ns[i] << ": "
-                  << prime_sums::name(m) << " gives " << prime_sums::to_string(main_run.sums[i])
-                  << ", " << prime_sums::name(check->m) << " gives "
+        std::cerr << app_name << ": VERIFY FAILED for N = " << ns[i] << ": " << prime_sums::name(m)
+                  << " gives " << prime_sums::to_string(main_run.sums[i]) << ", "
+                  << prime_sums::name(check->m) << " gives "
                   << prime_sums::to_string(check->sums[i]) << std::endl;
     return relay::app::exit_failure;
   }
@@ -256,8 +262,8 @@ int prime_sums_main(int argc, char** argv, const relay::communicator& world) {
       }
       out["results"] = nlohmann::ordered_json::array();
       for (std::size_t i = 0; i < ns.size(); ++i)
-        out["results"].push_back({{"n", std::to_string(ns[i])},
-                                  {"sum", prime_sums::to_string(main_run.sums[i])}});
+        out["results"].push_back(
+            {{"n", std::to_string(ns[i])}, {"sum", prime_sums::to_string(main_run.sums[i])}});
       out["seconds"] = main_run.wall;
       out["per_rank"] = nlohmann::ordered_json::array();
       for (int r = 0; r < p; ++r) {
@@ -279,12 +285,14 @@ int prime_sums_main(int argc, char** argv, const relay::communicator& world) {
         if (decomp != decomposition::block)
           o << ", chunks of "
             << (opt.chunk ? opt.chunk
-                          : prime_sums::default_chunk(decomp, *std::max_element(ns.begin(), ns.end()), p));
+                          : prime_sums::default_chunk(decomp,
+                                                      *std::max_element(ns.begin(), ns.end()), p));
         o << ")";
       }
       if (automatic)
-        o << " (auto: estimated sieve " << seconds_text(prime_sums::estimate_seconds(method::sieve, ns, p))
-          << " s, lucy " << seconds_text(prime_sums::estimate_seconds(method::lucy, ns, p)) << " s)";
+        o << " (auto: estimated sieve "
+          << seconds_text(prime_sums::estimate_seconds(method::sieve, ns, p)) << " s, lucy "
+          << seconds_text(prime_sums::estimate_seconds(method::lucy, ns, p)) << " s)";
       o << " on " << p << (p == 1 ? " rank" : " ranks") << "\n";
       for (std::size_t i = 0; i < ns.size(); ++i)
         o << ns[i] << " : Sum = " << prime_sums::to_string(main_run.sums[i]) << "\n";
@@ -293,14 +301,15 @@ int prime_sums_main(int argc, char** argv, const relay::communicator& world) {
       for (int r = 0; r < p; ++r) {
         const auto& s = main_run.ranks[static_cast<std::size_t>(r)];
         o << "rank " << std::setw(width) << r << ": " << seconds_text(s.seconds) << " s, "
-          << s.numbers << " " << numbers_label(m) << ", " << s.work << " " << prime_sums::work_unit(m)
-          << "\n";
+          << s.numbers << " " << numbers_label(m) << ", " << s.work << " "
+          << prime_sums::work_unit(m) << "\n";
       }
       o << "# imbalance (max/mean seconds): " << std::fixed << std::setprecision(2)
         << main_run.imbalance << "; wall " << seconds_text(main_run.wall) << " s\n";
       if (check && differ.empty())
         o << "# verify: " << prime_sums::name(check->m) << " agrees on all " << ns.size()
-          << (ns.size() == 1 ? " value" : " values") << " (" << seconds_text(check->wall) << " s)\n";
+          << (ns.size() == 1 ? " value" : " values") << " (" << seconds_text(check->wall)
+          << " s)\n";
       std::cout << o.str() << std::flush;
     }
   }
@@ -309,4 +318,6 @@ int prime_sums_main(int argc, char** argv, const relay::communicator& world) {
 
 }  // namespace
 
-int main(int argc, char** argv) { return relay::app::run(argc, argv, app_name, prime_sums_main); }
+int main(int argc, char** argv) {
+  return relay::app::run(argc, argv, app_name, prime_sums_main);
+}

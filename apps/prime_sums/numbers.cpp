@@ -27,7 +27,8 @@ u128 parse_u128(std::string_view text) {
     if (c < '0' || c > '9')
       throw std::invalid_argument("parse_u128: not a decimal integer: " + std::string(text));
     const auto d = static_cast<unsigned>(c - '0');
-    if (v > (max - d) / 10) throw std::invalid_argument("parse_u128: too large: " + std::string(text));
+    if (v > (max - d) / 10)
+      throw std::invalid_argument("parse_u128: too large: " + std::string(text));
     v = v * 10 + d;
   }
   return v;

@@ -14,38 +14,42 @@ namespace prime_sums {
 
 __extension__ using u128 = unsigned __int128;
 
-// ---- 128-bit decimal text ------------------------------------------------------------------------
+// ---- 128-bit decimal text ----------------------------------------------------------------------
 
 /// The decimal digits of `v`, exactly.
 [[nodiscard]] std::string to_string(u128 v);
 /// Parses a plain decimal integer below 2^128; throws std::invalid_argument otherwise.
 [[nodiscard]] u128 parse_u128(std::string_view text);
 
-// ---- trial division --------------------------------------------------------------------------------
+// ---- trial division ----------------------------------------------------------------------------
 
 /// The seed's is_prime: 2 and 3, then divisors 5, 7, 11, 13, ... (6k +- 1) up to sqrt(n).
 /// Adds the number of loop iterations (each one or two divisions) to *steps when given.
 [[nodiscard]] bool is_prime_trial(std::uint64_t n, std::uint64_t* steps = nullptr);
 
 /// Sum of the primes in [lo, hi] (inclusive) by trial division; adds its steps to *steps.
-[[nodiscard]] u128 trial_sum_range(std::uint64_t lo, std::uint64_t hi, std::uint64_t* steps = nullptr);
+[[nodiscard]] u128 trial_sum_range(std::uint64_t lo, std::uint64_t hi,
+                                   std::uint64_t* steps = nullptr);
 
-// ---- segmented sieve -------------------------------------------------------------------------------
+// ---- segmented sieve ---------------------------------------------------------------------------
+
 // The sieve works on a bit array over the mod-30 wheel: byte b stands for the 30 numbers
 // [30b, 30b + 30), of which its 8 bits are those coprime to 30 (30b + 1, 7, 11, 13, 17, 19, 23,
 // 29). All numbers up to N lie in bytes [0, sieve_bytes(N)).
 
 /// The number of wheel bytes that hold the numbers 0..max_n: floor(max_n / 30) + 1.
-[[nodiscard]] constexpr std::uint64_t sieve_bytes(std::uint64_t max_n) { return max_n / 30 + 1; }
+[[nodiscard]] constexpr std::uint64_t sieve_bytes(std::uint64_t max_n) {
+  return max_n / 30 + 1;
+}
 
 /// Called now and then with the fraction of the block done (0..1).
 using progress_fn = std::function<void(double fraction)>;
 
 /// What one block of the sieve found.
 struct sieve_result {
-  std::vector<u128> sums;       ///< per N: the sum of the primes <= N that lie in the block
-  std::uint64_t primes = 0;     ///< primes found in the block (<= max N)
-  std::uint64_t segments = 0;   ///< segments sieved
+  std::vector<u128> sums;      ///< per N: the sum of the primes <= N that lie in the block
+  std::uint64_t primes = 0;    ///< primes found in the block (<= max N)
+  std::uint64_t segments = 0;  ///< segments sieved
 };
 
 /// Sieves wheel bytes [byte_begin, byte_end), i.e. the numbers [30 byte_begin, 30 byte_end), and
@@ -70,7 +74,7 @@ struct sieve_result {
 /// Forces the portable scalar kernels (for tests that compare the two); returns the old setting.
 bool sieve_force_scalar(bool force);
 
-// ---- Lucy_Hedgehog ---------------------------------------------------------------------------------
+// ---- Lucy_Hedgehog -----------------------------------------------------------------------------
 
 /// Sum of the primes <= n by Lucy_Hedgehog's method: O(n^(3/4)) time, O(n^(1/2)) memory (32
 /// bytes per entry of the two tables of floor(n/i) values). Exact for every n < 2^64 that fits in

@@ -32,7 +32,7 @@ namespace prime_sums {
 
 namespace {
 
-// ---- the wheel -----------------------------------------------------------------------------------
+// ---- the wheel ---------------------------------------------------------------------------------
 
 constexpr std::array<std::uint32_t, 8> wheel = {1, 7, 11, 13, 17, 19, 23, 29};
 
@@ -112,30 +112,38 @@ constexpr std::array<wheel_step, 64> steps = [] {
   return t;
 }();
 
-// ---- tuning --------------------------------------------------------------------------------------
+// ---- tuning ----------------------------------------------------------------------------------
+// Measured with perf on the development machine (AMD EPYC: 32 KiB L1d, 512 KiB L2 per core).
 
-std::uint64_t env_or(const char* name, std::uint64_t def) {
-  const char* v = std::getenv(name);
-  return v ? std::strtoull(v, nullptr, 10) : def;
-}
-const std::uint64_t seg_bytes = env_or("PS_SEG", 1u << 18);    // 256 KiB: half of L2 (7.9M numbers)
-const std::uint64_t chunk_bytes = env_or("PS_CHUNK", 1u << 15);  // 32 KiB: L1 data cache
-constexpr std::uint64_t presieve_slack = 64;  // pattern bytes past the period, and dst slack
-constexpr std::uint32_t presieve_max = 103;       // primes 7..103 come from the patterns
-constexpr std::array<std::uint32_t, 24> presieved_primes = {7,  11, 13, 17, 19, 23, 29, 31,
-                                                            37, 41, 43, 47, 53, 59, 61, 67, 71, 73, 79, 83, 89, 97, 101, 103};
-/// Primes with p < small_limit sieve per L1 chunk; below medium_limit per segment; else buckets.
-const std::uint64_t small_limit = env_or("PS_SMALL", chunk_bytes / 4);
-const std::uint64_t medium_limit = env_or("PS_MEDIUM", seg_bytes / 2);
+/// Bytes per segment: half of L2 (7.9 million numbers), so that the segment and the bucket
+/// lists stay in L2. 128 KiB and 512 KiB measured the same within noise; 32 KiB was slower
+/// (many more visits to each medium prime).
+constexpr std::uint64_t seg_bytes = 1u << 18;
+/// Bytes per chunk for the small primes: the L1 data cache.
+constexpr std::uint64_t chunk_bytes = 1u << 15;
+/// Primes below small_limit cross off per L1 chunk (at least 4 wheel turns per chunk, so the
+/// per-call overhead is amortized; chunk / 2 and chunk / 8 were slower), primes below
+/// medium_limit per segment (at least 2 turns), the rest through the buckets.
+constexpr std::uint64_t small_limit = chunk_bytes / 4;
+constexpr std::uint64_t medium_limit = seg_bytes / 2;
+/// Pattern bytes past the period, and dst slack: the pre-sieve's last vector may run over.
+constexpr std::uint64_t presieve_slack = 64;
+/// Primes 7..103 come from the pre-sieve patterns (up to 67 measured the same; up to 163 would
+/// cost more pattern streams than the hits it saves).
+constexpr std::uint32_t presieve_max = 103;
+constexpr std::array<std::uint32_t, 24> presieved_primes = {7,  11, 13, 17, 19, 23, 29,  31,
+                                                            37, 41, 43, 47, 53, 59, 61,  67,
+                                                            71, 73, 79, 83, 89, 97, 101, 103};
 
-// ---- crossing off, eight multiples per wheel turn -------------------------------------------------
+// ---- crossing off, eight multiples per wheel turn ----------------------------------------------
 
 /// Crosses off the multiples of p = 30 q + A in s[0, len), starting at the multiple at byte `pos`
 /// whose cofactor has wheel index k; on return pos and k name the next multiple, with pos
 /// relative to the end of this piece (s + len).
 template <int A>
-__attribute__((always_inline)) inline void cross_off(std::uint8_t* s, std::int64_t len, std::uint64_t q, std::uint32_t& pos_io,
-                      std::uint8_t& k_io) {
+__attribute__((always_inline)) inline void cross_off(std::uint8_t* s, std::int64_t len,
+                                                     std::uint64_t q, std::uint32_t& pos_io,
+                                                     std::uint8_t& k_io) {
   constexpr int c = bit_of[A];
   auto mask = [](int k) constexpr {
     return static_cast<std::uint8_t>(~(1u << bit_of[(A * wheel[k]) % 30]));
@@ -156,15 +164,17 @@ __attribute__((always_inline)) inline void cross_off(std::uint8_t* s, std::int64
   // The first (partial) turn, without branches: multiples before k or past the end go to the
   // spare byte s[len] (the next chunk's first byte, filled afterwards, or the padding).
   unsigned done = 0;
-#define PS_MAYBE(j)                                                    \
-  {                                                                    \
-    const bool hit = (j >= k) & (b + o##j < len);                      \
-    s[hit ? b + o##j : len] &= m##j;                                   \
-    done += hit;                                                       \
+#define PS_MAYBE(j)                               \
+  {                                               \
+    const bool hit = (j >= k) & (b + o##j < len); \
+    s[hit ? b + o##j : len] &= m##j;              \
+    done += hit;                                  \
   }
-  PS_MAYBE(0) PS_MAYBE(1) PS_MAYBE(2) PS_MAYBE(3) PS_MAYBE(4) PS_MAYBE(5) PS_MAYBE(6) PS_MAYBE(7)
+  PS_MAYBE(0)
+  PS_MAYBE(1)
+  PS_MAYBE(2) PS_MAYBE(3) PS_MAYBE(4) PS_MAYBE(5) PS_MAYBE(6) PS_MAYBE(7)
 #undef PS_MAYBE
-  if (k + done < 8) {
+      if (k + done < 8) {
     k_io = static_cast<std::uint8_t>(k + done);
     pos_io = static_cast<std::uint32_t>(b + o[k + done] - len);
     return;
@@ -189,15 +199,17 @@ __attribute__((always_inline)) inline void cross_off(std::uint8_t* s, std::int64
   // The last (partial) turn, again without branches: o is increasing, so the multiples that fit
   // are a prefix, and their number is the wheel index of the next multiple.
   done = 0;
-#define PS_TAIL(j)                                                     \
-  {                                                                    \
-    const bool hit = b + o##j < len;                                   \
-    s[hit ? b + o##j : len] &= m##j;                                   \
-    done += hit;                                                       \
+#define PS_TAIL(j)                   \
+  {                                  \
+    const bool hit = b + o##j < len; \
+    s[hit ? b + o##j : len] &= m##j; \
+    done += hit;                     \
   }
-  PS_TAIL(0) PS_TAIL(1) PS_TAIL(2) PS_TAIL(3) PS_TAIL(4) PS_TAIL(5) PS_TAIL(6)
+  PS_TAIL(0)
+  PS_TAIL(1)
+  PS_TAIL(2) PS_TAIL(3) PS_TAIL(4) PS_TAIL(5) PS_TAIL(6)
 #undef PS_TAIL
-  k_io = static_cast<std::uint8_t>(done);
+      k_io = static_cast<std::uint8_t>(done);
   pos_io = static_cast<std::uint32_t>(b + o[done] - len);
 }
 
@@ -233,7 +245,7 @@ struct wheel_lists {
   }
 };
 
-// ---- the bucket sieve for large primes ------------------------------------------------------------
+// ---- the bucket sieve for large primes ---------------------------------------------------------
 
 /// A large sieving prime waiting in the bucket of the segment of its next multiple: q = p / 30,
 /// and (pos << 6 | wheel state) with pos the byte within that segment.
@@ -242,19 +254,19 @@ struct bucket_prime {
   std::uint32_t pos_state;
 };
 
-// ---- pre-sieve patterns ----------------------------------------------------------------------------
+// ---- pre-sieve patterns ------------------------------------------------------------------------
 
 /// Groups of pre-sieved primes; each group's pattern repeats every (product of its primes) bytes.
 constexpr std::array<std::array<std::uint32_t, 4>, 10> presieve_groups = {{{7, 11, 13, 17},
-                                                                          {19, 23, 29, 0},
-                                                                          {31, 37, 41, 0},
-                                                                          {43, 47, 0, 0},
-                                                                          {53, 59, 0, 0},
-                                                                          {61, 67, 0, 0},
-                                                                          {71, 73, 0, 0},
-                                                                          {79, 83, 0, 0},
-                                                                          {89, 97, 0, 0},
-                                                                          {101, 103, 0, 0}}};
+                                                                           {19, 23, 29, 0},
+                                                                           {31, 37, 41, 0},
+                                                                           {43, 47, 0, 0},
+                                                                           {53, 59, 0, 0},
+                                                                           {61, 67, 0, 0},
+                                                                           {71, 73, 0, 0},
+                                                                           {79, 83, 0, 0},
+                                                                           {89, 97, 0, 0},
+                                                                           {101, 103, 0, 0}}};
 
 struct presieve_tables {
   std::array<std::vector<std::uint8_t>, presieve_groups.size()> pattern;  // period + chunk bytes
@@ -314,34 +326,38 @@ inline void presieve_pieces(std::uint8_t* dst, std::uint64_t at, std::size_t n, 
 __attribute__((target("avx2"))) void presieve_fill_avx2(std::uint8_t* dst, std::uint64_t at,
                                                         std::size_t n) {
   constexpr std::size_t G = presieve_groups.size();
-  presieve_pieces(dst, at, n, [](std::uint8_t* d, const std::array<const std::uint8_t*, G>& src,
-                                 std::size_t len) __attribute__((target("avx2"))) {
-    for (std::size_t i = 0; i < len; i += 32) {
-      __m256i x = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(src[0] + i));
-      for (std::size_t g = 1; g < G; ++g)
-        x = _mm256_and_si256(x, _mm256_loadu_si256(reinterpret_cast<const __m256i*>(src[g] + i)));
-      _mm256_storeu_si256(reinterpret_cast<__m256i*>(d + i), x);
-    }
-  });
+  presieve_pieces(
+      dst, at, n,
+      [](std::uint8_t * d, const std::array<const std::uint8_t*, G>& src, std::size_t len)
+          __attribute__((target("avx2"))) {
+            for (std::size_t i = 0; i < len; i += 32) {
+              __m256i x = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(src[0] + i));
+              for (std::size_t g = 1; g < G; ++g)
+                x = _mm256_and_si256(
+                    x, _mm256_loadu_si256(reinterpret_cast<const __m256i*>(src[g] + i)));
+              _mm256_storeu_si256(reinterpret_cast<__m256i*>(d + i), x);
+            }
+          });
 }
 
 void presieve_fill_scalar(std::uint8_t* dst, std::uint64_t at, std::size_t n) {
   constexpr std::size_t G = presieve_groups.size();
-  presieve_pieces(dst, at, n, [](std::uint8_t* d, const std::array<const std::uint8_t*, G>& src,
-                                 std::size_t len) {
-    for (std::size_t i = 0; i < len; i += 8) {
-      std::uint64_t x, y;
-      std::memcpy(&x, src[0] + i, 8);
-      for (std::size_t g = 1; g < G; ++g) {
-        std::memcpy(&y, src[g] + i, 8);
-        x &= y;
-      }
-      std::memcpy(d + i, &x, 8);
-    }
-  });
+  presieve_pieces(
+      dst, at, n,
+      [](std::uint8_t* d, const std::array<const std::uint8_t*, G>& src, std::size_t len) {
+        for (std::size_t i = 0; i < len; i += 8) {
+          std::uint64_t x, y;
+          std::memcpy(&x, src[0] + i, 8);
+          for (std::size_t g = 1; g < G; ++g) {
+            std::memcpy(&y, src[g] + i, 8);
+            x &= y;
+          }
+          std::memcpy(d + i, &x, 8);
+        }
+      });
 }
 
-// ---- summing the set bits -----------------------------------------------------------------------
+// ---- summing the set bits ----------------------------------------------------------------------
 
 /// For bytes s[0, n): count = number of set bits, weighted = sum of i * popcount(s[i]),
 /// offsets = sum of the residues of the set bits. The numbers they stand for (byte i at absolute
@@ -373,9 +389,8 @@ __attribute__((target("avx2"))) byte_sums sum_bytes_avx2(const std::uint8_t* s, 
   const __m256i nibble = _mm256_set1_epi8(0x0f);
   const __m256i zero = _mm256_setzero_si256();
   const __m256i ones16 = _mm256_set1_epi16(1);
-  const __m256i count_tab =
-      _mm256_setr_epi8(0, 1, 1, 2, 1, 2, 2, 3, 1, 2, 2, 3, 2, 3, 3, 4, 0, 1, 1, 2, 1, 2, 2, 3, 1, 2,
-                       2, 3, 2, 3, 3, 4);
+  const __m256i count_tab = _mm256_setr_epi8(0, 1, 1, 2, 1, 2, 2, 3, 1, 2, 2, 3, 2, 3, 3, 4, 0, 1,
+                                             1, 2, 1, 2, 2, 3, 1, 2, 2, 3, 2, 3, 3, 4);
   // Residue sums of the low nibble (bits for 1, 7, 11, 13) and the high one (17, 19, 23, 29).
   alignas(32) std::uint8_t lo_tab[32], hi_tab[32], index[32];
   for (int v = 0; v < 16; ++v) {
@@ -432,7 +447,7 @@ __attribute__((target("avx2"))) byte_sums sum_bytes_avx2(const std::uint8_t* s, 
   return r;
 }
 
-// ---- kernel selection ------------------------------------------------------------------------------
+// ---- kernel selection --------------------------------------------------------------------------
 
 bool force_scalar = false;
 
@@ -459,7 +474,9 @@ u128 value_of(const byte_sums& b, std::uint64_t base) {
 
 }  // namespace
 
-const char* sieve_kernel_name() { return use_avx2() ? "avx2" : "scalar"; }
+const char* sieve_kernel_name() {
+  return use_avx2() ? "avx2" : "scalar";
+}
 
 bool sieve_force_scalar(bool force) {
   const bool old = force_scalar;
@@ -576,7 +593,8 @@ sieve_result sieve_block(std::span<const std::uint64_t> ns, std::uint64_t byte_b
         if (at == 0) s[c] = static_cast<std::uint8_t>(s[c] & ~1u);
         for (const std::uint32_t p : presieved_primes)
           if (p / 30 >= at && p / 30 < at + clen)
-            s[c + p / 30 - at] = static_cast<std::uint8_t>(s[c + p / 30 - at] | (1u << bit_of[p % 30]));
+            s[c + p / 30 - at] =
+                static_cast<std::uint8_t>(s[c + p / 30 - at] | (1u << bit_of[p % 30]));
       }
       small.cross_off_all(s + c, static_cast<std::int64_t>(clen));
     }
@@ -613,7 +631,8 @@ sieve_result sieve_block(std::span<const std::uint64_t> ns, std::uint64_t byte_b
         done = at;
       }
       const auto last = static_cast<std::uint8_t>(s[at] & mask_upto[n % 30]);
-      const u128 partial = 30 * static_cast<u128>(seg_lo + at) * byte_count[last] + byte_offsets[last];
+      const u128 partial =
+          30 * static_cast<u128>(seg_lo + at) * byte_count[last] + byte_offsets[last];
       out.sums[next_n] += total + partial;
       if (next_n + 1 == ns.size()) out.primes += count + byte_count[last];
       ++next_n;
@@ -636,7 +655,7 @@ sieve_result sieve_block(std::span<const std::uint64_t> ns, std::uint64_t byte_b
   return out;
 }
 
-// ---- splitting the range by work ------------------------------------------------------------------
+// ---- splitting the range by work ----------------------------------------------------------------
 // The work per wheel byte grows along the range: at number v every sieving prime p <= sqrt(v)
 // crosses off 8/p of the bytes, and the primes past the L1 limit cost more per hit (their hits go
 // to L2). With equal blocks the first rank finishes early (at 1e10 on 2 ranks by about 15%), so
@@ -650,7 +669,9 @@ constexpr double cost_medium_hit = 1.9;
 constexpr double cost_bucket_hit = 3.0;
 
 /// Sum over the primes p in (lo, hi] of 8/p, by Mertens: 8 ln(ln hi / ln lo).
-double hits_between(double lo, double hi) { return hi > lo ? 8 * std::log(std::log(hi) / std::log(lo)) : 0; }
+double hits_between(double lo, double hi) {
+  return hi > lo ? 8 * std::log(std::log(hi) / std::log(lo)) : 0;
+}
 
 /// Estimated work per wheel byte at number v, for sieving primes up to sqrt(max_n).
 double work_density(double v, double root_max) {
@@ -658,7 +679,8 @@ double work_density(double v, double root_max) {
   const double lo = presieve_max, l1 = static_cast<double>(small_limit),
                l2 = static_cast<double>(medium_limit);
   return cost_per_byte + hits_between(lo, std::min(y, l1)) +
-         cost_medium_hit * hits_between(l1, std::min(y, l2)) + cost_bucket_hit * hits_between(l2, y);
+         cost_medium_hit * hits_between(l1, std::min(y, l2)) +
+         cost_bucket_hit * hits_between(l2, y);
 }
 }  // namespace
 
@@ -668,7 +690,9 @@ std::vector<std::uint64_t> sieve_split(std::uint64_t max_n, std::uint64_t parts)
   cuts[0] = 0;
   constexpr std::size_t grid = 4096;
   if (parts == 0 || bytes < 64 * parts || bytes < grid) {
-    for (std::uint64_t k = 0; k <= parts; ++k) cuts[k] = bytes / std::max<std::uint64_t>(parts, 1) * k + std::min(k, bytes % std::max<std::uint64_t>(parts, 1));
+    for (std::uint64_t k = 0; k <= parts; ++k)
+      cuts[k] = bytes / std::max<std::uint64_t>(parts, 1) * k +
+                std::min(k, bytes % std::max<std::uint64_t>(parts, 1));
     return cuts;
   }
   // Cumulative work on a uniform grid of the bytes (trapezoids), then linear interpolation.
@@ -685,7 +709,8 @@ std::vector<std::uint64_t> sieve_split(std::uint64_t max_n, std::uint64_t parts)
   for (std::uint64_t k = 1; k < parts; ++k) {
     const double target = cumulative[grid] * static_cast<double>(k) / static_cast<double>(parts);
     while (at < grid && cumulative[at + 1] < target) ++at;
-    const double f = (target - cumulative[at]) / std::max(cumulative[at + 1] - cumulative[at], 1e-300);
+    const double f =
+        (target - cumulative[at]) / std::max(cumulative[at + 1] - cumulative[at], 1e-300);
     const auto cut = static_cast<std::uint64_t>((static_cast<double>(at) + f) * step);
     cuts[k] = std::clamp(cut, cuts[k - 1], bytes);
   }

@@ -20,7 +20,9 @@ namespace {
 using prime_sums::u128;
 namespace ps = prime_sums;
 
-u128 big(const char* digits) { return ps::parse_u128(digits); }
+u128 big(const char* digits) {
+  return ps::parse_u128(digits);
+}
 
 /// Sum of the primes below 10^k, k = 1..12 (OEIS A046731).
 const std::vector<const char*> a046731 = {"17",
@@ -87,7 +89,7 @@ std::vector<u128> reference_sums(std::uint64_t limit) {
   return prefix;
 }
 
-// ---- text ---------------------------------------------------------------------------------------
+// ---- text --------------------------------------------------------------------------------------
 
 TEST(PrimeSums, DecimalTextOf128BitValues) {
   EXPECT_EQ(ps::to_string(0), "0");
@@ -165,7 +167,8 @@ TEST(PrimeSums, SieveBlocksTileTheRange) {
   std::vector<std::uint64_t> ns;
   for (std::uint64_t s : {1ull, 2ull, 3ull})
     for (std::int64_t d : {-31, -30, -1, 0, 1, 29, 30})
-      ns.push_back(static_cast<std::uint64_t>(static_cast<std::int64_t>(30ull * (1u << 18) * s) + d));
+      ns.push_back(
+          static_cast<std::uint64_t>(static_cast<std::int64_t>(30ull * (1u << 18) * s) + d));
   ns.push_back(max_n);
   std::sort(ns.begin(), ns.end());
   const std::vector<u128> ref = reference_sums(max_n);
@@ -213,7 +216,8 @@ TEST(PrimeSums, SieveBlocksFarOutUseBucketsExactly) {
 /// The work-balanced blocks tile the bytes in order, for any number of parts; the first block,
 /// where fewer sieving primes are active, is the largest.
 TEST(PrimeSums, SieveSplitTilesTheRange) {
-  for (const std::uint64_t n : std::vector<std::uint64_t>{0, 29, 1000, 123456789, 10000000000, UINT64_MAX}) {
+  for (const std::uint64_t n :
+       std::vector<std::uint64_t>{0, 29, 1000, 123456789, 10000000000, UINT64_MAX}) {
     for (const std::uint64_t parts : std::vector<std::uint64_t>{1, 2, 3, 7, 64}) {
       const auto cuts = ps::sieve_split(n, parts);
       ASSERT_EQ(cuts.size(), parts + 1);
