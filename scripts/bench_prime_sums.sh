@@ -12,7 +12,7 @@
 #   trial   the seed's N = 100000 200000 300000 on 2 ranks, each decomposition, against the
 #           seed's Python (concurrent.futures, 2 processes) when python3 is there
 #   mpirun  start-up alone (MPI_Init + MPI_Finalize of a program that does nothing else)
-# N defaults to 1e10. Build first (scripts/build.sh); the binaries are taken from build/bin.
+# N defaults to 1e10. Builds the release preset first if build/bin/prime_sums is missing.
 set -euo pipefail
 # shellcheck source=scripts/lib.sh
 source "$(dirname -- "${BASH_SOURCE[0]}")/lib.sh"
@@ -31,11 +31,13 @@ done
 [[ $runs =~ ^[1-9][0-9]*$ ]] || relay_die "--runs must be a positive integer"
 
 cd "$RELAY_ROOT"
-bin=build/bin
-[[ -x $bin/prime_sums ]] || relay_die "build/bin/prime_sums is missing: run scripts/build.sh first"
-command -v primesieve >/dev/null ||
-  relay_die "primesieve is not installed (apt-get install primesieve; a benchmark-only dependency)"
+# primesieve (the command-line program) is a benchmark-only dependency; bc does the arithmetic.
+RELAY_EXTRA_PACKAGES="${RELAY_EXTRA_PACKAGES:-} primesieve bc" relay_setup
+bin="$(relay_binary_dir release)/bin"
+[[ -x $bin/prime_sums ]] || bash scripts/build.sh --preset release >/dev/null
 relay_export_mpi_env
+# Large shared-memory messages through a buffer rather than CMA, which containers often forbid.
+export OMPI_MCA_btl_vader_single_copy_mechanism=${OMPI_MCA_btl_vader_single_copy_mechanism:-none}
 relay_mpiexec_flags 2
 mpi=(mpiexec "${RELAY_MPIEXEC_FLAGS[@]}")
 
@@ -124,6 +126,7 @@ done
 echo
 
 median() { sort -g "$1" | awk '{ v[NR] = $1 } END { if (NR == 0) print "nan"; else if (NR % 2) print v[(NR + 1) / 2]; else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+fmt() { if [[ -n $1 ]]; then printf '%.3f' "$1"; else printf -- '-'; fi; }
 declare -A wall app
 for name in "${order[@]}"; do
   wall[$name]=$(median "$work/$name.wall")
@@ -144,13 +147,13 @@ printf 'sieve parallel efficiency at 2 ranks (in-app time):  %.0f%%  (target >= 
   "$(echo "100 * ${app[sieve_1rank]} / (2 * ${app[sieve_2ranks]})" | bc -l)"
 printf 'sieve parallel efficiency at 2 ranks (wall time):    %.0f%%\n' \
   "$(echo "100 * ${wall[sieve_1rank]} / (2 * ${wall[sieve_2ranks]})" | bc -l)"
-printf 'lucy 1e12 / 1e13 on one rank (in-app):               %s s / %s s  (targets < 1 s, < 10 s)\n' \
+printf 'lucy 1e12 / 1e13 on one rank (in-app):               %.3f s / %.3f s  (targets < 1 s, < 10 s)\n' \
   "${app[lucy_1e12]}" "${app[lucy_1e13]}"
 if $have_python; then
   printf 'trial, seed sizes, 2 ranks (wall) vs the seed'"'"'s Python with 2 processes (%.3f s):\n' \
     "${wall[seed_python_2proc]}"
   for d in block cyclic dynamic; do
-    printf '  %-8s %.3f s wall, %s s in-app\n' "$d" "${wall[trial_$d]}" "${app[trial_$d]}"
+    printf '  %-8s %.3f s wall, %.4f s in-app\n' "$d" "${wall[trial_$d]}" "${app[trial_$d]}"
   done
 fi
 if $have_init; then

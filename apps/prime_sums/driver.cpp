@@ -86,6 +86,11 @@ double now() {
   return MPI_Wtime();
 }
 
+/// ceil(a / b) without overflow near 2^64.
+std::uint64_t ceil_div(std::uint64_t a, std::uint64_t b) {
+  return a / b + (a % b != 0);
+}
+
 // ---- trial division ----------------------------------------------------------------------------
 
 /// Tests the numbers [lo, hi] and adds each prime to the bucket of the smallest N >= it, so that
@@ -129,7 +134,7 @@ void trial_dynamic(const relay::communicator& world, trial_buckets& tb, std::uin
                    std::uint64_t last, std::uint64_t chunk, const options& opt) {
   const relay::communicator comm = world.dup();  // private: no other message can interfere
   const std::uint64_t count = last - first + 1;
-  const std::uint64_t chunks = (count + chunk - 1) / chunk;
+  const std::uint64_t chunks = ceil_div(count, chunk);
   auto chunk_range = [&](std::uint64_t c, std::uint64_t& lo, std::uint64_t& hi) {
     lo = first + c * chunk;
     hi = lo + std::min(chunk, last - lo + 1) - 1;
@@ -151,10 +156,12 @@ void trial_dynamic(const relay::communicator& world, trial_buckets& tb, std::uin
       if (next >= chunks) break;
       std::uint64_t lo, hi;
       chunk_range(next++, lo, hi);
-      for (std::uint64_t a = lo; a <= hi; a += 256) {
-        tb.test(a, std::min(hi, a + 255));
+      for (std::uint64_t a = lo;; a += 256) {
+        const std::uint64_t b = hi - a < 256 ? hi : a + 255;  // no wrap-around near 2^64
+        tb.test(a, b);
         serve();
         if (opt.progress) opt.progress(static_cast<double>(next) / static_cast<double>(chunks));
+        if (b == hi) break;
       }
     }
     // Everything is handed out: answer the remaining requests with "no more".
@@ -202,20 +209,21 @@ run_result run_trial(const relay::communicator& comm, std::span<const std::uint6
       case decomposition::block: {
         const relay::range mine = relay::block_range(count, p, r);
         // Test in pieces so that progress can be shown.
-        for (std::uint64_t a = mine.begin; a < mine.end; a += 65536) {
-          const std::uint64_t b = std::min(mine.end, a + 65536);
+        for (std::uint64_t a = mine.begin; a < mine.end;) {
+          const std::uint64_t b = mine.end - a < 65536 ? mine.end : a + 65536;
           tb.test(first + a, first + b - 1);
           if (opt.progress)
             opt.progress(static_cast<double>(b - mine.begin) / static_cast<double>(mine.size()));
+          a = b;
         }
         break;
       }
       case decomposition::cyclic: {
-        const std::uint64_t chunks = (count + chunk - 1) / chunk;
+        const std::uint64_t chunks = ceil_div(count, chunk);
         const relay::cyclic_range mine(chunks, p, r);
         std::uint64_t done = 0;
         for (const std::uint64_t c : mine) {
-          const std::uint64_t lo = c * chunk, hi = std::min(count, lo + chunk);
+          const std::uint64_t lo = c * chunk, hi = lo + std::min(count - lo, chunk);
           tb.test(first + lo, first + hi - 1);
           if (opt.progress && (++done & 1023) == 0)
             opt.progress(static_cast<double>(done) / static_cast<double>(mine.size()));

@@ -28,8 +28,8 @@ constexpr const char* app_name = "prime_sums";
 const std::vector<std::uint64_t> seed_ns = {100000, 200000, 300000};
 
 const char* description =
-    "Sums of all primes <= N, exact at any size (128-bit sums, reduced over the ranks with a "
-    "user MPI operation and printed in decimal).\n\n"
+    "Sums of all primes <= N, exact at any size: 128-bit sums, reduced over the ranks with a\n"
+    "user MPI operation, printed in decimal.\n\n"
     "Methods:\n"
     "  trial  the seed's is_prime (6k+-1 trial division) on every number 2..max N. The cost of a\n"
     "         number grows with it, so --decomposition block leaves the last rank most of the\n"
@@ -38,16 +38,17 @@ const char* description =
     "         balance it. Each rank reports its seconds, numbers and division steps.\n"
     "  sieve  segmented sieve of Eratosthenes on a mod-30 wheel bit array: pre-sieved patterns,\n"
     "         L1/L2-sized segments, a bucket sieve for large primes, table/AVX2 summation. Each\n"
-    "         rank sieves its balanced block of [2, max N] once; every N of the list is answered\n"
-    "         from that one pass and the partial sums are reduced.\n"
+    "         rank sieves one block of [0, max N], the blocks balanced by estimated work; every\n"
+    "         N of the list is answered from that one pass and the partial sums are reduced.\n"
     "  lucy   Lucy_Hedgehog's exact O(N^(3/4)) method (odd values only, with a shrinking list of\n"
     "         rough indices). What is distributed: the list of N. Each N goes whole to one rank\n"
     "         (largest first, to the least loaded rank); one N runs on one rank while the others\n"
     "         wait, because each prime's step reads the previous step's tables, and sharing them\n"
     "         between ranks would cost more than the step. 1e12 takes about 0.25 s, 1e13 2 s.\n"
-    "  auto   (default) the faster of sieve and lucy by measured rates: lucy for a few large N,\n"
-    "         the sieve for many N up to a moderate bound.\n\n"
-    "With no arguments at all it sums the seed's N = 100000 200000 300000 (method auto).";
+    "  auto   (default) the faster of sieve and lucy by measured rates: lucy for single or few\n"
+    "         N, the sieve for long lists of N up to a moderate bound.\n\n"
+    "With no arguments at all it sums the seed's N = 100000 200000 300000 (method auto); with\n"
+    "options but no N it is an error.";
 
 /// Progress on stderr from rank 0, only when stderr is a terminal and the run is long.
 class progress_line {

@@ -21,6 +21,7 @@
 
 #include <algorithm>
 #include <array>
+#include <cassert>
 #include <cmath>
 #include <cstdlib>
 #include <cstring>
@@ -172,7 +173,8 @@ __attribute__((always_inline)) inline void cross_off(std::uint8_t* s, std::int64
   }
   PS_MAYBE(0)
   PS_MAYBE(1)
-  PS_MAYBE(2) PS_MAYBE(3) PS_MAYBE(4) PS_MAYBE(5) PS_MAYBE(6) PS_MAYBE(7)
+  PS_MAYBE(2)
+  PS_MAYBE(3) PS_MAYBE(4) PS_MAYBE(5) PS_MAYBE(6) PS_MAYBE(7)
 #undef PS_MAYBE
       if (k + done < 8) {
     k_io = static_cast<std::uint8_t>(k + done);
@@ -207,7 +209,8 @@ __attribute__((always_inline)) inline void cross_off(std::uint8_t* s, std::int64
   }
   PS_TAIL(0)
   PS_TAIL(1)
-  PS_TAIL(2) PS_TAIL(3) PS_TAIL(4) PS_TAIL(5) PS_TAIL(6)
+  PS_TAIL(2)
+  PS_TAIL(3) PS_TAIL(4) PS_TAIL(5) PS_TAIL(6)
 #undef PS_TAIL
       k_io = static_cast<std::uint8_t>(done);
   pos_io = static_cast<std::uint32_t>(b + o[done] - len);
@@ -558,6 +561,7 @@ sieve_result sieve_block(std::span<const std::uint64_t> ns, std::uint64_t byte_b
   std::uint64_t segment_index = 0;
   for (std::uint64_t seg_lo = byte_begin; seg_lo < byte_end; seg_lo += seg_bytes, ++segment_index) {
     const std::uint64_t len = std::min(seg_bytes, byte_end - seg_lo);
+    const bool last_segment = seg_lo + len >= byte_end;
     std::uint8_t* s = seg.data();
     const u128 seg_end_number = static_cast<u128>(seg_lo + len) * 30;
 
@@ -612,7 +616,10 @@ sieve_result sieve_block(std::span<const std::uint64_t> ns, std::uint64_t byte_b
           pos += q * st.dq + st.dc;
           state = st.next;
         }
-        // Only the last segment can be short, so the next ones all have seg_bytes.
+        // The block's last segment may be short, and nothing follows it: a multiple past it is
+        // not re-filed (its bucket could be this very list, which is being walked).
+        if (last_segment) continue;
+        assert(pos / seg_bytes >= 1 && pos / seg_bytes < ring);
         buckets[(segment_index + pos / seg_bytes) & (ring - 1)].push_back(
             {b.q, static_cast<std::uint32_t>((pos % seg_bytes) << 6 | state)});
       }
