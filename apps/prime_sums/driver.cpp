@@ -10,6 +10,7 @@
 #include <numeric>
 #include <stdexcept>
 
+#include <time.h>
 #include <unistd.h>
 
 #include "relay/decompose.hpp"
@@ -84,6 +85,14 @@ std::vector<u128> sum_over_ranks(const relay::communicator& comm, const std::vec
 
 double now() {
   return MPI_Wtime();
+}
+
+/// CPU seconds of this process so far: with other jobs on the machine the wall time of a rank
+/// includes waiting for a core, its CPU time does not.
+double cpu_now() {
+  timespec t{};
+  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t);
+  return static_cast<double>(t.tv_sec) + 1e-9 * static_cast<double>(t.tv_nsec);
 }
 
 /// ceil(a / b) without overflow near 2^64.
@@ -197,7 +206,7 @@ run_result run_trial(const relay::communicator& comm, std::span<const std::uint6
   const std::vector<std::uint64_t> sorted = distinct(ns);
   run_result out;
   trial_buckets tb(sorted);
-  const double start = now();
+  const double start = now(), cpu_start = cpu_now();
   const std::uint64_t max_n = sorted.empty() ? 0 : sorted.back();
   const auto p = static_cast<std::uint64_t>(comm.size());
   const auto r = static_cast<std::uint64_t>(comm.rank());
@@ -236,6 +245,7 @@ run_result run_trial(const relay::communicator& comm, std::span<const std::uint6
     }
   }
   out.mine.seconds = now() - start;
+  out.mine.cpu_seconds = cpu_now() - cpu_start;
   out.mine.numbers = tb.tested;
   out.mine.work = tb.steps;
   out.sums = in_given_order(ns, sorted, tb.prefix(comm));
@@ -248,7 +258,7 @@ run_result run_sieve(const relay::communicator& comm, std::span<const std::uint6
                      const options& opt) {
   const std::vector<std::uint64_t> sorted = distinct(ns);
   run_result out;
-  const double start = now();
+  const double start = now(), cpu_start = cpu_now();
   std::vector<u128> sums(sorted.size(), 0);
   if (!sorted.empty()) {
     // Blocks of the wheel bytes that hold 0..max N, balanced by estimated work (the work per
@@ -269,6 +279,7 @@ run_result run_sieve(const relay::communicator& comm, std::span<const std::uint6
     out.mine.numbers = hi > lo ? static_cast<std::uint64_t>(hi - lo) : 0;
   }
   out.mine.seconds = now() - start;
+  out.mine.cpu_seconds = cpu_now() - cpu_start;
   out.sums = in_given_order(ns, sorted, sum_over_ranks(comm, sums));
   return out;
 }
@@ -292,7 +303,7 @@ run_result run_lucy(const relay::communicator& comm, std::span<const std::uint64
                     const options& opt) {
   const std::vector<std::uint64_t> sorted = distinct(ns);
   run_result out;
-  const double start = now();
+  const double start = now(), cpu_start = cpu_now();
   const std::vector<int> owner = lucy_owners(sorted, comm.size());
   std::vector<u128> sums(sorted.size(), 0);
   // Refuse (on every rank alike) an N whose tables would not fit in memory.
@@ -315,6 +326,7 @@ run_result run_lucy(const relay::communicator& comm, std::span<const std::uint64
       opt.progress(static_cast<double>(++mine_done) / static_cast<double>(mine_total));
   }
   out.mine.seconds = now() - start;
+  out.mine.cpu_seconds = cpu_now() - cpu_start;
   out.sums = in_given_order(ns, sorted, sum_over_ranks(comm, sums));
   return out;
 }

@@ -22,6 +22,7 @@ enum class decomposition { block, cyclic, dynamic };
 /// What one rank did.
 struct rank_stats {
   double seconds = 0;         ///< time in the method's own work on this rank
+  double cpu_seconds = 0;     ///< CPU time of that work (unaffected by other jobs on the core)
   std::uint64_t numbers = 0;  ///< trial: numbers tested; sieve: numbers in its block; lucy: Ns
   std::uint64_t work = 0;     ///< trial: division steps; sieve: primes found; lucy: table entries
 };

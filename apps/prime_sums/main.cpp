@@ -269,8 +269,11 @@ int prime_sums_main(int argc, char** argv, const relay::communicator& world) {
       out["per_rank"] = nlohmann::ordered_json::array();
       for (int r = 0; r < p; ++r) {
         const auto& s = main_run.ranks[static_cast<std::size_t>(r)];
-        out["per_rank"].push_back(
-            {{"rank", r}, {"seconds", s.seconds}, {"numbers", s.numbers}, {work_key(m), s.work}});
+        out["per_rank"].push_back({{"rank", r},
+                                   {"seconds", s.seconds},
+                                   {"cpu_seconds", s.cpu_seconds},
+                                   {"numbers", s.numbers},
+                                   {work_key(m), s.work}});
       }
       out["imbalance"] = main_run.imbalance;
       if (check)

@@ -174,7 +174,8 @@ __attribute__((always_inline)) inline void cross_off(std::uint8_t* s, std::int64
   PS_MAYBE(0)
   PS_MAYBE(1)
   PS_MAYBE(2)
-  PS_MAYBE(3) PS_MAYBE(4) PS_MAYBE(5) PS_MAYBE(6) PS_MAYBE(7)
+  PS_MAYBE(3)
+  PS_MAYBE(4) PS_MAYBE(5) PS_MAYBE(6) PS_MAYBE(7)
 #undef PS_MAYBE
       if (k + done < 8) {
     k_io = static_cast<std::uint8_t>(k + done);
@@ -210,7 +211,8 @@ __attribute__((always_inline)) inline void cross_off(std::uint8_t* s, std::int64
   PS_TAIL(0)
   PS_TAIL(1)
   PS_TAIL(2)
-  PS_TAIL(3) PS_TAIL(4) PS_TAIL(5) PS_TAIL(6)
+  PS_TAIL(3)
+  PS_TAIL(4) PS_TAIL(5) PS_TAIL(6)
 #undef PS_TAIL
       k_io = static_cast<std::uint8_t>(done);
   pos_io = static_cast<std::uint32_t>(b + o[done] - len);

@@ -51,7 +51,7 @@ relay_add_mpi_test(NAME app.prime_sums.json RANKS 1 3
   PASS_REGULAR_EXPRESSION "^\\{\"method\":\"lucy\",\"ranks\":[13],\"results\":\\[\\{\"n\":\"100000\",\"sum\":\"454396537\"\\},\\{\"n\":\"1000000000000\",\"sum\":\"18435588552550705911377\"\\}\\],\"seconds\":[0-9.e-]+,\"per_rank\":\\[\\{\"rank\":0,[^]]*\\],\"imbalance\":[0-9.e-]+\\}\n$")
 relay_add_mpi_test(NAME app.prime_sums.json_trial RANKS 2
   COMMAND ${ps} 300000 --method trial --decomposition block --json
-  PASS_REGULAR_EXPRESSION "^\\{\"method\":\"trial\",\"ranks\":2,\"decomposition\":\"block\",\"chunk\":0,\"results\":\\[\\{\"n\":\"300000\",\"sum\":\"3709507114\"\\}\\],\"seconds\":[^,]+,\"per_rank\":\\[\\{\"rank\":0,\"seconds\":[^,]+,\"numbers\":150000,\"division_steps\":[0-9]+\\},\\{\"rank\":1,\"seconds\":[^,]+,\"numbers\":149999,\"division_steps\":[0-9]+\\}\\]")
+  PASS_REGULAR_EXPRESSION "^\\{\"method\":\"trial\",\"ranks\":2,\"decomposition\":\"block\",\"chunk\":0,\"results\":\\[\\{\"n\":\"300000\",\"sum\":\"3709507114\"\\}\\],\"seconds\":[^,]+,\"per_rank\":\\[\\{\"rank\":0,\"seconds\":[^,]+,\"cpu_seconds\":[^,]+,\"numbers\":150000,\"division_steps\":[0-9]+\\},\\{\"rank\":1,\"seconds\":[^,]+,\"cpu_seconds\":[^,]+,\"numbers\":149999,\"division_steps\":[0-9]+\\}\\]")
 # --verify: agreement is reported; a difference (injected) fails loudly with exit code 1.
 relay_add_mpi_test(NAME app.prime_sums.verify COMMAND ${ps} 1e8 12345678 --method sieve --verify
   PASS_REGULAR_EXPRESSION "# verify: lucy agrees on all 2 values")
