@@ -166,18 +166,21 @@ __attribute__((always_inline)) inline void cross_off(std::uint8_t* s, std::int64
   // spare byte s[len] (the next chunk's first byte, filled afterwards, or the padding).
   unsigned done = 0;
 #define PS_MAYBE(j)                               \
-  {                                               \
+  do {                                            \
     const bool hit = (j >= k) & (b + o##j < len); \
     s[hit ? b + o##j : len] &= m##j;              \
     done += hit;                                  \
-  }
-  PS_MAYBE(0)
-  PS_MAYBE(1)
-  PS_MAYBE(2)
-  PS_MAYBE(3)
-  PS_MAYBE(4) PS_MAYBE(5) PS_MAYBE(6) PS_MAYBE(7)
+  } while (false)
+  PS_MAYBE(0);
+  PS_MAYBE(1);
+  PS_MAYBE(2);
+  PS_MAYBE(3);
+  PS_MAYBE(4);
+  PS_MAYBE(5);
+  PS_MAYBE(6);
+  PS_MAYBE(7);
 #undef PS_MAYBE
-      if (k + done < 8) {
+  if (k + done < 8) {
     k_io = static_cast<std::uint8_t>(k + done);
     pos_io = static_cast<std::uint32_t>(b + o[k + done] - len);
     return;
@@ -203,18 +206,20 @@ __attribute__((always_inline)) inline void cross_off(std::uint8_t* s, std::int64
   // are a prefix, and their number is the wheel index of the next multiple.
   done = 0;
 #define PS_TAIL(j)                   \
-  {                                  \
+  do {                               \
     const bool hit = b + o##j < len; \
     s[hit ? b + o##j : len] &= m##j; \
     done += hit;                     \
-  }
-  PS_TAIL(0)
-  PS_TAIL(1)
-  PS_TAIL(2)
-  PS_TAIL(3)
-  PS_TAIL(4) PS_TAIL(5) PS_TAIL(6)
+  } while (false)
+  PS_TAIL(0);
+  PS_TAIL(1);
+  PS_TAIL(2);
+  PS_TAIL(3);
+  PS_TAIL(4);
+  PS_TAIL(5);
+  PS_TAIL(6);
 #undef PS_TAIL
-      k_io = static_cast<std::uint8_t>(done);
+  k_io = static_cast<std::uint8_t>(done);
   pos_io = static_cast<std::uint32_t>(b + o[done] - len);
 }
 
