@@ -1,0 +1,83 @@
+# ---- prime_sums ---------------------------------------------------------------------------------
+# The kernels and their distribution, at 1-4 ranks (known sums, sieve vs lucy, blocks that tile).
+relay_unit_test(test_prime_sums ${CMAKE_CURRENT_LIST_DIR}/test_prime_sums.cpp)
+target_link_libraries(test_prime_sums PRIVATE prime_sums_core)
+set_tests_properties(test_prime_sums.1ranks test_prime_sums.2ranks test_prime_sums.3ranks
+  test_prime_sums.4ranks PROPERTIES LABELS "mpi;prime_sums")
+
+set(ps $<TARGET_FILE:prime_sums>)
+set(seed_sums "100000 : Sum = 454396537\n200000 : Sum = 1709600813\n300000 : Sum = 3709507114\n")
+# No arguments at all: the seed's three N (what the main job script runs).
+relay_add_mpi_test(NAME app.prime_sums.default COMMAND ${ps}
+  PASS_REGULAR_EXPRESSION "${seed_sums}# per rank")
+# The seed's sums by every method and decomposition; every rank reports (rank order).
+foreach(m IN ITEMS sieve lucy)
+  relay_add_mpi_test(NAME app.prime_sums.seed_${m} COMMAND ${ps} 100000 200000 300000 --method ${m}
+    PASS_REGULAR_EXPRESSION "# prime_sums: ${m} on [1-4] ranks?\n${seed_sums}# per rank[^\n]*\nrank 0: [^\n]*\n(rank [1-3]: [^\n]*\n)*# imbalance")
+endforeach()
+foreach(d IN ITEMS block cyclic dynamic)
+  relay_add_mpi_test(NAME app.prime_sums.seed_trial_${d}
+    COMMAND ${ps} 100000 200000 300000 --method trial --decomposition ${d}
+    PASS_REGULAR_EXPRESSION "# prime_sums: trial \\(${d}[^\n]*\n${seed_sums}.*division steps\n# imbalance")
+endforeach()
+# N = 0, 1, 2, 3 (and repeats, in the order given).
+foreach(m IN ITEMS trial sieve lucy)
+  relay_add_mpi_test(NAME app.prime_sums.tiny_${m} COMMAND ${ps} 0 1 2 3 3 0 --method ${m}
+    PASS_REGULAR_EXPRESSION "\n0 : Sum = 0\n1 : Sum = 0\n2 : Sum = 2\n3 : Sum = 5\n3 : Sum = 5\n0 : Sum = 0\n")
+endforeach()
+# OEIS A046731, sums of the primes below 10^k: k = 1..12 by lucy, 1..9 by the sieve, 1..6 by trial.
+set(a046731 17 1060 76127 5736396 454396537 37550402023 3203324994356 279209790387276
+  24739512092254535 2220822432581729238 201467077743744681014 18435588552550705911377)
+set(powers 10 100 1000 1e4 1e5 1e6 1e7 1e8 1e9 1e10 1e11 1e12)
+foreach(case IN ITEMS "lucy;12" "sieve;9" "trial;6")
+  list(GET case 0 m)
+  list(GET case 1 kmax)
+  set(args "")
+  set(re "")
+  math(EXPR last "${kmax} - 1")
+  foreach(i RANGE ${last})
+    list(GET powers ${i} n)
+    list(GET a046731 ${i} s)
+    list(APPEND args ${n})
+    math(EXPR k "${i} + 1")
+    string(APPEND re "1[0]* : Sum = ${s}\n")
+  endforeach()
+  relay_add_mpi_test(NAME app.prime_sums.a046731_${m} COMMAND ${ps} ${args} --method ${m}
+    PASS_REGULAR_EXPRESSION "${re}")
+endforeach()
+# --json: one object, n and sum as decimal strings, one per_rank entry per rank.
+relay_add_mpi_test(NAME app.prime_sums.json RANKS 1 3
+  COMMAND ${ps} 100000 1e12 --method lucy --json
+  PASS_REGULAR_EXPRESSION "^\\{\"method\":\"lucy\",\"ranks\":[13],\"results\":\\[\\{\"n\":\"100000\",\"sum\":\"454396537\"\\},\\{\"n\":\"1000000000000\",\"sum\":\"18435588552550705911377\"\\}\\],\"seconds\":[0-9.e-]+,\"per_rank\":\\[\\{\"rank\":0,[^]]*\\],\"imbalance\":[0-9.e-]+\\}\n$")
+relay_add_mpi_test(NAME app.prime_sums.json_trial RANKS 2
+  COMMAND ${ps} 300000 --method trial --decomposition block --json
+  PASS_REGULAR_EXPRESSION "^\\{\"method\":\"trial\",\"ranks\":2,\"decomposition\":\"block\",\"chunk\":0,\"results\":\\[\\{\"n\":\"300000\",\"sum\":\"3709507114\"\\}\\],\"seconds\":[^,]+,\"per_rank\":\\[\\{\"rank\":0,\"seconds\":[^,]+,\"cpu_seconds\":[^,]+,\"numbers\":150000,\"division_steps\":[0-9]+\\},\\{\"rank\":1,\"seconds\":[^,]+,\"cpu_seconds\":[^,]+,\"numbers\":149999,\"division_steps\":[0-9]+\\}\\]")
+# --verify: agreement is reported; a difference (injected) fails loudly with exit code 1.
+relay_add_mpi_test(NAME app.prime_sums.verify COMMAND ${ps} 1e8 12345678 --method sieve --verify
+  PASS_REGULAR_EXPRESSION "# verify: lucy agrees on all 2 values")
+relay_add_mpi_test(NAME app.prime_sums.verify_fails QUIET TIMEOUT 30
+  WRAPPER ${expect_usage_error} 1 "^prime_sums: VERIFY FAILED for N = 1000: lucy gives 76128, sieve gives 76127$"
+  COMMAND ${ps} 1000 --method lucy --verify --inject-fault --json)
+relay_add_mpi_test(NAME app.prime_sums.help RANKS 1 2 COMMAND ${ps} --help
+  PASS_REGULAR_EXPRESSION "lucy .*What is distributed: the list of N")
+# Bad input: one line from rank 0, exit code 2, every rank ends.
+foreach(bad IN ITEMS "-5;N must not be negative" "abc;N must be a non-negative integer"
+                     "1e99;N is too large" "1e30;N is too large"
+                     "18446744073709551616;N is too large" "2.5;N must be a whole number")
+  list(GET bad 0 value)
+  list(GET bad 1 message)
+  string(MAKE_C_IDENTIFIER "${value}" id)
+  relay_add_mpi_test(NAME app.prime_sums.bad_n_${id} QUIET TIMEOUT 30
+    WRAPPER ${expect_usage_error} 2 "^prime_sums: ${message}" COMMAND ${ps} 100 ${value})
+endforeach()
+relay_add_mpi_test(NAME app.prime_sums.bad_no_n QUIET TIMEOUT 30
+  WRAPPER ${expect_usage_error} 2 "^prime_sums: no N given" COMMAND ${ps} --method sieve)
+relay_add_mpi_test(NAME app.prime_sums.bad_method QUIET TIMEOUT 30
+  WRAPPER ${expect_usage_error} 2 "^prime_sums: unknown method \"fast\"" COMMAND ${ps} 100 --method fast)
+relay_add_mpi_test(NAME app.prime_sums.bad_decomposition QUIET TIMEOUT 30
+  WRAPPER ${expect_usage_error} 2 "^prime_sums: unknown decomposition \"random\""
+  COMMAND ${ps} 100 --method trial --decomposition random)
+relay_add_mpi_test(NAME app.prime_sums.bad_chunk QUIET TIMEOUT 30
+  WRAPPER ${expect_usage_error} 2 "^prime_sums: --chunk must be at least 1" COMMAND ${ps} 100 --chunk 0)
+relay_add_mpi_test(NAME app.prime_sums.bad_option QUIET TIMEOUT 30
+  WRAPPER ${expect_usage_error} 2 "^prime_sums: .*--bogus" COMMAND ${ps} 100 --bogus)
