@@ -170,6 +170,7 @@ class oarchive {
   }
 
   void save_binary(const void* data, std::size_t n) {
+    if (n == 0) return;  // an empty container's data() may be null
     const char* p = static_cast<const char*>(data);
     out_.insert(out_.end(), p, p + n);
   }
@@ -273,6 +274,7 @@ class iarchive {
 
   void load_binary(void* data, std::size_t n) {
     if (n > in_.size() - pos_) throw error("serialized data ended early: the archive is corrupt");
+    if (n == 0) return;  // an empty container's data() may be null
     std::memcpy(data, in_.data() + pos_, n);
     pos_ += n;
   }
