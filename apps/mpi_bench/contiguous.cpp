@@ -114,7 +114,7 @@ row run_typed(const relay::communicator& comm, const settings& s, const std::str
     const int w = s.window;
     c.time_divisor = w;
     c.bytes_per_iteration = static_cast<double>(bytes) * w;
-    c.raw = [&] {
+    c.raw = [&, w] {  // w by value: it ends with this block
       if (me == 0) {
         for (int i = 0; i < w; ++i) MPI_Isend(a.data(), count, type, 1, tag, raw, &raw_requests[i]);
         MPI_Waitall(w, raw_requests.data(), MPI_STATUSES_IGNORE);
@@ -127,7 +127,7 @@ row run_typed(const relay::communicator& comm, const settings& s, const std::str
         MPI_Send(&ack, 1, MPI_CHAR, 0, ack_tag, raw);
       }
     };
-    c.lib = [&] {
+    c.lib = [&, w] {
       requests.clear();
       if (me == 0) {
         for (int i = 0; i < w; ++i)
