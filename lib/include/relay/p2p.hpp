@@ -139,6 +139,17 @@ T receive_matched(MPI_Message& msg, MPI_Status& st) {
 /// Returns false, leaving the message to the caller, when there is none.
 bool give_to_pending(MPI_Comm comm, MPI_Message& msg, MPI_Status& st);
 
+/// Matches the next message for a blocking receive of unknown size, first handing to pending
+/// non-blocking receives (posted earlier) any message that is theirs by MPI's rule.
+inline MPI_Message match_for_blocking_receive(const communicator& comm, int source, int tag,
+                                              MPI_Status& st) {
+  MPI_Message msg = MPI_MESSAGE_NULL;
+  do {
+    RELAY_MPI(MPI_Mprobe, source, tag, comm.native(), &msg, &st);
+  } while (give_to_pending(comm.native(), msg, st));
+  return msg;
+}
+
 template <class T>
 T recv_impl(const communicator& comm, int source, int tag, MPI_Status& st) {
   if constexpr (trivial<T>) {
@@ -146,10 +157,7 @@ T recv_impl(const communicator& comm, int source, int tag, MPI_Status& st) {
     RELAY_MPI(MPI_Recv, &value, 1, datatype<T>(), source, tag, comm.native(), &st);
     return value;
   } else {
-    MPI_Message msg = MPI_MESSAGE_NULL;
-    do {
-      RELAY_MPI(MPI_Mprobe, source, tag, comm.native(), &msg, &st);
-    } while (give_to_pending(comm.native(), msg, st));
+    MPI_Message msg = match_for_blocking_receive(comm, source, tag, st);
     return receive_matched<T>(msg, st);
   }
 }
@@ -216,10 +224,7 @@ requires(!contiguous<T> || resizable_contiguous<T>) status
   if constexpr (trivial<T>) {
     RELAY_MPI(MPI_Recv, &value, 1, datatype<T>(), source, tag, comm.native(), &st);
   } else {
-    MPI_Message msg = MPI_MESSAGE_NULL;
-    do {
-      RELAY_MPI(MPI_Mprobe, source, tag, comm.native(), &msg, &st);
-    } while (detail::give_to_pending(comm.native(), msg, st));
+    MPI_Message msg = detail::match_for_blocking_receive(comm, source, tag, st);
     detail::receive_matched_into(msg, st, value);
   }
   return detail::to_status(st);
