@@ -327,13 +327,19 @@ echo
 
 if $plots; then
   gp="$out_dir/plots.gp"
-  # Integer rank ticks; a log2 axis past 16 ranks.
+  # A tick at each rank count measured; past 16 ranks, log2 axes for ranks, time and speedup.
   last=${ranks_list[-1]}
+  tics="$(IFS=,; echo "${ranks_list[*]}")"
   if ((last > 16)); then
-    xaxis="set logscale x 2; set xrange [0.8:$((last * 5 / 4))]; set xtics 2"
+    xaxis="set logscale x 2; set xrange [0.8:$((last * 5 / 4))]; set xtics ($tics)"
+    time_y="set logscale y 10; set yrange [*:*]"
+    speedup_y="set logscale y 2; set yrange [*:*]"
   else
-    xaxis="set xrange [0.8:$last.2]; set xtics 1"
+    xaxis="set xrange [0.8:$last.2]; set xtics ($tics)"
+    time_y="unset logscale y; set yrange [0:*]"
+    speedup_y="unset logscale y; set yrange [0:*]"
   fi
+  eff_y="unset logscale y; set yrange [0:110<*]"
   if gnuplot -e 'set terminal pngcairo' 2>/dev/null; then
     term="pngcairo noenhanced font 'sans,10'"
   else
@@ -377,11 +383,11 @@ EOF
         first=false
       done
     }
-    strong_time="set title 'Strong scaling: time'; set key top right; set ylabel 'seconds (median of $reps)'; set yrange [0:*]; plot $(plot_strong 2)"
-    strong_speedup="set title 'Strong scaling: speedup'; set key top left; set ylabel 'speedup T1 / Tp'; set yrange [0:*]; plot x with lines dt 2 lc 'gray40' title 'ideal', $(plot_strong 3)"
-    strong_eff="set title 'Strong scaling: efficiency'; set key bottom left; set ylabel 'efficiency T1 / (p Tp), %'; set yrange [0:*]; plot 100 with lines dt 2 lc 'gray40' title 'ideal', $(plot_strong 4)"
-    weak_time="set title 'Weak scaling of mc_pi: time ($samples_per_rank samples per rank)'; set key bottom right; set ylabel 'seconds (median of $reps)'; set yrange [0:*]; plot WEAK_T1 with lines dt 2 lc 'gray40' title 'ideal (T1)', \$weak_mc_pi using 1:2 with linespoints lw 2 $(style mc_pi) title 'mc_pi'"
-    weak_eff="set title 'Weak scaling of mc_pi: efficiency'; set key bottom left; set ylabel 'efficiency T1 / Tp, %'; set yrange [0:*]; plot 100 with lines dt 2 lc 'gray40' title 'ideal', \$weak_mc_pi using 1:4 with linespoints lw 2 $(style mc_pi) title 'mc_pi'"
+    strong_time="set title 'Strong scaling: time'; set key top right; set ylabel 'seconds (median of $reps)'; $time_y; plot $(plot_strong 2)"
+    strong_speedup="set title 'Strong scaling: speedup'; set key top left; set ylabel 'speedup T1 / Tp'; $speedup_y; plot x with lines dt 2 lc 'gray40' title 'ideal', $(plot_strong 3)"
+    strong_eff="set title 'Strong scaling: efficiency'; set key bottom left; set ylabel 'efficiency T1 / (p Tp), %'; $eff_y; plot 100 with lines dt 2 lc 'gray40' title 'ideal', $(plot_strong 4)"
+    weak_time="set title 'Weak scaling of mc_pi: time ($samples_per_rank samples per rank)'; set key bottom right; set ylabel 'seconds (median of $reps)'; $time_y; plot WEAK_T1 with lines dt 2 lc 'gray40' title 'ideal (T1)', \$weak_mc_pi using 1:2 with linespoints lw 2 $(style mc_pi) title 'mc_pi'"
+    weak_eff="set title 'Weak scaling of mc_pi: efficiency'; set key bottom left; set ylabel 'efficiency T1 / Tp, %'; $eff_y; plot 100 with lines dt 2 lc 'gray40' title 'ideal', \$weak_mc_pi using 1:4 with linespoints lw 2 $(style mc_pi) title 'mc_pi'"
     if $do_weak; then
       echo "stats \$weak_mc_pi using 2 every ::0::0 nooutput"
       echo "WEAK_T1 = STATS_min"
