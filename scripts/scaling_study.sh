@@ -9,7 +9,9 @@
 # Each point is run --reps times, the rank counts interleaved within each repetition (so a change
 # in the machine's load hits every rank count alike), and the median is kept. The time is the
 # app's own (--json "seconds": from after MPI start-up to the result); wall time, mpiexec's
-# start-up included, is recorded beside it. The answers are checked: prime sums, mc_pi's hits
+# start-up included, and the CPU time of the whole job (every rank and mpiexec) are recorded
+# beside it: on a shared machine, a job whose CPU time stays put while its time does not scale
+# waited for cores that other work held. The answers are checked: prime sums, mc_pi's hits
 # (the same at any rank count) and the farm's task outputs must be identical across rank counts
 # and repetitions, or the script fails.
 #
@@ -33,7 +35,8 @@
 #   --bin-dir DIR        where the apps are (default: build/bin, built first if missing)
 #   -h, --help           this text
 #
-# Writes to DIR: raw.csv (one row per run: study,app,ranks,rep,work,seconds,wall_seconds,answer),
+# Writes to DIR: raw.csv (one row per run: study,app,ranks,rep,work,seconds,wall_seconds,
+# cpu_seconds,answer),
 # summary.csv (one row per study, app and rank count: medians, speedup and efficiency against 1
 # rank; strong: speedup T1/Tp, efficiency T1/(p Tp); weak: scaled speedup p T1/Tp, efficiency
 # T1/Tp), study.txt (machine, date, command, load), and with gnuplot strong_time.png,
@@ -215,23 +218,35 @@ for ((i = 1; i <= tasks; i++)); do
     "$i" "$task_work"
 done >"$work/tasks.txt"
 
+# CPU seconds (user + system) of this shell's waited-for children so far, from the output of
+# `times` in file $1 (run in this shell: a subshell would count its own children). A job's
+# mpiexec and ranks are counted once the job ends.
+children_cpu() {
+  awk 'NR == 2 { for (i = 1; i <= 2; i++) { split($i, f, "m"); sum += f[1] * 60 + f[2] } }
+       END { printf "%.3f\n", sum }' "$1"
+}
+
 # The first occurrence of a JSON field (the top-level one in the apps' output), without quotes.
 json_field() { grep -o "\"$1\":\"\\?[^,}\"]*" | head -n 1 | sed -E "s/^\"$1\":\"?//"; }
 
 # run_app STUDY APP RANKS REP WORK: one run; appends a row to raw.csv.
 runs=0
 run_app() {
-  local study=$1 app=$2 p=$3 rep=$4 work_size=$5 args=() t0 t1 code=0 json seconds answer wall
+  local study=$1 app=$2 p=$3 rep=$4 work_size=$5 args=() t0 t1 c0 c1 code=0 json seconds answer wall
   case $app in
     prime_sums) args=("$work_size" --method sieve --json) ;;
     mc_pi) args=(--samples "$work_size" --json) ;;
     task_farm) args=("$work/tasks.txt" -o "$work/farm.$runs" --json) ;;
   esac
   runs=$((runs + 1))
+  times >"$work/times0"
   t0=$(date +%s.%N)
   timeout --foreground -k 10 "$run_timeout" "$RELAY_ROOT/scripts/run" "${run_args[@]}" -n "$p" \
     "$app" "${args[@]}" </dev/null >"$work/out" 2>"$work/err" || code=$?
   t1=$(date +%s.%N)
+  times >"$work/times1"
+  c0=$(children_cpu "$work/times0")
+  c1=$(children_cpu "$work/times1")
   if ((code != 0)); then
     tail -n 20 "$work/err" >&2
     if ((code == 124)); then relay_die "$app at $p ranks took more than $run_timeout s (--run-timeout)"; fi
@@ -254,7 +269,8 @@ run_app() {
   esac
   [[ -n $answer ]] || relay_die "$app at $p ranks: no answer in its output: $json"
   wall=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.3f", b - a }')
-  printf '%s,%s,%s,%s,%s,%s,%s,%s\n' "$study" "$app" "$p" "$rep" "$work_size" "$seconds" "$wall" "$answer" \
+  printf '%s,%s,%s,%s,%s,%s,%s,%.3f,%s\n' "$study" "$app" "$p" "$rep" "$work_size" "$seconds" "$wall" \
+    "$(awk -v a="$c0" -v b="$c1" 'BEGIN { print b - a }')" "$answer" \
     >>"$out_dir/raw.csv"
   printf '  %-6s %-10s %3d ranks  rep %d  %8.3f s (wall %s s)  answer %s\n' \
     "$study" "$app" "$p" "$rep" "$seconds" "$wall" "$answer"
@@ -270,7 +286,7 @@ load() { cut -d' ' -f1-3 /proc/loadavg 2>/dev/null || echo unknown; }
   echo "sizes: prime_sums $prime_n --method sieve; mc_pi strong $samples, weak $samples_per_rank per rank; task_farm $tasks tasks of $task_work iterations"
   echo "load average before: $(load)"
 } >"$out_dir/study.txt"
-echo "study,app,ranks,rep,work,seconds,wall_seconds,answer" >"$out_dir/raw.csv"
+echo "study,app,ranks,rep,work,seconds,wall_seconds,cpu_seconds,answer" >"$out_dir/raw.csv"
 
 relay_log "ranks ${ranks_list[*]}, $reps repetitions, results in $out_dir"
 for ((rep = 1; rep <= reps; rep++)); do
@@ -292,30 +308,32 @@ echo "load average after: $(load)" >>"$out_dir/study.txt"
 
 # The answers: one per strong-scaling app, one per weak-scaling rank count (the problem grows).
 bad="$(awk -F, 'NR > 1 { key = ($1 == "weak") ? $1 "," $2 "," $3 : $1 "," $2
-                        if (key in seen && seen[key] != $8) print key ": " seen[key] " vs " $8
-                        seen[key] = $8 }' "$out_dir/raw.csv")"
+                        if (key in seen && seen[key] != $9) print key ": " seen[key] " vs " $9
+                        seen[key] = $9 }' "$out_dir/raw.csv")"
 [[ -z $bad ]] || relay_die "the answers differ between runs (see $out_dir/raw.csv): $bad"
 relay_log "answers identical across rank counts and repetitions"
 
 # Medians, speedup and efficiency against the 1-rank median.
 sort -t, -k1,1 -k2,2 -k3,3n -k6,6g <(tail -n +2 "$out_dir/raw.csv") | awk -F, '
+  function median(v,   i, j, x) {  # of v[1..n], sorted in place
+    for (i = 1; i <= n; i++) for (j = i + 1; j <= n; j++) if (v[j] < v[i]) { x = v[i]; v[i] = v[j]; v[j] = x }
+    return (n % 2) ? v[(n + 1) / 2] : (v[n / 2] + v[n / 2 + 1]) / 2
+  }
   function flush() {
     if (n == 0) return
     m = (n % 2) ? t[(n + 1) / 2] : (t[n / 2] + t[n / 2 + 1]) / 2
-    # wall times sorted on their own for their median
-    for (i = 1; i <= n; i++) for (j = i + 1; j <= n; j++) if (w[j] < w[i]) { x = w[i]; w[i] = w[j]; w[j] = x }
-    mw = (n % 2) ? w[(n + 1) / 2] : (w[n / 2] + w[n / 2 + 1]) / 2
+    mw = median(w); mc = median(c)
     if (p == 1) base = m
     if (study == "strong") { speedup = base / m; eff = speedup / p }
     else { speedup = p * base / m; eff = base / m }
-    printf "%s,%s,%d,%s,%d,%.4f,%.4f,%.4f,%.4f,%.3f,%.3f\n", study, app, p, size, n, m, t[1], t[n], mw, speedup, eff
+    printf "%s,%s,%d,%s,%d,%.4f,%.4f,%.4f,%.4f,%.4f,%.3f,%.3f\n", study, app, p, size, n, m, t[1], t[n], mw, mc, speedup, eff
     n = 0
   }
   { if ($1 != study || $2 != app || $3 != p) { flush(); study = $1; app = $2; p = $3; size = $5 }
-    n++; t[n] = $6; w[n] = $7 }
+    n++; t[n] = $6; w[n] = $7; c[n] = $8 }
   END { flush() }' >"$work/summary"
 {
-  echo "study,app,ranks,work,reps,median_seconds,min_seconds,max_seconds,median_wall_seconds,speedup,efficiency"
+  echo "study,app,ranks,work,reps,median_seconds,min_seconds,max_seconds,median_wall_seconds,median_cpu_seconds,speedup,efficiency"
   # strong first, apps in the order they ran
   for app in "${strong_apps[@]}"; do grep "^strong,$app," "$work/summary" || true; done
   grep '^weak,' "$work/summary" || true
@@ -354,7 +372,7 @@ if $plots; then
       name="${study}_$app"
       series+=("$name")
       echo "\$$name << EOD"
-      awk -F, -v s="$study" -v a="$app" '$1 == s && $2 == a { printf "%s,%s,%s,%.1f\n", $3, $6, $10, 100 * $11 }' \
+      awk -F, -v s="$study" -v a="$app" '$1 == s && $2 == a { printf "%s,%s,%s,%.1f\n", $3, $6, $11, 100 * $12 }' \
         "$out_dir/summary.csv"
       echo "EOD"
     done < <(tail -n +2 "$out_dir/summary.csv" | cut -d, -f1,2 | awk '!seen[$0]++')

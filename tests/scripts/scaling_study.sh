@@ -24,19 +24,19 @@ case $case_name in
       --tasks 6 --task-work 1e4 --bin-dir "$bin_dir" --out "$work/out"
     out=$work/out
     (($(wc -l <"$out/raw.csv") == 9)) || fail "raw.csv: expected a header and 8 runs: $(cat "$out/raw.csv")"
-    head -n 1 "$out/summary.csv" | grep -qx 'study,app,ranks,work,reps,median_seconds,min_seconds,max_seconds,median_wall_seconds,speedup,efficiency' ||
+    head -n 1 "$out/summary.csv" | grep -qx 'study,app,ranks,work,reps,median_seconds,min_seconds,max_seconds,median_wall_seconds,median_cpu_seconds,speedup,efficiency' ||
       fail "summary.csv header: $(head -n 1 "$out/summary.csv")"
     keys="$(tail -n +2 "$out/summary.csv" | cut -d, -f1-4 | tr '\n' ' ')"
     want="strong,prime_sums,1,10000000 strong,prime_sums,2,10000000 strong,mc_pi,1,1000000 strong,mc_pi,2,1000000 strong,task_farm,1,6 strong,task_farm,2,6 weak,mc_pi,1,500000 weak,mc_pi,2,1000000 "
     [[ $keys == "$want" ]] || fail "summary.csv rows: got '$keys', want '$want'"
-    # The baseline rows have speedup and efficiency 1; every row has a positive time.
-    awk -F, 'NR > 1 && ($6 <= 0 || ($3 == 1 && ($10 != "1.000" || $11 != "1.000"))) { bad = 1; print }
+    # The baseline rows have speedup and efficiency 1; every row has a positive time and CPU time.
+    awk -F, 'NR > 1 && ($6 <= 0 || $10 <= 0 || ($3 == 1 && ($11 != "1.000" || $12 != "1.000"))) { bad = 1; print }
              END { exit bad }' "$out/summary.csv" || fail "bad values in summary.csv"
     # The known answers, at 2 ranks: mc_pi's hits for 1e6 samples (seed 1) and the sum of the
     # primes up to 1e7 (OEIS A046731).
-    grep -q '^strong,mc_pi,2,1,1000000,[^,]*,[^,]*,785166$' "$out/raw.csv" ||
+    grep -q '^strong,mc_pi,2,1,1000000,[^,]*,[^,]*,[^,]*,785166$' "$out/raw.csv" ||
       fail "mc_pi hits: $(grep '^strong,mc_pi' "$out/raw.csv")"
-    grep -q '^strong,prime_sums,2,1,10000000,[^,]*,[^,]*,3203324994356$' "$out/raw.csv" ||
+    grep -q '^strong,prime_sums,2,1,10000000,[^,]*,[^,]*,[^,]*,3203324994356$' "$out/raw.csv" ||
       fail "prime sum: $(grep '^strong,prime_sums' "$out/raw.csv")"
     grep -q '^sizes: ' "$out/study.txt" || fail "study.txt: $(cat "$out/study.txt")"
     if ! command -v gnuplot >/dev/null; then
