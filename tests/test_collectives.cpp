@@ -38,7 +38,7 @@ TEST(Bcast, PayloadsAroundTheTreeLimit) {
   relay::communicator comm;
   const std::size_t limit = relay::config::bcast_tree_bytes;
   for (int root = 0; root < comm.size(); ++root) {
-    const std::size_t eager = relay::config::bcast_eager_bytes;
+    const std::size_t eager = relay::config::eager_bytes;
     for (std::size_t n : {std::size_t{0}, std::size_t{1}, eager - 1, eager, eager + 1, limit - 1,
                           limit, limit + 1, 3 * limit}) {
       std::vector<char> chars(n);
@@ -234,6 +234,38 @@ TEST(Gatherv, VariableLengthsInRankOrder) {
     check_gatherv<std::vector<int>>(comm, length,
                                     [](int r, std::size_t i) { return std::vector<int>(i, r); });
     check_gatherv<particle>(comm, length, [](int r, std::size_t) { return make_particle(r); });
+  }
+}
+
+// A piece of unknown size is one message up to the eager limit, else a size message and the
+// data: check both sides of the boundary, for each kind of element, with every rank as the root,
+// and gathering into a vector that already holds data.
+TEST(ScattervGatherv, PiecesAroundTheEagerLimit) {
+  relay::communicator comm;
+  const std::size_t eager = relay::config::eager_bytes;
+  const auto p = static_cast<std::size_t>(comm.size());
+  for (int root = 0; root < comm.size(); ++root) {
+    const bool me = comm.rank() == root;
+    for (std::size_t bytes : {eager - 1, eager, eager + 1, 3 * eager + 5}) {
+      SCOPED_TRACE("root " + std::to_string(root) + ", " + std::to_string(bytes) + " bytes");
+      std::vector<char> chars(bytes * p);
+      for (std::size_t i = 0; i < chars.size(); ++i) chars[i] = static_cast<char>(i * 7 + bytes);
+      std::vector<double> doubles(bytes / 8 * p + 1);
+      for (std::size_t i = 0; i < doubles.size(); ++i) doubles[i] = 0.5 * double(i);
+      const std::vector<std::string> words(bytes / 16 * p + 1, std::string(10, 'w'));
+
+      std::vector<char> all_chars(5, 'z');
+      relay::gatherv_into(comm, relay::scatterv(comm, me ? chars : std::vector<char>{}, root),
+                          all_chars, root);
+      EXPECT_EQ(all_chars, me ? chars : std::vector<char>{});
+      std::vector<double> all_doubles(doubles.size() + 3, -1.0);
+      relay::gatherv_into(comm, relay::scatterv(comm, me ? doubles : std::vector<double>{}, root),
+                          all_doubles, root);
+      EXPECT_EQ(all_doubles, me ? doubles : std::vector<double>{});
+      const auto all_words = relay::gatherv(
+          comm, relay::scatterv(comm, me ? words : std::vector<std::string>{}, root), root);
+      EXPECT_EQ(all_words, me ? words : std::vector<std::string>{});
+    }
   }
 }
 

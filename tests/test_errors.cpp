@@ -265,4 +265,24 @@ TEST(Errors, PartialElementsRaiseUsageErrorAndConsumeTheMessage) {
   }
 }
 
+// Ranks that disagree on gatherv's element type: the root raises usage_error, takes every
+// piece anyway (small and large), so that nobody waits and the next gatherv works.
+TEST(Errors, GathervOfPartialElementsRaisesAtTheRootAndConsumesThePieces) {
+  const relay::communicator comm = relay::communicator().dup();
+  RELAY_REQUIRE_RANKS(comm, 2);
+  for (std::size_t bytes : {std::size_t{3}, std::size_t{100001}}) {  // eager and announced
+    SCOPED_TRACE("bytes " + std::to_string(bytes));
+    if (comm.rank() == 0) {
+      EXPECT_THROW((void)relay::gatherv(comm, std::vector<int>{}, 0), relay::usage_error);
+    } else {
+      (void)relay::gatherv(comm, std::vector<char>(bytes, 'x'), 0);
+    }
+    const auto all = relay::gatherv(comm, std::vector<int>{comm.rank()}, 0);
+    if (comm.rank() == 0) {
+      ASSERT_EQ(all.size(), static_cast<std::size_t>(comm.size()));
+      for (int r = 0; r < comm.size(); ++r) EXPECT_EQ(all[static_cast<std::size_t>(r)], r);
+    }
+  }
+}
+
 }  // namespace

@@ -1,6 +1,7 @@
 #include "relay/collectives.hpp"
 
 #include <climits>
+#include <cstring>
 
 namespace relay::detail {
 
@@ -27,15 +28,33 @@ void announce_root_failure(const communicator& comm, int root) {
     if (r != root) MPI_Send(nullptr, 0, MPI_BYTE, r, config::failed_tag, internal);
 }
 
-MPI_Message match_piece(const communicator& comm, int root, MPI_Status& st, const char* what) {
-  MPI_Message msg = MPI_MESSAGE_NULL;
-  RELAY_MPI(MPI_Mprobe, root, MPI_ANY_TAG, internal_comm(comm), &msg, &st);
-  if (st.MPI_TAG == config::failed_tag) {
-    RELAY_MPI(MPI_Mrecv, nullptr, 0, MPI_BYTE, &msg, &st);
-    throw error(std::string(what) + ": the root (rank " + std::to_string(root) +
-                ") failed to prepare the data");
+void send_piece(const piece_wire& w, int dest, int tag, MPI_Comm comm) {
+  if (w.bytes <= config::eager_bytes) {
+    RELAY_MPI(MPI_Send, w.data, static_cast<int>(w.bytes), MPI_BYTE, dest, tag, comm);
+    return;
   }
-  return msg;
+  const std::uint64_t bytes = w.bytes;
+  RELAY_MPI(MPI_Send, &bytes, static_cast<int>(sizeof bytes), MPI_BYTE, dest,
+            config::piece_size_tag, comm);
+  counted_type ct(w.type, w.count);
+  RELAY_MPI(MPI_Send, w.data, ct.count(), ct.type(), dest, tag, comm);
+}
+
+piece_head receive_piece_head(MPI_Comm comm, int source, char* eager, const char* what) {
+  // Any tag: the source's next message on the private communicator is this piece's first
+  // (messages between two ranks arrive in order, and earlier collectives took theirs).
+  MPI_Status st;
+  RELAY_MPI(MPI_Recv, eager, static_cast<int>(config::eager_bytes), MPI_BYTE, source, MPI_ANY_TAG,
+            comm, &st);
+  if (st.MPI_TAG == config::failed_tag)
+    throw error(std::string(what) + ": the root (rank " + std::to_string(source) +
+                ") failed to prepare the data");
+  if (st.MPI_TAG == config::piece_size_tag) {
+    std::uint64_t bytes = 0;
+    std::memcpy(&bytes, eager, sizeof bytes);
+    return {static_cast<std::size_t>(bytes), false};
+  }
+  return {element_count(st, 1), true};
 }
 
 std::vector<std::uint64_t> allgather_counts(const communicator& comm, std::uint64_t mine) {

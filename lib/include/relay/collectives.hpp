@@ -71,12 +71,12 @@ inline void send_to_children(const binomial_tree& tree, const void* data, std::s
 }
 
 /// Broadcasts a byte payload whose length only the root knows (see config::bcast_tree_bytes and
-/// config::bcast_eager_bytes for the protocol). On non-roots `allocate(n)` returns where the n
+/// config::eager_bytes for the protocol). On non-roots `allocate(n)` returns where the n
 /// bytes go. A root that sets `failed` makes every other rank throw.
 template <class Allocate>
 void bcast_sized(const communicator& comm, int root, std::span<const char> payload, bool failed,
                  Allocate&& allocate) {
-  constexpr std::size_t eager = config::bcast_eager_bytes;
+  constexpr std::size_t eager = config::eager_bytes;
   const bool is_root = comm.rank() == root;
   const MPI_Comm tree_comm = internal_comm(comm);
   const binomial_tree tree(comm.rank(), comm.size(), root);
@@ -177,25 +177,77 @@ void for_each_archive(std::span<const char> bytes, std::span<const std::uint64_t
   }
 }
 
-/// One piece of a scatter on the wire.
+/// One piece of a scatter or gatherv on the wire: `count` elements of `type`, `bytes` bytes.
 struct piece_wire {
   const void* data;
   MPI_Datatype type;
   std::size_t count;
+  std::size_t bytes;
 };
 
-/// At the root: sends piece r (from `wire_of(r)`) to every other rank r as one message on the
-/// private communicator, all at once, and waits until they are sent.
+/// Sends a piece whose size the receiver does not know: up to config::eager_bytes as one message
+/// of bytes on `tag`, larger ones as their size on config::piece_size_tag and then the data on
+/// `tag`. Blocking.
+void send_piece(const piece_wire& w, int dest, int tag, MPI_Comm comm);
+
+/// The first message of a piece from `source`, received into `eager` (config::eager_bytes):
+/// `bytes` is the piece's size, and `arrived` says whether it is already in `eager` (otherwise
+/// its data follows on the piece's tag). Throws if `source` announced a failure instead.
+struct piece_head {
+  std::size_t bytes;
+  bool arrived;
+};
+piece_head receive_piece_head(MPI_Comm comm, int source, char* eager, const char* what);
+
+/// Receives a piece of whole `unit`-byte elements from `source` into `out` (resized to it):
+/// the one eager message, or the data that follows a size message, straight into `out`.
+template <class Buffer>
+void receive_piece(MPI_Comm comm, int source, int tag, MPI_Datatype type, std::size_t unit,
+                   Buffer& out, const char* what) {
+  alignas(std::max_align_t) char eager[config::eager_bytes];
+  const piece_head head = receive_piece_head(comm, source, eager, what);
+  if (head.bytes % unit != 0) {
+    if (!head.arrived) {  // take the data anyway, so that the sender is not left waiting
+      byte_buffer discard(head.bytes);
+      counted_type ct(MPI_BYTE, head.bytes);
+      MPI_Recv(discard.data(), ct.count(), ct.type(), source, tag, comm, MPI_STATUS_IGNORE);
+    }
+    throw usage_error(std::string(what) + ": a piece of " + std::to_string(head.bytes) +
+                      " bytes is not a whole number of elements (do the ranks agree on the type?)");
+  }
+  out.resize(head.bytes / unit);
+  char* target = reinterpret_cast<char*>(out.data());
+  if (head.arrived) {
+    if (head.bytes > 0) std::memcpy(target, eager, head.bytes);
+    return;
+  }
+  counted_type ct(type, head.bytes / unit);
+  RELAY_MPI(MPI_Recv, target, ct.count(), ct.type(), source, tag, comm, MPI_STATUS_IGNORE);
+}
+
+/// At the root: sends piece r (from `wire_of(r)`) to every other rank r on the private
+/// communicator, all at once (see send_piece for the protocol), and waits until they are sent.
 template <class WireOf>
 void send_pieces(const communicator& comm, int root, WireOf&& wire_of) {
   const MPI_Comm internal = internal_comm(comm);
   const auto p = static_cast<std::size_t>(comm.size());
   thread_local std::vector<MPI_Request> requests;
+  thread_local std::vector<std::uint64_t> sizes;  // the size messages' contents, until sent
   requests.clear();
+  sizes.assign(p, 0);
   std::vector<std::unique_ptr<counted_type>> large;  // types for > 2^31 elements, kept alive
   for (std::size_t r = 0; r < p; ++r) {
     if (static_cast<int>(r) == root) continue;
     const piece_wire w = wire_of(r);
+    const int dest = static_cast<int>(r);
+    if (w.bytes <= config::eager_bytes) {
+      RELAY_MPI(MPI_Isend, w.data, static_cast<int>(w.bytes), MPI_BYTE, dest, config::scatter_tag,
+                internal, &requests.emplace_back());
+      continue;
+    }
+    sizes[r] = w.bytes;
+    RELAY_MPI(MPI_Isend, &sizes[r], static_cast<int>(sizeof sizes[r]), MPI_BYTE, dest,
+              config::piece_size_tag, internal, &requests.emplace_back());
     MPI_Datatype type = w.type;
     int count = static_cast<int>(w.count);
     if (w.count > static_cast<std::size_t>(INT_MAX)) {
@@ -203,17 +255,73 @@ void send_pieces(const communicator& comm, int root, WireOf&& wire_of) {
       type = ct->type();
       count = ct->count();
     }
-    RELAY_MPI(MPI_Isend, w.data, count, type, static_cast<int>(r), config::scatter_tag, internal,
+    RELAY_MPI(MPI_Isend, w.data, count, type, dest, config::scatter_tag, internal,
               &requests.emplace_back());
   }
   RELAY_MPI(MPI_Waitall, static_cast<int>(requests.size()), requests.data(), MPI_STATUSES_IGNORE);
 }
 
+/// At the root of a gatherv: receives every other rank's piece (sent with send_piece) into one
+/// block in rank order, leaving room for the root's own `own_bytes` in its place. Every rank's
+/// first message is taken in rank order (small pieces into a staging buffer); once every size is
+/// known, `place(total_bytes)` returns where the block goes, small pieces are copied there, and
+/// large ones are received straight into it. `offsets` gets each rank's byte offset in the block
+/// (size() + 1 entries). Pieces are whole `unit`-byte elements of `type`.
+template <class Place>
+void gather_pieces(const communicator& comm, int root, std::size_t own_bytes, MPI_Datatype type,
+                   std::size_t unit, std::vector<std::size_t>& offsets, Place&& place) {
+  const MPI_Comm internal = internal_comm(comm);
+  const auto p = static_cast<std::size_t>(comm.size());
+  constexpr std::size_t not_staged = ~std::size_t{0};
+  thread_local std::vector<std::size_t> staged_at;
+  staged_at.assign(p, not_staged);
+  offsets.assign(p + 1, 0);
+  scratch_buffer staging_lease;
+  byte_buffer& staging = staging_lease.get();
+  bool whole = own_bytes % unit == 0;
+  for (std::size_t r = 0; r < p; ++r) {
+    std::size_t bytes = own_bytes;
+    if (static_cast<int>(r) != root) {
+      const std::size_t used = staging.size();
+      staging.resize(used + config::eager_bytes);
+      const piece_head head =
+          receive_piece_head(internal, static_cast<int>(r), staging.data() + used, "gatherv");
+      staging.resize(used + (head.arrived ? head.bytes : 0));
+      if (head.arrived) staged_at[r] = used;
+      bytes = head.bytes;
+      whole = whole && bytes % unit == 0;
+    }
+    offsets[r + 1] = offsets[r] + bytes;
+  }
+  if (!whole) {
+    // Take the large pieces anyway, so that no sender is left waiting, then report.
+    for (std::size_t r = 0; r < p; ++r) {
+      if (static_cast<int>(r) == root || staged_at[r] != not_staged) continue;
+      byte_buffer discard(offsets[r + 1] - offsets[r]);
+      counted_type ct(MPI_BYTE, discard.size());
+      MPI_Recv(discard.data(), ct.count(), ct.type(), static_cast<int>(r), config::gather_tag,
+               internal, MPI_STATUS_IGNORE);
+    }
+    throw usage_error(
+        "gatherv: a piece is not a whole number of elements (do the ranks agree "
+        "on the type?)");
+  }
+  char* base = place(offsets[p]);
+  for (std::size_t r = 0; r < p; ++r) {
+    if (static_cast<int>(r) == root) continue;
+    const std::size_t bytes = offsets[r + 1] - offsets[r];
+    if (staged_at[r] != not_staged) {
+      if (bytes > 0) std::memcpy(base + offsets[r], staging.data() + staged_at[r], bytes);
+      continue;
+    }
+    counted_type ct(type, bytes / unit);
+    RELAY_MPI(MPI_Recv, base + offsets[r], ct.count(), ct.type(), static_cast<int>(r),
+              config::gather_tag, internal, MPI_STATUS_IGNORE);
+  }
+}
+
 /// At the root, when it cannot scatter: tells every other rank, so that none waits for its piece.
 void announce_root_failure(const communicator& comm, int root);
-
-/// On a non-root: matches the root's piece, or throws if the root announced a failure.
-MPI_Message match_piece(const communicator& comm, int root, MPI_Status& st, const char* what);
 
 /// Scatters serialized pieces: at the root, `save_piece(r, out)` appends piece r's archive;
 /// `keep_own()` stores the root's own piece, which is not serialized. Non-roots load theirs into
@@ -223,13 +331,9 @@ template <class T, class Check, class SavePiece, class KeepOwn>
 void scatter_serialized(const communicator& comm, int root, T& mine, Check&& check,
                         SavePiece&& save_piece, KeepOwn&& keep_own, const char* what) {
   if (comm.rank() != root) {
-    MPI_Status st;
-    MPI_Message msg = match_piece(comm, root, st, what);
     scratch_buffer scratch;
     byte_buffer& bytes = scratch.get();
-    bytes.resize(element_count(st, 1));
-    counted_type ct(MPI_BYTE, bytes.size());
-    RELAY_MPI(MPI_Mrecv, bytes.data(), ct.count(), ct.type(), &msg, &st);
+    receive_piece(internal_comm(comm), root, config::scatter_tag, MPI_BYTE, 1, bytes, what);
     load(bytes, mine);
     return;
   }
@@ -250,7 +354,8 @@ void scatter_serialized(const communicator& comm, int root, T& mine, Check&& che
     throw;
   }
   send_pieces(comm, root, [&](std::size_t r) {
-    return piece_wire{all.data() + offsets[r], MPI_BYTE, offsets[r + 1] - offsets[r]};
+    const std::size_t bytes = offsets[r + 1] - offsets[r];
+    return piece_wire{all.data() + offsets[r], MPI_BYTE, bytes, bytes};
   });
 }
 }  // namespace detail
@@ -347,9 +452,10 @@ template <class T>
 /// Splits the root's `data` into size() balanced blocks (lengths differ by at most one, the
 /// larger first; see block_range) and stores this rank's block in `mine`, reusing its memory.
 /// Works for any length, including fewer elements than ranks (some blocks are then empty);
-/// nothing is lost or duplicated. Only the root's `data` is read. Each rank's block is one
-/// message from the root, whose length the receiver learns from the message itself. Called by
-/// every rank of the communicator.
+/// nothing is lost or duplicated. Only the root's `data` is read. Each rank's block up to
+/// config::eager_bytes is one message from the root, whose length the receiver learns from the
+/// message itself; a larger block is announced by its size. Called by every rank of the
+/// communicator.
 template <class E>
 void scatterv_into(const communicator& comm, const std::vector<E>& data, std::vector<E>& mine,
                    int root) {
@@ -362,14 +468,14 @@ void scatterv_into(const communicator& comm, const std::vector<E>& data, std::ve
   };
   if constexpr (trivial<E> && !std::is_same_v<E, bool>) {
     if (comm.rank() != root) {
-      MPI_Status st;
-      MPI_Message msg = detail::match_piece(comm, root, st, "scatterv");
-      detail::receive_matched_into(msg, st, mine);
+      detail::receive_piece(detail::internal_comm(comm), root, config::scatter_tag, datatype<E>(),
+                            sizeof(E), mine, "scatterv");
       return;
     }
     detail::send_pieces(comm, root, [&](std::size_t r) {
       const range block = block_range(data.size(), p, r);
-      return detail::piece_wire{data.data() + block.begin, datatype<E>(), block.size()};
+      return detail::piece_wire{data.data() + block.begin, datatype<E>(), block.size(),
+                                block.size() * sizeof(E)};
     });
     own();
   } else {
@@ -405,9 +511,10 @@ template <class T>
 [[nodiscard]] std::vector<T> allgather(const communicator& comm, const T& value);
 
 /// Concatenates every rank's `piece` (of any length, empty included) at the root, in rank order,
-/// into `all`, reusing its memory; non-roots' `all` is emptied. Each piece is one message, whose
-/// length the root learns from the message itself: no counts are exchanged first. Called by
-/// every rank of the communicator.
+/// into `all`, reusing its memory; non-roots' `all` is emptied. Each piece up to
+/// config::eager_bytes is one message, whose length the root learns from the message itself; a
+/// larger one is announced by its size. No counts are exchanged first. Called by every rank of
+/// the communicator.
 template <class E>
 void gatherv_into(const communicator& comm, const std::vector<E>& piece, std::vector<E>& all,
                   int root);
@@ -499,55 +606,35 @@ template <class E>
 void gatherv_into(const communicator& comm, const std::vector<E>& piece, std::vector<E>& all,
                   int root) {
   comm.check_rank(root, "root");
-  const MPI_Comm internal = detail::internal_comm(comm);
   constexpr bool direct = trivial<E> && !std::is_same_v<E, bool>;
   if (comm.rank() != root) {
     all.clear();
     detail::scratch_buffer scratch;
     const detail::wire w = detail::to_wire(piece, scratch.get());
-    detail::counted_type ct(w.type, w.count);
-    RELAY_MPI(MPI_Send, w.data, ct.count(), ct.type(), root, config::gather_tag, internal);
+    const std::size_t unit = direct ? sizeof(E) : 1;
+    detail::send_piece({w.data, w.type, w.count, w.count * unit}, root, config::gather_tag,
+                       detail::internal_comm(comm));
     return;
   }
-  // The root matches every rank's message first, so it knows every length before it receives.
-  const auto p = static_cast<std::size_t>(comm.size());
-  const std::size_t unit = direct ? sizeof(E) : 1;
-  thread_local std::vector<MPI_Message> messages;
   thread_local std::vector<std::size_t> offsets;
-  messages.assign(p, MPI_MESSAGE_NULL);
-  offsets.assign(p + 1, 0);
-  for (std::size_t r = 0; r < p; ++r) {
-    std::size_t count = 0;
-    if (static_cast<int>(r) == root) {
-      count = direct ? piece.size() : 0;
-    } else {
-      MPI_Status st;
-      RELAY_MPI(MPI_Mprobe, static_cast<int>(r), config::gather_tag, internal, &messages[r], &st);
-      count = detail::matched_count(messages[r], st, unit);
-    }
-    offsets[r + 1] = offsets[r] + count;
-  }
-  detail::scratch_buffer scratch;
-  detail::byte_buffer& bytes = scratch.get();
-  char* base = nullptr;
   if constexpr (direct) {
-    all.resize(offsets[p]);
-    base = reinterpret_cast<char*>(all.data());
-    std::copy(piece.begin(), piece.end(), all.begin() + static_cast<std::ptrdiff_t>(offsets[root]));
+    // Straight into `all`; its memory is reused when it already has the size.
+    const std::size_t own = piece.size() * sizeof(E);
+    detail::gather_pieces(comm, root, own, datatype<E>(), sizeof(E), offsets, [&](std::size_t n) {
+      all.resize(n / sizeof(E));
+      return reinterpret_cast<char*>(all.data());
+    });
+    std::copy(piece.begin(), piece.end(),
+              all.begin() + static_cast<std::ptrdiff_t>(offsets[root] / sizeof(E)));
   } else {
-    bytes.resize(offsets[p]);
-    base = bytes.data();
-  }
-  // Every message is matched, so receiving them in rank order cannot wait on a later one.
-  const MPI_Datatype type = direct ? datatype<std::conditional_t<direct, E, char>>() : MPI_BYTE;
-  for (std::size_t r = 0; r < p; ++r) {
-    if (static_cast<int>(r) == root) continue;
-    detail::counted_type ct(type, offsets[r + 1] - offsets[r]);
-    RELAY_MPI(MPI_Mrecv, base + offsets[r] * unit, ct.count(), ct.type(), &messages[r],
-              MPI_STATUS_IGNORE);
-  }
-  if constexpr (!direct) {
+    detail::scratch_buffer scratch;
+    detail::byte_buffer& bytes = scratch.get();
+    detail::gather_pieces(comm, root, 0, MPI_BYTE, 1, offsets, [&](std::size_t n) {
+      bytes.resize(n);
+      return bytes.data();
+    });
     all.clear();
+    const auto p = static_cast<std::size_t>(comm.size());
     for (std::size_t r = 0; r < p; ++r) {
       if (static_cast<int>(r) == root) {
         all.insert(all.end(), piece.begin(), piece.end());

@@ -8,18 +8,19 @@ namespace relay::config {
 
 /// A broadcast of data whose size only the root knows (a vector, a string, a serialized value)
 /// travels down a binomial tree of point-to-point messages on relay's private communicator. Up to
-/// bcast_eager_bytes it is one message per edge, which the receiver takes whatever its length.
+/// eager_bytes it is one message per edge, which the receiver takes whatever its length.
 /// Larger data is preceded by an 8-byte size message per edge; then, up to this many bytes or
 /// with two ranks, the data follows down the same tree (with two ranks the tree is a single
 /// message, the best there is at every size), and above it in one MPI_Bcast, whose pipelined
 /// algorithms beat store-and-forward for large data over many ranks.
 inline constexpr std::size_t bcast_tree_bytes = std::size_t{64} << 10;
 
-/// Receivers of a broadcast take the first message from their parent into a buffer of this many
-/// bytes with a plain MPI_Recv (a matched probe costs more than the whole of a small broadcast on
-/// shared memory). Payloads that fit travel as that one message; larger ones are announced by a
-/// size message, and the data follows. 4 KiB is Open MPI's eager limit on shared memory.
-inline constexpr std::size_t bcast_eager_bytes = 4096;
+/// Data whose size the receiver does not know (a broadcast's payload, a scatterv or gatherv
+/// piece) is received first into a buffer of this many bytes with a plain MPI_Recv (a matched
+/// probe costs more than the whole of a small broadcast on shared memory). Payloads that fit
+/// travel as that one message; larger ones are announced by an 8-byte size message, and the data
+/// follows straight into its destination. 4 KiB is Open MPI's eager limit on shared memory.
+inline constexpr std::size_t eager_bytes = 4096;
 
 /// Serialization buffers are kept per thread and reused, so that repeated sends do not allocate.
 /// A buffer that grew beyond this many bytes is released after use, so that one huge message
@@ -36,5 +37,6 @@ inline constexpr int bcast_size_tag = 5;  ///< bcast: only the size (or the root
 inline constexpr int scatter_tag = 6;     ///< scatter, scatterv: a rank's piece
 inline constexpr int gather_tag = 7;      ///< gatherv: a rank's piece
 inline constexpr int failed_tag = 8;      ///< scatter, scatterv: the root failed; no data
+inline constexpr int piece_size_tag = 9;  ///< scatter(v), gatherv: the size of a large piece
 
 }  // namespace relay::config
