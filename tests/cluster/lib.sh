@@ -70,6 +70,8 @@ cl_init() {
   done
   unshare --net --uts true 2>/dev/null ||
     cl_skip "cannot create network/UTS namespaces here (a container without CAP_SYS_ADMIN?)"
+  # Root runs everything here, the jobs' mpirun included.
+  export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
   local app
   for app in scatter_gather prime_sums mc_pi task_farm mpi_bench; do
     [[ -x $CL_BIN_DIR/$app ]] || cl_die "$CL_BIN_DIR/$app is not built"
@@ -134,15 +136,25 @@ cl_hosts_up() {
   fi
 }
 
-# cl_on <host> <command...>: runs a command on a host (its network, and its name in a UTS
-# namespace of its own). nsenter, not `ip netns exec`: the latter remounts /sys, which breaks
-# slurmd, and it needs a mount namespace that would outlive nothing but complicate cleanup.
+# cl_on [--timeout S] <host> <command...>: runs a command on a host (its network, and its name in
+# a UTS namespace of its own), killed after S seconds if given. nsenter, not `ip netns exec`: the
+# latter remounts /sys, which breaks slurmd.
 cl_on() {
-  local host=$1
+  local limit=()
+  if [[ $1 == --timeout ]]; then
+    limit=(timeout "$2")
+    shift 2
+  fi
+  cl_on_argv "$1"
   shift
+  "${limit[@]}" "${CL_ON[@]}" "$@"
+}
+# cl_on_argv <host>: sets CL_ON to the command prefix of cl_on, for a caller that needs the pid of
+# what it starts: nothing on the way forks ("${CL_ON[@]}" cmd & gives cmd's pid in $!).
+cl_on_argv() {
   # shellcheck disable=SC2016  # $0 and $@ belong to the inner shell
-  nsenter --net="/run/netns/$(cl_ns "$host")" unshare --uts -- \
-    sh -c 'hostname "$0" && exec "$@"' "$host" "$@"
+  CL_ON=(nsenter --net="/run/netns/$(cl_ns "$1")" unshare --uts --
+    sh -c 'hostname "$0" && exec "$@"' "$1")
 }
 
 # cl_client <command...>: a Slurm client command, run on h1 (where the controller listens).
@@ -364,6 +376,11 @@ cl_check_mc_pi() {
     awk -v s="${errors:-99}" 'BEGIN { exit !(s < 5 && s > -5) }'
 }
 
+# mpi_bench's full run takes minutes: the tests run one operation (a collective, so that every
+# rank, on every host, takes part) at small sizes, and check the result with cl_check_mpi_bench.
+# shellcheck disable=SC2034  # used by the tests that source this file
+CL_MPI_BENCH_ARGS=(--ops bcast --max-size 1K --reps 1 --loop-ms 1 --json)
+
 # mpi_bench, run small with --json: a result for <op> at every size from 1 B to <max> bytes, with
 # positive times on both sides and a ratio that agrees with them. (Timings on this shared,
 # oversubscribed machine say nothing more.)
@@ -403,4 +420,78 @@ cl_check_farm_log() {
 }
 
 # The hosts the farm's ranks ran on, as MPI_Get_processor_name gave them to the status log.
-cl_farm_hosts() { awk -F'\t' 'NR > 1 { print $3 }' "$1/status.tsv" | sort -u | tr '\n' ' '; }
+cl_farm_hosts() {
+  [[ -f $1/status.tsv ]] || return 0
+  awk -F'\t' 'NR > 1 { print $3 }' "$1/status.tsv" | sort -u | tr '\n' ' '
+}
+
+# ---- PBS on this cluster ------------------------------------------------------------------------
+
+# cl_pbs_nodefile <script> <file> [mpiprocs]: writes the node file PBS would give the script: for
+# each chunk of its "#PBS -l select=N:ncpus=C:mpiprocs=M", M lines (or mpiprocs, as if given
+# with qsub -l) naming one host: h1, then h2, ...
+cl_pbs_nodefile() {
+  local select chunks procs k i
+  select=$(sed -n 's/^#PBS -l select=\([0-9]*\):.*mpiprocs=\([0-9]*\).*/\1 \2/p' "$1")
+  read -r chunks procs <<<"$select"
+  procs=${3:-$procs}
+  [[ -n $chunks && -n $procs ]] || cl_die "$1 has no '#PBS -l select=N:...:mpiprocs=M' line"
+  ((chunks <= ${#CL_HOSTS[@]})) || cl_die "$1 wants $chunks nodes; the test has ${#CL_HOSTS[@]}"
+  for ((k = 0; k < chunks; k++)); do
+    for ((i = 0; i < procs; i++)); do echo "${CL_HOSTS[k]}"; done
+  done >"$2"
+}
+
+# cl_rsh_agent: an rsh agent for Open MPI's mpirun that "logs in" to a test host by entering its
+# namespaces, and runs the command line there as ssh would. Prints its path.
+cl_rsh_agent() {
+  local agent=$CL_WORK/nsrsh
+  {
+    echo '#!/bin/sh'
+    echo '# Called by mpirun as: nsrsh <host> <command line...>'
+    echo "prefix=$CL_PREFIX"
+    cat <<'AGENT'
+host=$1
+shift
+[ -e "/run/netns/$prefix$host" ] || { echo "nsrsh: unknown host '$host'" >&2; exit 255; }
+exec nsenter --net="/run/netns/$prefix$host" unshare --uts -- \
+  /bin/sh -c 'hostname "$0" && exec /bin/sh -c "$*"' "$host" "$@"
+AGENT
+  } >"$agent"
+  chmod +x "$agent"
+  echo "$agent"
+}
+
+# cl_pbs_task_prolog: a Slurm TaskProlog that gives a batch job the environment PBS gives one
+# (PBS_NODEFILE, PBS_O_WORKDIR, PBS_JOBID, ...), as a site running PBS scripts on Slurm would.
+# Prints the slurm.conf line.
+cl_pbs_task_prolog() {
+  local prolog=$CL_WORK/slurm/pbs_task_prolog.sh
+  mkdir -p "$CL_WORK/slurm/nodefiles"
+  cat >"$prolog" <<PROLOG
+#!/bin/bash
+# Slurm runs this before each task; its "export NAME=value" lines go into the task's environment.
+# Only the batch step (the job script) gets the PBS variables.
+[[ -z \${SLURM_STEP_ID:-} || \$SLURM_STEP_ID == 4294967291 ]] || exit 0
+nodefile=$CL_WORK/slurm/nodefiles/\$SLURM_JOB_ID
+hosts=(\$(SLURM_CONF=$CL_WORK/slurm/slurm.conf scontrol show hostnames "\$SLURM_JOB_NODELIST"))
+: >"\$nodefile"
+i=0
+for part in \${SLURM_TASKS_PER_NODE//,/ }; do  # e.g. "4(x2),1": 4 tasks on each of 2 nodes, then 1
+  count=\${part%%(*}
+  repeat=1
+  [[ \$part == *x* ]] && { repeat=\${part##*x}; repeat=\${repeat%)}; }
+  for ((r = 0; r < repeat; r++, i++)); do
+    for ((k = 0; k < count; k++)); do echo "\${hosts[i]}" >>"\$nodefile"; done
+  done
+done
+echo "export PBS_NODEFILE=\$nodefile"
+echo "export PBS_O_WORKDIR=\$SLURM_SUBMIT_DIR"
+echo "export PBS_JOBID=\$SLURM_JOB_ID"
+echo "export PBS_JOBNAME=\$SLURM_JOB_NAME"
+echo "export PBS_NP=\$(wc -l <"\$nodefile")"
+echo "export PBS_ENVIRONMENT=PBS_BATCH"
+PROLOG
+  chmod +x "$prolog"
+  echo "TaskProlog=$prolog"
+}

@@ -16,11 +16,10 @@ cl_slurm_start 4
 submit=$CL_WORK/submit
 cd "$submit" || exit 1
 
-# mpi_bench's full run takes minutes: one operation, small sizes (script arguments are the app's).
 declare -A job
 for app in scatter_gather prime_sums mc_pi task_farm mpi_bench; do
   args=()
-  [[ $app == mpi_bench ]] && args=(--ops pingpong --max-size 4K --reps 1 --loop-ms 1 --json)
+  [[ $app == mpi_bench ]] && args=("${CL_MPI_BENCH_ARGS[@]}")
   job[$app]=$(cl_client sbatch --parsable "pbs/$app.slurm" "${args[@]}")
   cl_log "submitted pbs/$app.slurm ${args[*]}: job ${job[$app]}"
 done
@@ -36,7 +35,7 @@ done
 cl_check_scatter_gather "$submit/scatter_gather.${job[scatter_gather]}.out" 4
 cl_check_prime_sums "$submit/prime_sums.${job[prime_sums]}.out" 4
 cl_check_mc_pi "$submit/mc_pi.${job[mc_pi]}.out" 4
-cl_check_mpi_bench "$submit/mpi_bench.${job[mpi_bench]}.out" 4 pingpong 4096
+cl_check_mpi_bench "$submit/mpi_bench.${job[mpi_bench]}.out" 4 bcast 1024
 cl_check_farm_log "$submit/task_farm.${job[task_farm]}" "$CL_SOURCE_DIR/apps/task_farm/examples/demo.tasks"
 cl_check "task_farm: the summary says all succeeded" \
   grep -q "^task_farm: 8 tasks: 8 succeeded, 0 failed" "$submit/task_farm.${job[task_farm]}.out"

@@ -23,7 +23,7 @@ export OMPI_MCA_btl_tcp_if_include=${CL_NET}0/24 OMPI_MCA_oob_tcp_if_include=${C
 declare -A job
 for app in scatter_gather prime_sums mc_pi task_farm mpi_bench; do
   args=()
-  [[ $app == mpi_bench ]] && args=(--ops pingpong --max-size 4K --reps 1 --loop-ms 1 --json)
+  [[ $app == mpi_bench ]] && args=("${CL_MPI_BENCH_ARGS[@]}")
   job[$app]=$(cl_client sbatch --parsable --nodes=2 --ntasks-per-node=2 "pbs/$app.slurm" "${args[@]}")
   cl_log "submitted sbatch --nodes=2 --ntasks-per-node=2 pbs/$app.slurm ${args[*]}: job ${job[$app]}"
 done
@@ -39,7 +39,7 @@ done
 cl_check_scatter_gather "$submit/scatter_gather.${job[scatter_gather]}.out" 4
 cl_check_prime_sums "$submit/prime_sums.${job[prime_sums]}.out" 4
 cl_check_mc_pi "$submit/mc_pi.${job[mc_pi]}.out" 4
-cl_check_mpi_bench "$submit/mpi_bench.${job[mpi_bench]}.out" 4 pingpong 4096
+cl_check_mpi_bench "$submit/mpi_bench.${job[mpi_bench]}.out" 4 bcast 1024
 farm=$submit/task_farm.${job[task_farm]}
 cl_check_farm_log "$farm" "$CL_SOURCE_DIR/apps/task_farm/examples/demo.tasks"
 hosts=$(cl_farm_hosts "$farm")
