@@ -28,6 +28,7 @@ CL_WORK=""
 CL_SOURCE_DIR=""
 CL_BIN_DIR=""
 CL_START=$SECONDS
+CL_WATCHDOG=""
 
 cl_log() { printf '[%s %3ds] %s\n' "$CL_NAME" $((SECONDS - CL_START)) "$*"; }
 cl_skip() {
@@ -80,8 +81,19 @@ cl_init() {
   CL_WORK=$(mktemp -d "${TMPDIR:-/tmp}/relay-cluster.XXXXXX")
   chmod 0755 "$CL_WORK"
   trap cl_cleanup EXIT
-  trap 'exit 143' TERM  # CTest's timeout: run the EXIT trap too
+  trap 'cl_log "stopped by SIGTERM"; exit 143' TERM
   trap 'exit 130' INT
+  # CTest kills a test that runs past its TIMEOUT outright, which would leave the daemons
+  # running: the test stops itself first, RELAY_TEST_SECONDS after it started (the CMake
+  # registration sets it below the TIMEOUT), and cleans up.
+  if [[ ${RELAY_TEST_SECONDS:-} =~ ^[0-9]+$ ]]; then
+    {
+      sleep "$RELAY_TEST_SECONDS"
+      echo "$CL_NAME: ran past $RELAY_TEST_SECONDS s: stopping" >&2
+      kill -TERM $$
+    } &
+    CL_WATCHDOG=$!
+  fi
   # Jobs are submitted from here, a stand-in for a user's checkout: the job scripts find
   # build/bin and apps/ relative to it, as they would in the repository root, and their
   # output stays out of the source tree.
@@ -100,9 +112,9 @@ cl_install() {
   ((${#missing[@]})) || return 0
   command -v apt-get >/dev/null || cl_skip "needs the packages ${missing[*]} (no apt-get here)"
   cl_log "installing ${missing[*]}"
-  local apt=(timeout 600 apt-get install -y -q --no-install-recommends)
+  local apt=(timeout 180 apt-get install -y -q --no-install-recommends)
   if ! DEBIAN_FRONTEND=noninteractive "${apt[@]}" "${missing[@]}" >"$CL_WORK/apt.log" 2>&1; then
-    timeout 300 apt-get update -q >>"$CL_WORK/apt.log" 2>&1 || true
+    timeout 120 apt-get update -q >>"$CL_WORK/apt.log" 2>&1 || true
     DEBIAN_FRONTEND=noninteractive "${apt[@]}" "${missing[@]}" >>"$CL_WORK/apt.log" 2>&1 || {
       tail -n 5 "$CL_WORK/apt.log" >&2
       cl_skip "could not install ${missing[*]} (no package mirror reachable?)"
@@ -113,8 +125,9 @@ cl_install() {
 # cl_ns <host>: the network namespace of a host.
 cl_ns() { echo "${CL_PREFIX}$1"; }
 
-# cl_hosts_up <count>: hosts h1..h<count>; h1 and h2 are joined by a veth pair; h<k> has the
-# address ${CL_NET}<k> (h1 alone: on its loopback device).
+# cl_hosts_up <count>: hosts h1..h<count>, joined by a veth pair; h<k> has the address
+# ${CL_NET}<k>. (A lone h1 keeps both ends: Open MPI's mpirun wants an interface besides
+# loopback, and this kernel may have no dummy devices.)
 cl_hosts_up() {
   local count=$1 k
   ((count >= 1 && count <= 2)) || cl_die "cl_hosts_up: 1 or 2 hosts"
@@ -123,17 +136,16 @@ cl_hosts_up() {
     CL_HOSTS+=("h$k")
     ip -n "$(cl_ns "h$k")" link set lo up
   done
-  if ((count == 1)); then
-    ip -n "$(cl_ns h1)" addr add "${CL_NET}1/32" dev lo
-  else
-    ip link add "${CL_PREFIX}a" type veth peer name "${CL_PREFIX}b"
-    ip link set "${CL_PREFIX}a" netns "$(cl_ns h1)"
-    ip link set "${CL_PREFIX}b" netns "$(cl_ns h2)"
-    ip -n "$(cl_ns h1)" addr add "${CL_NET}1/24" dev "${CL_PREFIX}a"
-    ip -n "$(cl_ns h2)" addr add "${CL_NET}2/24" dev "${CL_PREFIX}b"
-    ip -n "$(cl_ns h1)" link set "${CL_PREFIX}a" up
-    ip -n "$(cl_ns h2)" link set "${CL_PREFIX}b" up
-  fi
+  local ends=("${CL_PREFIX}a" "${CL_PREFIX}b")
+  ip link add "${ends[0]}" type veth peer name "${ends[1]}"
+  ip link set "${ends[0]}" netns "$(cl_ns h1)"
+  ip link set "${ends[1]}" netns "$(cl_ns "h$count")"
+  for ((k = 1; k <= 2; k++)); do
+    ip -n "$(cl_ns "h$(((k - 1) % count + 1))")" link set "${ends[k - 1]}" up
+  done
+  for ((k = 1; k <= count; k++)); do
+    ip -n "$(cl_ns "h$k")" addr add "${CL_NET}$k/24" dev "${ends[k - 1]}"
+  done
 }
 
 # cl_on [--timeout S] <host> <command...>: runs a command on a host (its network, and its name in
@@ -295,9 +307,13 @@ cl_dump_logs() {
 
 # Stops everything this test started, by pid, then deletes the namespaces and the work directory.
 cl_cleanup() {
-  local status=$? pidfile pid host ns deadline
+  local status=$? pid host ns deadline
   trap - EXIT TERM INT
   set +e
+  if [[ -n $CL_WATCHDOG ]]; then
+    pkill -TERM --parent "$CL_WATCHDOG" 2>/dev/null  # its sleep
+    kill -TERM "$CL_WATCHDOG" 2>/dev/null
+  fi
   if ((status != 0 && status != CL_SKIP)) && [[ -n $CL_WORK ]]; then cl_dump_logs; fi
   # Jobs first, so that no slurmstepd outlives its slurmd.
   if [[ -n ${SLURM_CONF:-} && -s $CL_WORK/slurm/slurmctld.pid ]]; then
@@ -309,12 +325,13 @@ cl_cleanup() {
       sleep 0.5
     done
   fi
-  local i
+  local daemons=() i
   for ((i = ${#CL_DAEMON_PIDS[@]} - 1; i >= 0; i--)); do
-    pidfile=${CL_DAEMON_PIDS[i]}
-    pid=$(cat "$pidfile" 2>/dev/null) || continue
-    [[ $pid =~ ^[0-9]+$ ]] && kill -TERM "$pid" 2>/dev/null
-    deadline=$((SECONDS + 10))
+    pid=$(cat "${CL_DAEMON_PIDS[i]}" 2>/dev/null) || continue
+    [[ $pid =~ ^[0-9]+$ ]] && kill -TERM "$pid" 2>/dev/null && daemons+=("$pid")
+  done
+  deadline=$((SECONDS + 10))
+  for pid in "${daemons[@]}"; do
     while kill -0 "$pid" 2>/dev/null && ((SECONDS < deadline)); do sleep 0.1; done
     kill -0 "$pid" 2>/dev/null && kill -KILL "$pid" 2>/dev/null
   done

@@ -96,7 +96,12 @@ pkill -TERM --session "$session" || cl_fail "walltime: the job had already ended
 killer=$!
 status=0
 wait "$session" || status=$?
-kill "$killer" 2>/dev/null || cl_fail "walltime: the job outlived kill_delay"
+if kill -0 "$killer" 2>/dev/null; then
+  pkill -TERM --parent "$killer"  # its sleep
+  kill "$killer" 2>/dev/null
+else
+  cl_fail "walltime: the job outlived kill_delay"
+fi
 wait "$killer" 2>/dev/null || true
 first=$(logged)
 cl_check "walltime: the killed job failed (exit $status) with $first of 60 tasks logged" \
