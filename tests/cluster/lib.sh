@@ -65,9 +65,10 @@ cl_init() {
   CL_SOURCE_DIR=$(cd -- "$1" && pwd)
   CL_BIN_DIR=$(cd -- "$2" && pwd)
   [[ $(id -u) -eq 0 ]] || cl_skip "needs root (network namespaces, daemons, package installs)"
+  PATH=$PATH:/usr/sbin:/sbin  # the daemons, for a root whose PATH lacks them
   local tool
-  for tool in ip nsenter unshare timeout; do
-    command -v "$tool" >/dev/null || cl_skip "needs '$tool' (iproute2, util-linux, coreutils)"
+  for tool in nsenter unshare runuser timeout; do
+    command -v "$tool" >/dev/null || cl_skip "needs '$tool' (util-linux, coreutils)"
   done
   unshare --net --uts true 2>/dev/null ||
     cl_skip "cannot create network/UTS namespaces here (a container without CAP_SYS_ADMIN?)"
@@ -101,6 +102,7 @@ cl_init() {
   ln -s "$CL_BIN_DIR" "$CL_WORK/submit/build/bin"
   ln -s "$CL_SOURCE_DIR/apps" "$CL_WORK/submit/apps"
   ln -s "$CL_SOURCE_DIR/pbs" "$CL_WORK/submit/pbs"
+  cl_install iproute2 procps  # ip; pkill (minimal images lack both)
 }
 
 # cl_install <package...>: installs what is missing; skips when it cannot be installed.
