@@ -22,7 +22,7 @@ CL_NAME=${0##*/}
 CL_NET=198.18.$(($$ % 250)).  # one /24 per test run
 CL_PREFIX=rc$$                # namespace and veth names: rc<pid>h1, ...
 CL_HOSTS=()                   # h1 h2 ... once cl_hosts_up has run
-CL_DAEMON_PIDS=()             # pid files of the daemons started, stopped in reverse order
+CL_DAEMON_PIDS=()             # pid files of the daemons started
 CL_FAILURES=0
 CL_WORK=""
 CL_SOURCE_DIR=""
@@ -114,9 +114,10 @@ cl_install() {
   ((${#missing[@]})) || return 0
   command -v apt-get >/dev/null || cl_skip "needs the packages ${missing[*]} (no apt-get here)"
   cl_log "installing ${missing[*]}"
-  local apt=(timeout 180 apt-get install -y -q --no-install-recommends)
+  # Others may be installing at the same time: wait for apt's lock rather than fail.
+  local apt=(timeout 180 apt-get install -y -q --no-install-recommends -o DPkg::Lock::Timeout=120)
   if ! DEBIAN_FRONTEND=noninteractive "${apt[@]}" "${missing[@]}" >"$CL_WORK/apt.log" 2>&1; then
-    timeout 120 apt-get update -q >>"$CL_WORK/apt.log" 2>&1 || true
+    timeout 120 apt-get update -q -o DPkg::Lock::Timeout=60 >>"$CL_WORK/apt.log" 2>&1 || true
     DEBIAN_FRONTEND=noninteractive "${apt[@]}" "${missing[@]}" >>"$CL_WORK/apt.log" 2>&1 || {
       tail -n 5 "$CL_WORK/apt.log" >&2
       cl_skip "could not install ${missing[*]} (no package mirror reachable?)"
@@ -359,9 +360,17 @@ cl_cleanup() {
 # ---- what the apps must have printed ------------------------------------------------------------
 # Each takes the file a job wrote (the app's output among the job's own lines).
 
+# cl_has_output <file>: fails the test (and the caller's checks) when a job wrote nothing.
+cl_has_output() {
+  [[ -s $1 ]] && return 0
+  cl_fail "no output in $1"
+  return 1
+}
+
 # The lesson's output for <ranks> ranks, line for line, as tests/apps/expected holds it.
 cl_check_scatter_gather() {
   local out=$1 ranks=$2 expected
+  cl_has_output "$out" || return 0
   expected=$CL_SOURCE_DIR/tests/apps/expected/scatter_gather.${ranks}ranks.txt
   if [[ ! -f $expected ]]; then
     # No file for this count: the last value of the scatter must be ranks**(ranks-1).
@@ -376,6 +385,7 @@ cl_check_scatter_gather() {
 # The seed's three sums and 1e10's (A046731), computed on <ranks> ranks.
 cl_check_prime_sums() {
   local out=$1 ranks=$2 line
+  cl_has_output "$out" || return 0
   for line in "100000 : Sum = 454396537" "200000 : Sum = 1709600813" \
     "300000 : Sum = 3709507114" "10000000000 : Sum = 2220822432581729238"; do
     cl_check "prime_sums ($out): $line" grep -qx "$line" "$out"
@@ -386,6 +396,7 @@ cl_check_prime_sums() {
 # Pi within 5 standard errors, and within 0.001 (1e9 samples give a standard error of 5e-5).
 cl_check_mc_pi() {
   local out=$1 ranks=$2 estimate errors
+  cl_has_output "$out" || return 0
   estimate=$(awk '/^pi estimate/ { print $3 }' "$out")
   errors=$(sed -n 's/^error vs pi .*(\(.*\) standard errors)$/\1/p' "$out")
   cl_check "mc_pi ($out): on $ranks ranks" grep -q "^mc_pi: .* $ranks ranks," "$out"
@@ -405,6 +416,7 @@ CL_MPI_BENCH_ARGS=(--ops bcast --max-size 1K --reps 1 --loop-ms 1 --json)
 # oversubscribed machine say nothing more.)
 cl_check_mpi_bench() {
   local out=$1 ranks=$2 op=$3 max=$4
+  cl_has_output "$out" || return 0
   cl_check "mpi_bench ($out): $op at every size 1..$max B on $ranks ranks, times > 0" \
     python3 - "$out" "$ranks" "$op" "$max" <<'PY'
 import json, sys
