@@ -103,6 +103,13 @@ cl_init() {
   ln -s "$CL_SOURCE_DIR/apps" "$CL_WORK/submit/apps"
   ln -s "$CL_SOURCE_DIR/pbs" "$CL_WORK/submit/pbs"
   cl_install iproute2 procps  # ip; pkill (minimal images lack both)
+  # Named namespaces need mounts under /run/netns (a user namespace's "root" cannot make them).
+  local probe_error
+  if probe_error=$(ip netns add "${CL_PREFIX}probe" 2>&1); then
+    ip netns del "${CL_PREFIX}probe"
+  else
+    cl_skip "cannot create named network namespaces here (ip netns add: $probe_error)"
+  fi
 }
 
 # cl_install <package...>: installs what is missing; skips when it cannot be installed.
