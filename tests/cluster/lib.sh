@@ -94,6 +94,7 @@ cl_init() {
       kill -TERM $$
     } &
     CL_WATCHDOG=$!
+    disown "$CL_WATCHDOG"  # no "Terminated" when the cleanup stops it
   fi
   # Jobs are submitted from here, a stand-in for a user's checkout: the job scripts find
   # build/bin and apps/ relative to it, as they would in the repository root, and their

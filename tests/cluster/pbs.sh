@@ -89,20 +89,15 @@ deadline=$((SECONDS + 60))
 until (($(logged) >= 5)) || ((SECONDS > deadline)); do sleep 0.1; done
 cl_log "walltime: $(logged) tasks logged; SIGTERM to the job's processes"
 pkill -TERM --session "$session" || cl_fail "walltime: the job had already ended"
-(
-  sleep 10
-  pkill -KILL --session "$session"  # PBS's kill_delay
-) &
-killer=$!
+# PBS's kill_delay: whatever is left of the job's session 10 s later gets SIGKILL.
+deadline=$((SECONDS + 10))
+while pgrep --session "$session" >/dev/null && ((SECONDS < deadline)); do sleep 0.1; done
+if pgrep --session "$session" >/dev/null; then
+  cl_fail "walltime: the job outlived kill_delay"
+  pkill -KILL --session "$session"
+fi
 status=0
 wait "$session" || status=$?
-if kill -0 "$killer" 2>/dev/null; then
-  pkill -TERM --parent "$killer"  # its sleep
-  kill "$killer" 2>/dev/null
-else
-  cl_fail "walltime: the job outlived kill_delay"
-fi
-wait "$killer" 2>/dev/null || true
 first=$(logged)
 cl_check "walltime: the killed job failed (exit $status) with $first of 60 tasks logged" \
   test "$status" -ne 0 -a "$first" -lt 60
