@@ -9,9 +9,9 @@
 #  2. submitted with qsub (Debian's slurm-wlm-torque wrapper) to a real two-node Slurm, which
 #     reads the #PBS lines; a TaskProlog gives the job the PBS variables, as a site would.
 # The answers are checked as in the Slurm tests; the multi-node scripts must have run on both
-# hosts. Then the task farm's walltime story under PBS: the job's processes get SIGTERM mid-run
-# (PBS at the walltime), and the same script submitted again with RELAY_FARM_DIR resumes the farm
-# and finishes it, with every task done exactly once.
+# hosts. Between the two, the task farm's walltime story under PBS (bash, as in 1): the job's
+# processes get SIGTERM mid-run (PBS at the walltime), and the same script submitted again with
+# RELAY_FARM_DIR resumes the farm and finishes it, with every task done exactly once.
 # shellcheck source=tests/cluster/lib.sh
 source "$(dirname -- "${BASH_SOURCE[0]}")/lib.sh"
 cl_init "$@"
