@@ -35,7 +35,7 @@ cd "$RELAY_ROOT"
 # primesieve (the command-line program) is a benchmark-only dependency; bc does the arithmetic.
 RELAY_EXTRA_PACKAGES="${RELAY_EXTRA_PACKAGES:-} primesieve bc" relay_setup
 bin="$(relay_binary_dir release)/bin"
-[[ -x $bin/prime_sums ]] || bash scripts/build.sh --preset release >/dev/null
+[[ -x "$bin/prime_sums" ]] || bash scripts/build.sh --preset release >/dev/null
 relay_export_mpi_env
 # Large shared-memory messages through a buffer rather than CMA, which containers often forbid.
 export OMPI_MCA_btl_vader_single_copy_mechanism=${OMPI_MCA_btl_vader_single_copy_mechanism:-none}
@@ -96,17 +96,17 @@ add() {
   order+=("$name")
 }
 add primesieve_t2 primesieve "$n" --count -t 2 -q
-add sieve_2ranks "${mpi[@]}" -n 2 $bin/prime_sums "$n" --method sieve --json
+add sieve_2ranks "${mpi[@]}" -n 2 "$bin/prime_sums" "$n" --method sieve --json
 # The same with Open MPI told to use its shared-memory transport directly (no probing for UCX or
 # network interfaces): what a single node's MCA configuration would do; shows mpirun's share.
 add sieve_2ranks_shm env OMPI_MCA_pml=ob1 OMPI_MCA_btl=self,vader OMPI_MCA_osc=^ucx \
-  "${mpi[@]}" -n 2 $bin/prime_sums "$n" --method sieve --json
+  "${mpi[@]}" -n 2 "$bin/prime_sums" "$n" --method sieve --json
 add primesieve_t1 primesieve "$n" --count -t 1 -q
-add sieve_1rank "${mpi[@]}" -n 1 $bin/prime_sums "$n" --method sieve --json
-add lucy_1e12 "${mpi[@]}" -n 1 $bin/prime_sums 1e12 --method lucy --json
-add lucy_1e13 "${mpi[@]}" -n 1 $bin/prime_sums 1e13 --method lucy --json
+add sieve_1rank "${mpi[@]}" -n 1 "$bin/prime_sums" "$n" --method sieve --json
+add lucy_1e12 "${mpi[@]}" -n 1 "$bin/prime_sums" 1e12 --method lucy --json
+add lucy_1e13 "${mpi[@]}" -n 1 "$bin/prime_sums" 1e13 --method lucy --json
 for d in block cyclic dynamic; do
-  add "trial_$d" "${mpi[@]}" -n 2 $bin/prime_sums 100000 200000 300000 --method trial \
+  add "trial_$d" "${mpi[@]}" -n 2 "$bin/prime_sums" 100000 200000 300000 --method trial \
     --decomposition $d --json
 done
 if $have_python; then add seed_python_2proc python3 "$work/seed.py" 2; fi

@@ -11,6 +11,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 #include "relay/relay.hpp"
@@ -260,6 +261,54 @@ TEST(P2P, RecvIntoCallerBuffer) {
   EXPECT_EQ(st.tag, 8);
   EXPECT_EQ(buffer, (std::vector<int>{1, 2, prev, 0, 0, 0, 0, 0}));
   sent.wait();
+}
+
+// Loading into a value that already holds data reuses its memory (strings, map nodes) but must
+// leave exactly the archived value: larger, smaller and empty targets, every container kind.
+template <class T>
+void expect_loads_over(const T& sent, T target) {
+  relay::detail::byte_buffer bytes;
+  relay::detail::save(bytes, sent);
+  relay::detail::load(std::span<const char>(bytes), target);
+  EXPECT_EQ(target, sent);
+}
+
+TEST(Serialization, LoadingIntoAnExistingValueReplacesIt) {
+  using dict = std::map<std::string, int>;
+  const dict small{{"a", 1}, {"bb", 2}};
+  const dict large{{"a long key that does not fit in a short string", 1},
+                   {"b", 2},
+                   {"c", 3},
+                   {"d", 4},
+                   {"e", 5}};
+  expect_loads_over(small, large);
+  expect_loads_over(large, small);
+  expect_loads_over(dict{}, large);
+  expect_loads_over(large, dict{});
+  expect_loads_over(std::set<std::string>{"x", "yy"}, std::set<std::string>{"a", "b", "c"});
+  expect_loads_over(std::multimap<int, std::string>{{1, "a"}, {1, "b"}, {0, "c"}},
+                    std::multimap<int, std::string>{{5, "z"}});
+  expect_loads_over(std::unordered_map<std::string, std::vector<int>>{{"k", {1, 2}}, {"j", {}}},
+                    std::unordered_map<std::string, std::vector<int>>{{"q", {9}}});
+  expect_loads_over(std::vector<std::string>{"", "short", std::string(100, 'x')},
+                    std::vector<std::string>{std::string(50, 'y'), "", "a", "b"});
+  expect_loads_over(std::string("abc"), std::string(1000, 'z'));
+}
+
+TEST(P2P, RecvIntoAnExistingValueReplacesIt) {
+  relay::communicator comm;
+  const int next = next_rank(comm), prev = prev_rank(comm);
+  std::map<std::string, int> received{{"stale entry with a long key", -1}, {"z", 0}};
+  for (int round = 0; round < 3; ++round) {
+    std::map<std::string, int> sent;
+    for (int i = 0; i <= round * 3; ++i) sent["key " + std::to_string(i)] = comm.rank() + i;
+    auto pending = relay::isend(comm, sent, next, 9);
+    relay::recv_into(comm, received, prev, 9);
+    pending.wait();
+    ASSERT_EQ(received.size(), static_cast<std::size_t>(round * 3 + 1));
+    for (const auto& [key, value] : received)
+      EXPECT_EQ(value, prev + std::stoi(key.substr(4))) << key;
+  }
 }
 
 TEST(P2P, ProbeAndIprobeSeeMessagesWithoutReceivingThem) {

@@ -81,7 +81,7 @@ std::vector<record> make_records(std::size_t n) {
 template <class T>
 std::size_t wire_bytes(const T& value) {
   if constexpr (relay::serialized<T>) {
-    std::vector<char> bytes;
+    relay::detail::byte_buffer bytes;
     relay::detail::save(bytes, value);
     return bytes.size();
   } else {

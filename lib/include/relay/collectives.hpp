@@ -226,7 +226,7 @@ void scatter_serialized(const communicator& comm, int root, T& mine, Check&& che
     MPI_Status st;
     MPI_Message msg = match_piece(comm, root, st, what);
     scratch_buffer scratch;
-    std::vector<char>& bytes = scratch.get();
+    byte_buffer& bytes = scratch.get();
     bytes.resize(element_count(st, 1));
     counted_type ct(MPI_BYTE, bytes.size());
     RELAY_MPI(MPI_Mrecv, bytes.data(), ct.count(), ct.type(), &msg, &st);
@@ -235,7 +235,7 @@ void scatter_serialized(const communicator& comm, int root, T& mine, Check&& che
   }
   const auto p = static_cast<std::size_t>(comm.size());
   scratch_buffer staging;
-  std::vector<char>& all = staging.get();
+  byte_buffer& all = staging.get();
   std::vector<std::size_t> offsets(p + 1, 0);
   try {
     check();
@@ -338,7 +338,7 @@ template <class T>
                               " values for " + std::to_string(p) +
                               " ranks; use scatterv for any length");
         },
-        [&](std::size_t r, std::vector<char>& out) { detail::save(out, values[r]); },
+        [&](std::size_t r, detail::byte_buffer& out) { detail::save(out, values[r]); },
         [&] { mine = values[static_cast<std::size_t>(root)]; }, "scatter");
     return mine;
   }
@@ -375,7 +375,7 @@ void scatterv_into(const communicator& comm, const std::vector<E>& data, std::ve
   } else {
     detail::scatter_serialized(
         comm, root, mine, [] {},
-        [&](std::size_t r, std::vector<char>& out) {
+        [&](std::size_t r, detail::byte_buffer& out) {
           const range block = block_range(data.size(), p, r);
           const std::vector<E> piece(data.begin() + static_cast<std::ptrdiff_t>(block.begin),
                                      data.begin() + static_cast<std::ptrdiff_t>(block.end));
@@ -528,7 +528,7 @@ void gatherv_into(const communicator& comm, const std::vector<E>& piece, std::ve
     offsets[r + 1] = offsets[r] + count;
   }
   detail::scratch_buffer scratch;
-  std::vector<char>& bytes = scratch.get();
+  detail::byte_buffer& bytes = scratch.get();
   char* base = nullptr;
   if constexpr (direct) {
     all.resize(offsets[p]);

@@ -133,8 +133,8 @@ class send_state final : public request_state {
   }
 
  private:
-  T value_;                  // owned until MPI is done with it
-  std::vector<char> bytes_;  // the archive, for serialized types
+  T value_;            // owned until MPI is done with it
+  byte_buffer bytes_;  // the archive, for serialized types
 };
 
 template <trivial T>
@@ -168,13 +168,13 @@ class sized_receive final : public dynamic_receive {
   void on_complete() override {
     if constexpr (serialized<T>) {
       if (!bytes_.empty()) load(bytes_, value);
-      std::vector<char>().swap(bytes_);
+      byte_buffer().swap(bytes_);
     }
   }
   T value{};
 
  private:
-  std::vector<char> bytes_;
+  byte_buffer bytes_;
 };
 
 }  // namespace detail

@@ -70,7 +70,7 @@ struct wire {
 };
 
 template <class T>
-wire to_wire(const T& value, std::vector<char>& scratch) {
+wire to_wire(const T& value, byte_buffer& scratch) {
   if constexpr (trivial<T>) {
     return {&value, datatype<T>(), 1};
   } else if constexpr (contiguous<T>) {
@@ -97,7 +97,7 @@ inline std::size_t matched_count(MPI_Message& msg, const MPI_Status& st, std::si
   try {
     return element_count(st, element_size);
   } catch (const usage_error&) {
-    std::vector<char> discard(element_count(st, 1));
+    byte_buffer discard(element_count(st, 1));
     counted_type ct(MPI_BYTE, discard.size());
     MPI_Mrecv(discard.data(), ct.count(), ct.type(), &msg, MPI_STATUS_IGNORE);
     throw;
@@ -174,7 +174,7 @@ void send(const communicator& comm, const T& value, int dest, int tag = 0) {
     detail::scratch_buffer scratch;
     detail::send_wire(detail::to_wire(value, scratch.get()), dest, tag, comm.native(), nullptr);
   } else {
-    std::vector<char> unused;  // trivial and contiguous values are sent from their own memory
+    detail::byte_buffer unused;  // trivial and contiguous values are sent from their own memory
     detail::send_wire(detail::to_wire(value, unused), dest, tag, comm.native(), nullptr);
   }
 }

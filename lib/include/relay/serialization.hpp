@@ -33,7 +33,7 @@ namespace relay::detail {
 
 /// Appends the archive of `value` to `out` (relay's archive; see archive.hpp).
 template <class T>
-void save(std::vector<char>& out, const T& value) {
+void save(byte_buffer& out, const T& value) {
   oarchive archive(out);
   archive << value;
 }

@@ -40,6 +40,7 @@
 #include <utility>
 #include <vector>
 
+#include "relay/detail/buffer.hpp"
 #include "relay/error.hpp"
 
 namespace relay::detail {
@@ -48,14 +49,14 @@ namespace relay::detail {
 /// machinery (raw bytes only).
 inline constexpr unsigned archive_flags = boost::archive::no_header | boost::archive::no_codecvt;
 
-/// A streambuf that appends to a byte vector.
+/// A streambuf that appends to a byte buffer.
 class vector_sink : public std::streambuf {
  public:
-  explicit vector_sink(std::vector<char>& out) : out_(out) {}
+  explicit vector_sink(byte_buffer& out) : out_(out) {}
 
  protected:
   std::streamsize xsputn(const char* s, std::streamsize n) override {
-    out_.insert(out_.end(), s, s + n);
+    out_.append(s, static_cast<std::size_t>(n));
     return n;
   }
   int_type overflow(int_type c) override {
@@ -64,7 +65,7 @@ class vector_sink : public std::streambuf {
   }
 
  private:
-  std::vector<char>& out_;
+  byte_buffer& out_;
 };
 
 /// A read-only streambuf over received bytes, whose read position can be moved.
@@ -156,7 +157,16 @@ class oarchive {
   using is_saving = boost::mpl::true_;
   using is_loading = boost::mpl::false_;
 
-  explicit oarchive(std::vector<char>& out) : out_(out) {}
+  /// Appends to `out`. The buffer is complete once the archive is destroyed or finish() is called.
+  explicit oarchive(byte_buffer& out) : out_(out), used_(out.size()) {
+    out_.resize(out_.capacity());  // room that is already allocated (not cleared: no cost)
+  }
+  ~oarchive() { finish(); }
+  oarchive(const oarchive&) = delete;
+  oarchive& operator=(const oarchive&) = delete;
+
+  /// Trims the buffer to the bytes written.
+  void finish() { out_.resize(used_); }
 
   template <class T>
   oarchive& operator<<(const T& value) {
@@ -171,8 +181,7 @@ class oarchive {
 
   void save_binary(const void* data, std::size_t n) {
     if (n == 0) return;  // an empty container's data() may be null
-    const char* p = static_cast<const char*>(data);
-    out_.insert(out_.end(), p, p + n);
+    std::memcpy(claim(n), data, n);
   }
   [[nodiscard]] boost::archive::library_version_type get_library_version() const {
     return boost::archive::BOOST_ARCHIVE_VERSION();
@@ -181,21 +190,36 @@ class oarchive {
   void register_type(const T* = nullptr) {}
 
  private:
+  /// Room for n more bytes at the end of what was written; returns where they go. The buffer
+  /// grows geometrically and is not cleared, so appending costs a comparison and a copy.
+  char* claim(std::size_t n) {
+    if (n > out_.size() - used_) out_.resize(std::max(used_ + n, 2 * out_.size() + 256));
+    char* at = out_.data() + used_;
+    used_ += n;
+    return at;
+  }
+
   template <class T>
   void save_size(const T& n) {
     const auto v = static_cast<std::uint64_t>(n);
-    save_binary(&v, sizeof v);
+    std::memcpy(claim(sizeof v), &v, sizeof v);
   }
 
   template <class T>
   void save(const T& value) {
     if constexpr (needs_boost_v<T>) {
+      finish();  // Boost's archive appends to the buffer itself
       boost_archive() << value;
+      used_ = out_.size();
     } else if constexpr (raw_bytes_v<T>) {
-      save_binary(&value, sizeof(T));
+      std::memcpy(claim(sizeof(T)), &value, sizeof(T));
     } else if constexpr (is_string<T>::value) {
-      save_size(value.size());
-      save_binary(value.data(), value.size() * sizeof(typename T::value_type));
+      // The length and the characters in one step: strings are most of many archives.
+      const std::uint64_t n = value.size();
+      const std::size_t bytes = n * sizeof(typename T::value_type);
+      char* at = claim(sizeof n + bytes);
+      std::memcpy(at, &n, sizeof n);
+      if (bytes > 0) std::memcpy(at + sizeof n, value.data(), bytes);
     } else if constexpr (is_sequence<T>::value || is_associative<T>::value) {
       using E = typename T::value_type;
       save_size(value.size());
@@ -233,12 +257,13 @@ class oarchive {
     return fallback_->archive;
   }
   struct fallback {
-    explicit fallback(std::vector<char>& out) : sink(out), archive(sink, archive_flags) {}
+    explicit fallback(byte_buffer& out) : sink(out), archive(sink, archive_flags) {}
     vector_sink sink;
     boost::archive::binary_oarchive archive;
   };
 
-  std::vector<char>& out_;
+  byte_buffer& out_;
+  std::size_t used_;  // bytes of out_ written; out_.size() is the room
   std::optional<fallback> fallback_;
 };
 
@@ -299,6 +324,30 @@ class iarchive {
     return static_cast<std::size_t>(n);
   }
 
+  /// The next n bytes of the archive (checked), which the caller copies out.
+  const char* take(std::size_t n) {
+    if (n > in_.size() - pos_) throw error("serialized data ended early: the archive is corrupt");
+    const char* at = in_.data() + pos_;
+    pos_ += n;
+    return at;
+  }
+
+  /// Loads one element of an associative container and inserts it at the end (elements arrive
+  /// in the container's own order, so the hint is right for ordered containers).
+  template <class T>
+  void load_element(T& container) {
+    if constexpr (requires { typename T::mapped_type; }) {
+      std::pair<typename T::key_type, typename T::mapped_type> item;
+      load(item.first);
+      load(item.second);
+      container.insert(container.end(), std::move(item));
+    } else {
+      typename T::value_type item;
+      load(item);
+      container.insert(container.end(), std::move(item));
+    }
+  }
+
   template <class T>
   void load(T& value) {
     if constexpr (needs_boost_v<T>) {
@@ -311,8 +360,14 @@ class iarchive {
     } else if constexpr (is_string<T>::value) {
       using C = typename T::value_type;
       const std::size_t n = load_size(sizeof(C));
-      value.resize(n);
-      load_binary(value.data(), n * sizeof(C));
+      const char* chars = take(n * sizeof(C));
+      if constexpr (sizeof(C) == 1) {
+        value.clear();  // keeps the capacity; append is the cheapest copy into it
+        value.append(reinterpret_cast<const C*>(chars), n);
+      } else {
+        value.resize(n);
+        if (n > 0) std::memcpy(value.data(), chars, n * sizeof(C));
+      }
     } else if constexpr (is_sequence<T>::value) {
       using E = typename T::value_type;
       if constexpr (std::is_same_v<T, std::vector<E, typename T::allocator_type>> &&
@@ -337,18 +392,28 @@ class iarchive {
       }
     } else if constexpr (is_associative<T>::value) {
       const std::size_t n = load_size(0);
-      value.clear();
-      for (std::size_t i = 0; i < n; ++i) {
-        if constexpr (requires { typename T::mapped_type; }) {
-          std::pair<typename T::key_type, typename T::mapped_type> item;
-          load(item.first);
-          load(item.second);
-          value.insert(value.end(), std::move(item));
-        } else {
-          typename T::value_type item;
-          load(item);
-          value.insert(value.end(), std::move(item));
+      if constexpr (requires { typename T::node_type; }) {
+        // The nodes already there are reloaded and reinserted, so that loading into a value
+        // received before allocates nothing for the nodes or for strings that fit their memory.
+        T old = std::move(value);
+        value.clear();
+        for (std::size_t i = 0; i < n; ++i) {
+          if (old.empty()) {
+            load_element(value);
+            continue;
+          }
+          auto node = old.extract(old.begin());
+          if constexpr (requires { typename T::mapped_type; }) {
+            load(node.key());
+            load(node.mapped());
+          } else {
+            load(node.value());
+          }
+          value.insert(value.end(), std::move(node));
         }
+      } else {
+        value.clear();
+        for (std::size_t i = 0; i < n; ++i) load_element(value);
       }
     } else if constexpr (is_std_array<T>::value) {
       for (auto& e : value) load(e);
