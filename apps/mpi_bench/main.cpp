@@ -81,16 +81,18 @@ std::string fixed(double v, int digits) {
 }
 
 void print_contiguous(const std::vector<mpi_bench::row>& rows) {
-  std::cout << std::left << std::setw(10) << "op" << std::right << std::setw(10) << "bytes"
-            << std::setw(12) << "lib_us" << std::setw(12) << "raw_us" << std::setw(8) << "ratio"
-            << std::setw(12) << "lib_MB/s" << std::setw(12) << "raw_MB/s"
+  std::cout << std::left << std::setw(10) << "op" << std::right << ' ' << std::setw(10) << "bytes"
+            << ' ' << std::setw(12) << "lib_us" << ' ' << std::setw(12) << "raw_us" << ' '
+            << std::setw(8) << "ratio" << ' ' << std::setw(12) << "lib_MB/s" << ' ' << std::setw(12)
+            << "raw_MB/s"
             << "\n";
   for (const auto& r : rows) {
-    std::cout << std::left << std::setw(10) << r.op << std::right << std::setw(10) << r.bytes
-              << std::setw(12) << fixed(r.lib_us, 2) << std::setw(12) << fixed(r.ref_us, 2)
-              << std::setw(8) << fixed(r.ratio, 3);
+    std::cout << std::left << std::setw(10) << r.op << std::right << ' ' << std::setw(10) << r.bytes
+              << ' ' << std::setw(12) << fixed(r.lib_us, 2) << ' ' << std::setw(12)
+              << fixed(r.ref_us, 2) << ' ' << std::setw(8) << fixed(r.ratio, 3);
     if (r.lib_mbps >= 0)
-      std::cout << std::setw(12) << fixed(r.lib_mbps, 1) << std::setw(12) << fixed(r.ref_mbps, 1);
+      std::cout << ' ' << std::setw(12) << fixed(r.lib_mbps, 1) << ' ' << std::setw(12)
+                << fixed(r.ref_mbps, 1);
     std::cout << "\n";
   }
 }
@@ -98,14 +100,15 @@ void print_contiguous(const std::vector<mpi_bench::row>& rows) {
 void print_serialized(const std::vector<mpi_bench::row>& rows, std::size_t elements) {
   std::cout << "\n# serialized values of " << elements
             << " elements: relay vs Boost.MPI's default path (speedup = boost_us / lib_us)\n";
-  std::cout << std::left << std::setw(11) << "op" << std::setw(18) << "type" << std::right
-            << std::setw(11) << "bytes" << std::setw(12) << "lib_us" << std::setw(12) << "boost_us"
-            << std::setw(9) << "speedup"
+  std::cout << std::left << std::setw(11) << "op" << ' ' << std::setw(18) << "type" << std::right
+            << ' ' << std::setw(11) << "bytes" << ' ' << std::setw(12) << "lib_us" << ' '
+            << std::setw(12) << "boost_us" << ' ' << std::setw(9) << "speedup"
             << "\n";
   for (const auto& r : rows)
-    std::cout << std::left << std::setw(11) << r.op << std::setw(18) << r.type << std::right
-              << std::setw(11) << r.bytes << std::setw(12) << fixed(r.lib_us, 1) << std::setw(12)
-              << fixed(r.ref_us, 1) << std::setw(9) << fixed(1.0 / r.ratio, 2) << "\n";
+    std::cout << std::left << std::setw(11) << r.op << ' ' << std::setw(18) << r.type << std::right
+              << ' ' << std::setw(11) << r.bytes << ' ' << std::setw(12) << fixed(r.lib_us, 1)
+              << ' ' << std::setw(12) << fixed(r.ref_us, 1) << ' ' << std::setw(9)
+              << fixed(1.0 / r.ratio, 2) << "\n";
 }
 
 /// Worst and median lib/raw ratio over the rows in [lo, hi) bytes, per target.
