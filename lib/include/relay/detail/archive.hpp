@@ -150,6 +150,54 @@ struct is_string : std::false_type {};
 template <class C, class Tr, class A>
 struct is_string<std::basic_string<C, Tr, A>> : std::true_type {};
 
+/// Copies n bytes. Lengths up to 32 (most strings, most small members) are copied inline with
+/// two possibly overlapping loads and stores, which beats a call to memcpy; longer ones by memcpy.
+inline void copy_bytes(char* to, const char* from, std::size_t n) {
+  if (n > 32) {
+    std::memcpy(to, from, n);
+  } else if (n >= 16) {
+    char head[16], tail[16];
+    std::memcpy(head, from, 16);
+    std::memcpy(tail, from + n - 16, 16);
+    std::memcpy(to, head, 16);
+    std::memcpy(to + n - 16, tail, 16);
+  } else if (n >= 8) {
+    std::uint64_t head, tail;
+    std::memcpy(&head, from, 8);
+    std::memcpy(&tail, from + n - 8, 8);
+    std::memcpy(to, &head, 8);
+    std::memcpy(to + n - 8, &tail, 8);
+  } else if (n >= 4) {
+    std::uint32_t head, tail;
+    std::memcpy(&head, from, 4);
+    std::memcpy(&tail, from + n - 4, 4);
+    std::memcpy(to, &head, 4);
+    std::memcpy(to + n - 4, &tail, 4);
+  } else {
+    for (std::size_t i = 0; i < n; ++i) to[i] = from[i];
+  }
+}
+
+/// Lengths travel as LEB128 varints: seven bits per byte, low bits first, the high bit set on
+/// every byte but the last. A string's length is then usually one byte instead of eight.
+inline constexpr std::size_t max_varint_bytes = 10;
+inline std::size_t varint_bytes(std::uint64_t n) {
+  std::size_t bytes = 1;
+  while (n >= 0x80) {
+    n >>= 7;
+    ++bytes;
+  }
+  return bytes;
+}
+inline char* write_varint(char* at, std::uint64_t n) {
+  while (n >= 0x80) {
+    *at++ = static_cast<char>(static_cast<unsigned char>(n) | 0x80);
+    n >>= 7;
+  }
+  *at++ = static_cast<char>(n);
+  return at;
+}
+
 // ---- saving -----------------------------------------------------------------------------------
 
 class oarchive {
@@ -181,7 +229,7 @@ class oarchive {
 
   void save_binary(const void* data, std::size_t n) {
     if (n == 0) return;  // an empty container's data() may be null
-    std::memcpy(claim(n), data, n);
+    copy_bytes(claim(n), static_cast<const char*>(data), n);
   }
   [[nodiscard]] boost::archive::library_version_type get_library_version() const {
     return boost::archive::BOOST_ARCHIVE_VERSION();
@@ -202,7 +250,7 @@ class oarchive {
   template <class T>
   void save_size(const T& n) {
     const auto v = static_cast<std::uint64_t>(n);
-    std::memcpy(claim(sizeof v), &v, sizeof v);
+    write_varint(claim(varint_bytes(v)), v);
   }
 
   template <class T>
@@ -217,9 +265,8 @@ class oarchive {
       // The length and the characters in one step: strings are most of many archives.
       const std::uint64_t n = value.size();
       const std::size_t bytes = n * sizeof(typename T::value_type);
-      char* at = claim(sizeof n + bytes);
-      std::memcpy(at, &n, sizeof n);
-      if (bytes > 0) std::memcpy(at + sizeof n, value.data(), bytes);
+      char* at = write_varint(claim(varint_bytes(n) + bytes), n);
+      copy_bytes(at, reinterpret_cast<const char*>(value.data()), bytes);
     } else if constexpr (is_sequence<T>::value || is_associative<T>::value) {
       using E = typename T::value_type;
       save_size(value.size());
@@ -300,7 +347,7 @@ class iarchive {
   void load_binary(void* data, std::size_t n) {
     if (n > in_.size() - pos_) throw error("serialized data ended early: the archive is corrupt");
     if (n == 0) return;  // an empty container's data() may be null
-    std::memcpy(data, in_.data() + pos_, n);
+    copy_bytes(static_cast<char*>(data), in_.data() + pos_, n);
     pos_ += n;
   }
   [[nodiscard]] boost::archive::library_version_type get_library_version() const {
@@ -317,7 +364,13 @@ class iarchive {
  private:
   std::size_t load_size(std::size_t element_bytes) {
     std::uint64_t n = 0;
-    load_binary(&n, sizeof n);
+    for (unsigned shift = 0;; shift += 7) {
+      if (pos_ == in_.size() || shift >= 7 * max_varint_bytes)
+        throw error("serialized data ended early: the archive is corrupt");
+      const auto byte = static_cast<unsigned char>(in_[pos_++]);
+      n |= static_cast<std::uint64_t>(byte & 0x7f) << shift;
+      if (byte < 0x80) break;
+    }
     // Every element takes at least one byte (or element_bytes), so a larger count is corrupt.
     if (n > remaining() / std::max<std::size_t>(element_bytes, 1) && element_bytes > 0)
       throw error("serialized data holds an impossible length: the archive is corrupt");
@@ -362,8 +415,12 @@ class iarchive {
       const std::size_t n = load_size(sizeof(C));
       const char* chars = take(n * sizeof(C));
       if constexpr (sizeof(C) == 1) {
-        value.clear();  // keeps the capacity; append is the cheapest copy into it
-        value.append(reinterpret_cast<const C*>(chars), n);
+        if (value.size() == n) {  // reloading a value of the same length: overwrite it
+          copy_bytes(reinterpret_cast<char*>(value.data()), chars, n);
+        } else {
+          value.clear();  // keeps the capacity; append is the cheapest copy into it
+          value.append(reinterpret_cast<const C*>(chars), n);
+        }
       } else {
         value.resize(n);
         if (n > 0) std::memcpy(value.data(), chars, n * sizeof(C));
