@@ -235,6 +235,32 @@ TEST(Errors, TruncationBecomesMpiError) {
     (void)relay::recv_into(comm, std::span<int>(small), 0, 3);
   });
   check_truncation(comm, "MPI_Wait", [&] { (void)relay::irecv<int>(comm, 0, 3).wait(); });
+  std::vector<int> small(2);
+  check_truncation(comm, "MPI_Wait",
+                   [&] { relay::irecv_into(comm, std::span<int>(small), 0, 3).wait(); });
+  // wait_all over plain requests only, and mixed with a state-based one: the error is the failed
+  // receive's own, and the other requests complete.
+  for (const bool mixed : {false, true}) {
+    check_truncation(comm, "MPI_Waitall", [&] {
+      int mine = 0;
+      const int one = 1;
+      std::vector<relay::request> requests;
+      requests.push_back(relay::irecv_into(comm, std::span<int>(small), 0, 3));
+      requests.push_back(relay::irecv_into(comm, std::span<int>(&mine, 1), 1, 3));
+      if (mixed)
+        requests.push_back(relay::isend(comm, one, 1, 3));
+      else
+        requests.push_back(relay::isend(comm, std::span<const int>(&one, 1), 1, 3));
+      try {
+        relay::wait_all(requests);
+      } catch (const relay::mpi_error&) {
+        EXPECT_TRUE(requests[1].done());
+        EXPECT_TRUE(requests[2].done());
+        EXPECT_EQ(mine, 1);
+        throw;
+      }
+    });
+  }
   // Afterwards the channel works as before.
   if (comm.rank() == 0) relay::send(comm, 5, 1, 3);
   if (comm.rank() == 1) {

@@ -19,6 +19,8 @@ namespace {
 struct counters {
   long sends = 0;        // MPI_Send and MPI_Isend
   long collectives = 0;  // MPI_Bcast, MPI_Scatter(v), MPI_Gather(v), MPI_Allgather(v)
+  long receives = 0;     // MPI_Irecv
+  long waits = 0;        // MPI_Wait, MPI_Waitall, MPI_Test
 };
 counters counted;
 }  // namespace
@@ -32,6 +34,23 @@ int MPI_Isend(const void* buf, int count, MPI_Datatype type, int dest, int tag, 
               MPI_Request* request) {
   ++counted.sends;
   return PMPI_Isend(buf, count, type, dest, tag, comm, request);
+}
+int MPI_Irecv(void* buf, int count, MPI_Datatype type, int source, int tag, MPI_Comm comm,
+              MPI_Request* request) {
+  ++counted.receives;
+  return PMPI_Irecv(buf, count, type, source, tag, comm, request);
+}
+int MPI_Wait(MPI_Request* request, MPI_Status* status) {
+  ++counted.waits;
+  return PMPI_Wait(request, status);
+}
+int MPI_Waitall(int count, MPI_Request requests[], MPI_Status statuses[]) {
+  ++counted.waits;
+  return PMPI_Waitall(count, requests, statuses);
+}
+int MPI_Test(MPI_Request* request, int* flag, MPI_Status* status) {
+  ++counted.waits;
+  return PMPI_Test(request, flag, status);
 }
 int MPI_Bcast(void* buf, int count, MPI_Datatype type, int root, MPI_Comm comm) {
   ++counted.collectives;
@@ -72,10 +91,11 @@ tally count_calls(const relay::communicator& comm, F&& body) {
   const counters before = counted;
   body();
   tally t;
-  t.mine = {counted.sends - before.sends, counted.collectives - before.collectives};
+  t.mine = {counted.sends - before.sends, counted.collectives - before.collectives,
+            counted.receives - before.receives, counted.waits - before.waits};
   long in[2] = {t.mine.sends, t.mine.collectives}, out[2] = {0, 0};
   PMPI_Allreduce(in, out, 2, MPI_LONG, MPI_SUM, comm.native());
-  t.total = {out[0], out[1]};
+  t.total = {out[0], out[1], 0, 0};  // only this rank's receives and waits are asked for
   return t;
 }
 
@@ -149,6 +169,33 @@ TEST(Messages, ScattervAndGathervSendOneMessagePerRankAndNoCounts) {
     });
     EXPECT_EQ(calls.total.sends, 4L * (comm.size() - 1)) << "root " << root;
     EXPECT_EQ(calls.total.collectives, 0) << "root " << root;
+  }
+}
+
+// The windowed-bandwidth pattern (mpi_bench bw) on spans: one MPI_Isend or MPI_Irecv per message
+// and one MPI_Waitall per window, as a raw MPI program makes.
+TEST(Messages, WindowOfSpanRequestsIsOneCallPerMessageAndOneWaitall) {
+  relay::communicator comm;
+  constexpr int window = 16;
+  const int next = relay_test::next_rank(comm), prev = relay_test::prev_rank(comm);
+  const std::vector<double> out(8, 1.5);
+  std::vector<double> in(8);
+  std::vector<relay::request> receives, sends;
+  for (int round = 0; round < 2; ++round) {  // the second round reuses the vectors
+    const auto calls = count_calls(comm, [&] {
+      receives.clear();
+      sends.clear();
+      for (int i = 0; i < window; ++i)
+        receives.push_back(relay::irecv_into(comm, std::span<double>(in), prev, 9));
+      for (int i = 0; i < window; ++i)
+        sends.push_back(relay::isend(comm, std::span<const double>(out), next, 9));
+      relay::wait_all(sends);
+      relay::wait_all(receives);
+    });
+    EXPECT_EQ(calls.mine.sends, window);
+    EXPECT_EQ(calls.mine.receives, window);
+    EXPECT_EQ(calls.mine.waits, 2);
+    EXPECT_EQ(in, out);
   }
 }
 

@@ -1,5 +1,7 @@
-// Non-blocking point-to-point messages: isend, irecv, request/recv_request (wait, test, done,
-// get, status), wait_all, wait_any, test_any, and abandoned requests.
+// Non-blocking point-to-point messages: isend, irecv, irecv_into, request/recv_request (wait,
+// test, done, get, status), wait_all, wait_any, test_any, and abandoned requests. Sends of spans
+// and irecv_into are plain requests (MPI's request alone); the rest keep a state: both kinds are
+// tested alone and mixed.
 
 #include <gtest/gtest.h>
 
@@ -311,11 +313,14 @@ TEST(Nonblocking, AbandonedSendStillDelivers) {
   if (comm.rank() == 1) {
     { auto dropped = relay::isend(comm, big, 0, 10); }
     { auto dropped = relay::isend(comm, make_map(3), 0, 11); }
+    // A plain request: it views `big`, which outlives the send (to the end of this function).
+    { auto dropped = relay::isend(comm, std::span<const int>(big), 0, 19); }
   }
   comm.barrier();
   if (comm.rank() == 0) {
     EXPECT_EQ(relay::recv<std::vector<int>>(comm, 1, 10), big);
     EXPECT_EQ((relay::recv<std::map<std::string, int>>(comm, 1, 11)), make_map(3));
+    EXPECT_EQ(relay::recv<std::vector<int>>(comm, 1, 19), big);
   }
   comm.barrier();  // rank 1 progresses its orphaned sends here
 }
@@ -327,15 +332,20 @@ TEST(Nonblocking, AbandonedReceiveTakesNoMessage) {
   if (comm.rank() == 0) {
     { auto dropped = relay::irecv<int>(comm, 1, 12); }
     { auto dropped = relay::irecv<std::vector<int>>(comm, 1, 13); }
+    std::vector<int> buffer(1);
+    { auto dropped = relay::irecv_into(comm, std::span<int>(buffer), 1, 18); }
+    EXPECT_EQ(buffer[0], 0);
   }
   comm.barrier();
   if (comm.rank() == 1) {
     relay::send(comm, 5, 0, 12);
     relay::send(comm, std::vector<int>{6}, 0, 13);
+    relay::send(comm, 8, 0, 18);
   }
   if (comm.rank() == 0) {
     EXPECT_EQ(relay::recv<int>(comm, 1, 12), 5);
     EXPECT_EQ(relay::recv<std::vector<int>>(comm, 1, 13), std::vector<int>{6});
+    EXPECT_EQ(relay::recv<int>(comm, 1, 18), 8);
   }
 }
 
@@ -357,6 +367,129 @@ TEST(Nonblocking, MovedRequestsKeepTheirBuffers) {
   EXPECT_EQ(last.wait(), 3);
   relay::wait_all(outgoing);
   assigned.wait();
+}
+
+TEST(Nonblocking, MovedPlainRequestsKeepTheirHandles) {
+  relay::communicator comm;
+  const int next = next_rank(comm), prev = prev_rank(comm);
+  const std::vector<int> out{comm.rank(), 1, 2};
+  std::vector<std::vector<int>> in(20, std::vector<int>(3));
+  std::vector<relay::request> receives, sends;
+  for (std::size_t i = 0; i < in.size(); ++i) {  // the vectors reallocate and move their requests
+    receives.push_back(relay::irecv_into(comm, std::span<int>(in[i]), prev, 16));
+    sends.push_back(relay::isend(comm, std::span<const int>(out), next, 16));
+  }
+  relay::request moved = std::move(receives.back());
+  EXPECT_TRUE(receives.back().done());  // moved-from: empty
+  receives.back() = std::move(moved);
+  EXPECT_TRUE(moved.done());
+  relay::wait_all(receives);
+  relay::wait_all(sends);
+  for (const auto& v : in) EXPECT_EQ(v, (std::vector<int>{prev, 1, 2}));
+}
+
+// Assigning over an incomplete plain receive cancels it: the message goes to the next receive.
+TEST(Nonblocking, AssigningOverAPlainReceiveCancelsIt) {
+  const relay::communicator comm = relay::communicator().dup();
+  const int me = comm.rank();
+  int first = 0, second = 0;
+  relay::request r = relay::irecv_into(comm, std::span<int>(&first, 1), me, 1);
+  relay::request unused;
+  r = std::move(unused);
+  EXPECT_TRUE(r.done());
+  r = relay::irecv_into(comm, std::span<int>(&second, 1), me, 2);
+  const int values[2] = {10, 20};
+  auto s1 = relay::isend(comm, std::span<const int>(&values[0], 1), me, 1);
+  auto s2 = relay::isend(comm, std::span<const int>(&values[1], 1), me, 2);
+  r.wait();
+  EXPECT_EQ(second, 20);
+  EXPECT_EQ(relay::recv<int>(comm, me, 1), 10);
+  EXPECT_EQ(first, 0);
+  s1.wait();
+  s2.wait();
+}
+
+// done() and test() of plain requests, with messages to itself (meaningful at every rank count).
+TEST(Nonblocking, PlainRequestsTestAndDone) {
+  const relay::communicator comm = relay::communicator().dup();
+  const int me = comm.rank();
+  std::vector<double> in(4), out{1.5, 2.5, 3.5, 4.5};
+  relay::request receive = relay::irecv_into(comm, std::span<double>(in), me, 3);
+  EXPECT_FALSE(receive.done());
+  EXPECT_FALSE(receive.test());  // nothing has been sent yet
+  EXPECT_FALSE(receive.done());
+  relay::request send = relay::isend(comm, std::span<const double>(out), me, 3);
+  while (!receive.test()) std::this_thread::yield();
+  EXPECT_TRUE(receive.done());
+  EXPECT_TRUE(receive.test());  // stays complete
+  EXPECT_EQ(in, out);
+  while (!send.test()) std::this_thread::yield();
+  EXPECT_TRUE(send.done());
+  send.wait();  // a no-op once complete
+  receive.wait();
+  relay::request nowhere = relay::isend(comm, std::span<const double>(out), MPI_PROC_NULL, 3);
+  nowhere.wait();
+  EXPECT_TRUE(nowhere.done());
+  relay::request nothing = relay::irecv_into(comm, std::span<double>(in), MPI_PROC_NULL, 3);
+  EXPECT_TRUE(nothing.test());
+  EXPECT_TRUE(nothing.done());
+}
+
+// wait_all over plain requests (spans), state-based ones (owned values) and empty ones together.
+TEST(Nonblocking, WaitAllMixesPlainAndStateRequests) {
+  relay::communicator comm;
+  const int next = next_rank(comm), prev = prev_rank(comm);
+  const std::vector<int> out{comm.rank(), 7};
+  std::vector<int> in(2);
+  int fixed = 0;
+  auto owned = relay::irecv<std::vector<int>>(comm, prev, 5);
+  std::vector<relay::request> requests;
+  requests.push_back(relay::irecv_into(comm, std::span<int>(in), prev, 4));
+  requests.emplace_back();
+  requests.push_back(relay::isend(comm, std::vector<int>{comm.rank(), 8}, next, 5));
+  requests.push_back(relay::isend(comm, std::span<const int>(out), next, 4));
+  requests.push_back(relay::isend(comm, comm.rank() * 10, next, 6));
+  requests.push_back(relay::irecv_into(comm, std::span<int>(&fixed, 1), prev, 6));
+  relay::wait_all(requests);
+  for (auto& r : requests) EXPECT_TRUE(r.done());
+  EXPECT_EQ(in, (std::vector<int>{prev, 7}));
+  EXPECT_EQ(fixed, prev * 10);
+  EXPECT_EQ(owned.wait(), (std::vector<int>{prev, 8}));
+  relay::wait_all(requests);  // all complete: returns at once
+}
+
+// wait_any and test_any over plain and state-based requests together report each completed
+// request once, and nullopt once all have completed.
+TEST(Nonblocking, WaitAnyAndTestAnyMixPlainAndStateRequests) {
+  const relay::communicator comm = relay::communicator().dup();
+  const int me = comm.rank();
+  int a = 0, b = 0;
+  std::vector<relay::request> requests;
+  requests.push_back(relay::irecv_into(comm, std::span<int>(&a, 1), me, 1));  // 0
+  requests.push_back(relay::irecv_into(comm, std::span<int>(&b, 1), me, 2));  // 1
+  EXPECT_EQ(relay::test_any(requests), std::nullopt);
+  requests.push_back(relay::isend(comm, 2, me, 2));  // 2: owns its value
+  std::multiset<std::size_t> seen;
+  for (int i = 0; i < 2; ++i)
+    if (const auto index = relay::wait_any(requests)) seen.insert(*index);
+  EXPECT_EQ(seen, (std::multiset<std::size_t>{1, 2}));
+  EXPECT_EQ(b, 2);
+  EXPECT_FALSE(requests[0].done());
+  EXPECT_EQ(relay::test_any(requests), std::nullopt);
+  const int one = 1;
+  requests.push_back(relay::isend(comm, std::span<const int>(&one, 1), me, 1));  // 3: plain
+  seen.clear();
+  while (seen.size() < 2) {
+    if (const auto index = relay::test_any(requests))
+      seen.insert(*index);
+    else
+      std::this_thread::yield();
+  }
+  EXPECT_EQ(seen, (std::multiset<std::size_t>{0, 3}));
+  EXPECT_EQ(a, 1);
+  for (auto& r : requests) EXPECT_TRUE(r.done());
+  EXPECT_EQ(relay::wait_any(requests), std::nullopt);
+  EXPECT_EQ(relay::test_any(requests), std::nullopt);
 }
 
 }  // namespace

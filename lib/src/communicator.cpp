@@ -22,7 +22,8 @@ communicator::communicator(MPI_Comm comm)
   if (comm != MPI_COMM_NULL) RELAY_MPI(MPI_Comm_set_errhandler, comm, MPI_ERRORS_RETURN);
 }
 
-communicator::communicator(const boost::mpi::communicator& comm) : comm_(comm) {
+communicator::communicator(const boost::mpi::communicator& comm)
+    : comm_(comm), native_(static_cast<MPI_Comm>(comm)) {
   if (native() == MPI_COMM_NULL) return;
   RELAY_MPI(MPI_Comm_rank, native(), &rank_);
   RELAY_MPI(MPI_Comm_size, native(), &size_);

@@ -125,25 +125,59 @@ bool test_state(request_state& state) {
 }
 
 namespace {
-/// One pass of wait_any/test_any. Returns the completed index, nullopt with `active` false when
-/// nothing is active, or nullopt with `active` true when nothing completed yet.
-std::optional<std::size_t> any_pass(std::span<request_state* const> states, bool block,
-                                    bool& active) {
-  std::vector<std::size_t> index;
-  std::vector<MPI_Request> handles;
+
+// What the waits over many requests need to know of each, for plain and state-based alike.
+
+/// Whether MPI has yet to complete `r`.
+bool active(request& r) {
+  const request_state* s = request_access::state(r);
+  return s ? !s->complete : request_access::handle(r) != MPI_REQUEST_NULL;
+}
+
+/// Whether `r` is a dynamic receive not yet matched to a message, with no MPI request yet.
+bool unmatched(request& r) {
+  const request_state* s = request_access::state(r);
+  return s && !s->complete && !s->posted();
+}
+
+/// The MPI request that `r` waits on.
+MPI_Request& handle_of(request& r) {
+  request_state* s = request_access::state(r);
+  return s ? s->handle : request_access::handle(r);
+}
+
+/// Records that MPI completed `r` with status `st`; its handle, now null, is already stored.
+void finish(request& r, const MPI_Status& st) {
+  if (request_state* s = request_access::state(r)) s->finish(st);
+}
+
+/// Per-thread scratch for the waits, reused so that waiting allocates nothing once warm.
+std::vector<MPI_Request>& scratch_handles() {
+  thread_local std::vector<MPI_Request> handles;
+  return handles;
+}
+
+/// One pass of wait_any/test_any. Returns the completed index, nullopt with `any_active` false
+/// when nothing is active, or nullopt with `any_active` true when nothing completed yet.
+std::optional<std::size_t> any_pass(std::span<request* const> requests, bool block,
+                                    bool& any_active) {
+  thread_local std::vector<std::size_t> index;
+  auto& handles = scratch_handles();
+  index.clear();
+  handles.clear();
   bool all_posted = true;
-  for (std::size_t i = 0; i < states.size(); ++i) {
-    request_state* s = states[i];
-    if (!s || s->complete) continue;
-    if (!s->posted()) s->match_nonblocking();
-    if (!s->posted()) {
+  for (std::size_t i = 0; i < requests.size(); ++i) {
+    request& r = *requests[i];
+    if (!active(r)) continue;
+    if (unmatched(r)) request_access::state(r)->match_nonblocking();
+    if (unmatched(r)) {
       all_posted = false;
       continue;
     }
     index.push_back(i);
-    handles.push_back(s->handle);
+    handles.push_back(handle_of(r));
   }
-  active = !index.empty() || !all_posted;
+  any_active = !index.empty() || !all_posted;
   if (index.empty()) return std::nullopt;
   int which = MPI_UNDEFINED;
   MPI_Status st;
@@ -156,11 +190,35 @@ std::optional<std::size_t> any_pass(std::span<request_state* const> states, bool
     if (!flag) return std::nullopt;
   }
   if (which == MPI_UNDEFINED) return std::nullopt;
-  request_state* done = states[index[static_cast<std::size_t>(which)]];
-  done->handle = handles[static_cast<std::size_t>(which)];
-  done->finish(st);
-  return index[static_cast<std::size_t>(which)];
+  const auto w = static_cast<std::size_t>(which);
+  request& done = *requests[index[w]];
+  handle_of(done) = handles[w];
+  finish(done, st);
+  return index[w];
 }
+
+/// Statuses for an MPI_Waitall over `n` requests that include a receive, or MPI_STATUSES_IGNORE.
+/// A receive can fail (a message longer than its buffer), and only the statuses say which one
+/// did and why: under MPI_STATUSES_IGNORE, Open MPI frees the failed request and returns just
+/// MPI_ERR_IN_STATUS. Sends alone go without statuses, as in raw MPI programs; should one fail,
+/// MPI_ERR_IN_STATUS is all there is to report.
+MPI_Status* statuses_for(std::size_t n, bool receives) {
+  thread_local std::vector<MPI_Status> statuses;
+  if (!receives) return MPI_STATUSES_IGNORE;
+  statuses.resize(n);
+  return statuses.data();
+}
+
+/// Throws mpi_error for an MPI_Waitall over `n` requests that returned `code`: the first failed
+/// request's own error when MPI put it in `statuses`, else `code`.
+[[noreturn]] void throw_waitall_error(int code, const MPI_Status* statuses, std::size_t n) {
+  if (code == MPI_ERR_IN_STATUS && statuses != MPI_STATUSES_IGNORE)
+    for (std::size_t i = 0; i < n; ++i)
+      if (const int e = statuses[i].MPI_ERROR; e != MPI_SUCCESS && e != MPI_ERR_PENDING)
+        throw_mpi_error("MPI_Waitall", e);
+  throw_mpi_error("MPI_Waitall", code);
+}
+
 }  // namespace
 
 namespace {
@@ -201,88 +259,93 @@ void free_request(void* block, std::size_t bytes) noexcept {
   ::operator delete(block);
 }
 
-void wait_all_states(std::span<request_state* const> states) {
-  // Dynamic receives are matched first, in posting order (MPI's rule; see the header).
-  const bool unmatched = std::any_of(states.begin(), states.end(), [](request_state* s) {
-    return s && !s->complete && !s->posted();
-  });
-  if (unmatched) {
-    for (request_state* s : states)
-      if (s && !s->complete && !s->posted()) s->match_nonblocking();
-    for (request_state* s : states)
-      if (s && !s->complete && !s->posted()) s->match_blocking();
+bool wait_all_plain(std::span<request> requests) {
+  auto& handles = scratch_handles();
+  handles.resize(requests.size());
+  bool receives = false;
+  for (std::size_t i = 0; i < requests.size(); ++i) {
+    if (request_access::state(requests[i])) return false;
+    handles[i] = request_access::handle(requests[i]);
+    receives = receives || request_access::receive(requests[i]);
   }
-  // Then a single MPI_Waitall over all of them, as a raw MPI program would do.
-  thread_local std::vector<MPI_Request> handles;
-  thread_local std::vector<MPI_Status> statuses;
-  thread_local std::vector<request_state*> owners;
-  handles.clear();
-  owners.clear();
-  bool want = false;
-  for (request_state* s : states) {
-    if (!s || s->complete) continue;
-    handles.push_back(s->handle);
-    owners.push_back(s);
-    want = want || s->wants_status;
-  }
-  if (handles.empty()) return;
-  const int n = static_cast<int>(handles.size());
-  if (!want) {
-    // Sends and receives into spans: nobody reads their status, so MPI need not write it.
-    const int code = MPI_Waitall(n, handles.data(), MPI_STATUSES_IGNORE);
-    if (code == MPI_SUCCESS) {
-      const MPI_Status none{};
-      for (std::size_t i = 0; i < owners.size(); ++i) {
-        owners[i]->handle = handles[i];
-        owners[i]->finish(none);
-      }
-      return;
-    }
-    // On an error, wait again with statuses to learn which request failed (MPI_Waitall has
-    // already completed the others; their handles are now null and complete at once).
-  }
-  statuses.resize(handles.size());
-  const int code = MPI_Waitall(n, handles.data(), statuses.data());
-  int failure = MPI_SUCCESS;
-  for (std::size_t i = 0; i < owners.size(); ++i) {
-    owners[i]->handle = handles[i];
-    const int status_code = code == MPI_ERR_IN_STATUS ? statuses[i].MPI_ERROR : MPI_SUCCESS;
-    if (code != MPI_ERR_IN_STATUS && code != MPI_SUCCESS) continue;
-    if (status_code == MPI_SUCCESS)
-      owners[i]->finish(statuses[i]);
-    else if (status_code != MPI_ERR_PENDING && failure == MPI_SUCCESS)
-      failure = status_code;
-  }
-  if (code != MPI_ERR_IN_STATUS) check(code, "MPI_Waitall");
-  check(failure, "MPI_Waitall");
+  const std::size_t n = handles.size();
+  MPI_Status* statuses = statuses_for(n, receives);
+  const int code = MPI_Waitall(static_cast<int>(n), handles.data(), statuses);
+  for (std::size_t i = 0; i < n; ++i) request_access::handle(requests[i]) = handles[i];
+  if (code != MPI_SUCCESS) [[unlikely]]
+    throw_waitall_error(code, statuses, n);
+  return true;
 }
 
-std::optional<std::size_t> wait_any_state(std::span<request_state* const> states) {
+void wait_all_requests(std::span<request* const> requests) {
+  // Dynamic receives are matched first, in posting order (MPI's rule; see the header).
+  if (std::any_of(requests.begin(), requests.end(), [](request* r) { return unmatched(*r); })) {
+    for (request* r : requests)
+      if (unmatched(*r)) request_access::state(*r)->match_nonblocking();
+    for (request* r : requests)
+      if (unmatched(*r)) request_access::state(*r)->match_blocking();
+  }
+  // Then a single MPI_Waitall over all of them, as a raw MPI program would do.
+  thread_local std::vector<request*> owners;
+  auto& handles = scratch_handles();
+  owners.clear();
+  handles.clear();
+  bool receives = false;
+  for (request* r : requests) {
+    if (!active(*r)) continue;
+    owners.push_back(r);
+    handles.push_back(handle_of(*r));
+    const request_state* s = request_access::state(*r);
+    receives = receives || (s ? s->wants_status : request_access::receive(*r));
+  }
+  if (owners.empty()) return;
+  const std::size_t n = handles.size();
+  MPI_Status* statuses = statuses_for(n, receives);
+  const int code = MPI_Waitall(static_cast<int>(n), handles.data(), statuses);
+  const MPI_Status none{};
+  for (std::size_t i = 0; i < n; ++i) {
+    handle_of(*owners[i]) = handles[i];
+    const MPI_Status& st = statuses == MPI_STATUSES_IGNORE ? none : statuses[i];
+    // On MPI_ERR_IN_STATUS, the requests whose status says success completed all the same.
+    if (code == MPI_SUCCESS || (code == MPI_ERR_IN_STATUS && statuses != MPI_STATUSES_IGNORE &&
+                                st.MPI_ERROR == MPI_SUCCESS))
+      finish(*owners[i], st);
+  }
+  if (code != MPI_SUCCESS) [[unlikely]]
+    throw_waitall_error(code, statuses, n);
+}
+
+std::optional<std::size_t> wait_any_request(std::span<request* const> requests) {
   backoff wait;
   for (;;) {
-    bool active = false;
-    if (auto i = any_pass(states, /*block=*/true, active)) return i;
-    if (!active) return std::nullopt;
+    bool any_active = false;
+    if (auto i = any_pass(requests, /*block=*/true, any_active)) return i;
+    if (!any_active) return std::nullopt;
     wait.pause();  // only reached while some receive is still unmatched
   }
 }
 
-std::optional<std::size_t> test_any_state(std::span<request_state* const> states) {
-  bool active = false;
-  return any_pass(states, /*block=*/false, active);
+std::optional<std::size_t> test_any_request(std::span<request* const> requests) {
+  bool any_active = false;
+  return any_pass(requests, /*block=*/false, any_active);
 }
 
+namespace {
+/// Cancels a posted receive whose owner is going away; a cancelled receive completes at once.
+void cancel_receive(MPI_Request& handle) noexcept {
+  if (handle == MPI_REQUEST_NULL) return;
+  MPI_Cancel(&handle);
+  MPI_Wait(&handle, MPI_STATUS_IGNORE);
+}
+}  // namespace
+
 void abandon(std::unique_ptr<request_state> state) {
+  if (environment::finalized()) return;
   if (state->is_receive()) {
-    // An unmatched dynamic receive simply leaves the pending list (its destructor); a posted one
-    // is cancelled, which completes at once.
-    if (state->handle != MPI_REQUEST_NULL) {
-      MPI_Cancel(&state->handle);
-      MPI_Wait(&state->handle, MPI_STATUS_IGNORE);
-    }
+    // An unmatched dynamic receive simply leaves the pending list (its destructor).
+    cancel_receive(state->handle);
     return;
   }
-  if (environment::finalized()) return;
   static const bool registered = [] {
     at_finalize([] {
       for (auto& s : orphans())
@@ -294,6 +357,14 @@ void abandon(std::unique_ptr<request_state> state) {
   (void)registered;
   reap_orphans();
   orphans().push_back(std::move(state));
+}
+
+void abandon(MPI_Request& handle, bool receive) noexcept {
+  if (environment::finalized()) return;
+  if (receive)
+    cancel_receive(handle);
+  else
+    MPI_Request_free(&handle);  // MPI still completes the send, from the caller's memory
 }
 
 }  // namespace relay::detail

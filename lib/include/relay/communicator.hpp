@@ -21,7 +21,7 @@ inline constexpr int undefined_color = MPI_UNDEFINED;
 
 /// A cheap, copyable handle to an MPI communicator, built on `boost::mpi::communicator`. Copies
 /// share the underlying MPI communicator, which is freed with the last copy when relay created
-/// it (split, dup). Rank and size are cached, so asking for them costs nothing.
+/// it (split, dup). The handle, rank and size are cached, so asking for them costs nothing.
 class communicator {
  public:
   /// The world communicator, `MPI_COMM_WORLD`.
@@ -51,7 +51,7 @@ class communicator {
   [[nodiscard]] communicator dup() const;
 
   /// The raw MPI handle, for calling MPI directly.
-  [[nodiscard]] MPI_Comm native() const noexcept { return static_cast<MPI_Comm>(comm_); }
+  [[nodiscard]] MPI_Comm native() const noexcept { return native_; }
   /// The Boost.MPI communicator, for Boost.MPI's own algorithms.
   [[nodiscard]] const boost::mpi::communicator& boost() const noexcept { return comm_; }
 
@@ -77,6 +77,8 @@ class communicator {
   friend MPI_Comm detail::internal_comm(const communicator& comm);
 
   boost::mpi::communicator comm_;
+  // comm_'s handle: Boost.MPI's conversion is an out-of-line call, and every message asks for it.
+  MPI_Comm native_ = MPI_COMM_NULL;
   mutable MPI_Comm internal_ = MPI_COMM_NULL;  // cache of detail::internal_comm
   int rank_ = 0;
   int size_ = 0;

@@ -10,6 +10,14 @@
 /// posted pending receive on that communicator whose source and tag fit it, so two receives from
 /// the same sender complete in the order they were posted.
 ///
+/// A send of a `std::span` and a receive into one (`irecv_into`) are *plain* requests: the caller
+/// owns the memory, so the request holds nothing but MPI's own request. Posting one allocates
+/// nothing, testing or waiting on one is MPI_Test or MPI_Wait, and `wait_all` over plain requests
+/// alone is one MPI_Waitall, as in a raw MPI program. Every other request keeps a state object
+/// (the owned value, a received value and its status, the matching of a dynamic receive), taken
+/// from a per-thread pool. Plain and state-based requests mix freely in `wait_all`, `wait_any`
+/// and `test_any`.
+///
 /// Requests are not thread-safe: use them from one thread (any MPI thread level suffices).
 
 #include <mpi.h>
@@ -18,6 +26,7 @@
 #include <memory>
 #include <optional>
 #include <span>
+#include <type_traits>
 #include <utility>
 #include <vector>
 
@@ -45,8 +54,8 @@ class request_state {
   /// once the request completed.
   MPI_Request handle = MPI_REQUEST_NULL;
   bool complete = false;
-  /// Whether anyone can ask for the status (receives that return values); otherwise MPI is told
-  /// to ignore it.
+  /// Whether MPI must write the status: true for receives, whose status the caller can ask for
+  /// and which carries a failed receive's error. Sends have MPI ignore it.
   bool wants_status = false;
   MPI_Status mpi_status{};
 
@@ -67,17 +76,6 @@ class request_state {
     complete = true;
     on_complete();
   }
-};
-
-/// A receive into caller-owned memory of known capacity.
-template <trivial E>
-class span_receive final : public request_state {
- public:
-  span_receive(std::span<E> buffer, MPI_Comm comm, int source, int tag) {
-    counted_type ct(datatype<E>(), buffer.size());
-    RELAY_MPI(MPI_Irecv, buffer.data(), ct.count(), ct.type(), source, tag, comm, &handle);
-  }
-  [[nodiscard]] bool is_receive() const override { return true; }
 };
 
 /// A pending receive whose size comes from the message (matched by probe).
@@ -114,17 +112,13 @@ class dynamic_receive : public request_state {
 void wait_state(request_state& state);
 /// Progresses `state` once; true when it is complete.
 bool test_state(request_state& state);
-/// Waits for every one of `states` (null ones skipped) to complete.
-void wait_all_states(std::span<request_state* const> states);
-/// Waits until one of `states` (skipping null and complete ones) completes; its index, or nullopt
-/// if none is active.
-std::optional<std::size_t> wait_any_state(std::span<request_state* const> states);
-/// As wait_any_state, without blocking: nullopt if none completed yet.
-std::optional<std::size_t> test_any_state(std::span<request_state* const> states);
 /// Cancels or abandons an incomplete request whose owner is going away.
 void abandon(std::unique_ptr<request_state> state);
+/// The same for a plain request's MPI request: a receive is cancelled; a send is left to finish
+/// on its own (MPI_Request_free), as the memory it sends from is the caller's.
+void abandon(MPI_Request& handle, bool receive) noexcept;
 
-/// A send in flight. It owns the value it sends, except a std::span, which it only views.
+/// A send in flight that owns the value it sends (a std::span is sent as a plain request).
 template <class T>
 class send_state final : public request_state {
  public:
@@ -177,19 +171,34 @@ class sized_receive final : public dynamic_receive {
   byte_buffer bytes_;
 };
 
+/// True for std::span, whose elements a send views instead of owning (see isend).
+template <class T>
+inline constexpr bool is_span = false;
+template <class E, std::size_t N>
+inline constexpr bool is_span<std::span<E, N>> = true;
+
+struct request_access;
+
 }  // namespace detail
 
-/// A pending non-blocking operation with no result (a send). Move-only. Destroying an incomplete
-/// send request does not block: the request and its buffer live on until MPI is done with them.
+/// A pending non-blocking operation with no result: a send, or a receive into a span. Move-only.
+/// Destroying an incomplete send does not block: MPI finishes it later, and a send that owns its
+/// value keeps the value alive until then. Destroying an incomplete receive cancels it, so it
+/// takes no message.
 class request {
  public:
   request() = default;
   explicit request(std::unique_ptr<detail::request_state> state) : state_(std::move(state)) {}
-  request(request&&) noexcept = default;
+  request(request&& other) noexcept
+      : state_(std::move(other.state_)),
+        handle_(std::exchange(other.handle_, MPI_REQUEST_NULL)),
+        receive_(other.receive_) {}
   request& operator=(request&& other) noexcept {
     if (this != &other) {
       release();
       state_ = std::move(other.state_);
+      handle_ = std::exchange(other.handle_, MPI_REQUEST_NULL);
+      receive_ = other.receive_;
     }
     return *this;
   }
@@ -197,22 +206,71 @@ class request {
 
   /// Blocks until the operation completes.
   void wait() {
-    if (state_) detail::wait_state(*state_);
+    if (state_)
+      detail::wait_state(*state_);
+    else if (handle_ != MPI_REQUEST_NULL)
+      RELAY_MPI(MPI_Wait, &handle_, MPI_STATUS_IGNORE);
   }
   /// True if the operation has completed; never blocks.
-  bool test() { return !state_ || detail::test_state(*state_); }
-  /// True if completion has been observed (by wait, test, wait_any or test_any).
-  [[nodiscard]] bool done() const noexcept { return !state_ || state_->complete; }
-
-  /// The request's core, for wait_any and friends.
-  [[nodiscard]] detail::request_state* state() const noexcept { return state_.get(); }
+  bool test() {
+    if (state_) return detail::test_state(*state_);
+    if (handle_ == MPI_REQUEST_NULL) return true;
+    int flag = 0;
+    RELAY_MPI(MPI_Test, &handle_, &flag, MPI_STATUS_IGNORE);
+    return flag != 0;
+  }
+  /// True if completion has been observed (by wait, test, wait_all, wait_any or test_any).
+  [[nodiscard]] bool done() const noexcept {
+    return state_ ? state_->complete : handle_ == MPI_REQUEST_NULL;
+  }
 
  private:
+  friend struct detail::request_access;
+
   void release() {
-    if (state_ && !state_->complete) detail::abandon(std::move(state_));
+    if (state_) {
+      if (!state_->complete) detail::abandon(std::move(state_));
+    } else if (handle_ != MPI_REQUEST_NULL) {
+      detail::abandon(handle_, receive_);
+    }
   }
+
+  // A state-based request has a state_ (and no handle_ of its own). A plain one has no state_:
+  // handle_ is MPI's request, which MPI sets to MPI_REQUEST_NULL when it completes, and receive_
+  // says whether abandoning it must cancel it.
   std::unique_ptr<detail::request_state> state_;
+  MPI_Request handle_ = MPI_REQUEST_NULL;
+  bool receive_ = false;
 };
+
+template <class T>
+class recv_request;
+
+namespace detail {
+/// The library's own access to the inside of requests, for isend, irecv_into and the functions
+/// that wait on many requests.
+struct request_access {
+  /// A plain request for MPI's request `handle`.
+  static request plain(MPI_Request handle, bool receive) noexcept {
+    request r;
+    r.handle_ = handle;
+    r.receive_ = receive;
+    return r;
+  }
+  /// The state of a state-based request; null for a plain one.
+  static request_state* state(const request& r) noexcept { return r.state_.get(); }
+  /// A plain request's MPI request.
+  static MPI_Request& handle(request& r) noexcept { return r.handle_; }
+  /// Whether a plain request is a receive.
+  static bool receive(const request& r) noexcept { return r.receive_; }
+  /// The request inside a request or a recv_request.
+  static request& base(request& r) noexcept { return r; }
+  template <class T>
+  static request& base(recv_request<T>& r) noexcept {
+    return r.base_;
+  }
+};
+}  // namespace detail
 
 /// A pending receive of a T. `wait()` (or `get()` after completion) returns the value. Destroying
 /// an incomplete receive cancels it.
@@ -239,31 +297,39 @@ class recv_request {
   /// The source, tag and size of the received message; the request must be complete.
   [[nodiscard]] relay::status status() const {
     if (!done()) throw usage_error("recv_request::status: the receive has not completed");
-    return detail::to_status(base_.state()->mpi_status);
+    return detail::to_status(detail::request_access::state(base_)->mpi_status);
   }
-
-  [[nodiscard]] detail::request_state* state() const noexcept { return base_.state(); }
 
  private:
+  friend struct detail::request_access;
+
   T& value_ref() {
+    detail::request_state* state = detail::request_access::state(base_);
     if constexpr (trivial<T>)
-      return static_cast<detail::fixed_receive<T>*>(base_.state())->value;
+      return static_cast<detail::fixed_receive<T>*>(state)->value;
     else
-      return static_cast<detail::sized_receive<T>*>(base_.state())->value;
+      return static_cast<detail::sized_receive<T>*>(state)->value;
   }
-  request base_;
+  request base_;  // always state-based: the value and status live in its state
 };
 
 /// Starts sending `value` to `dest`. The request takes ownership of the value (move it in to
 /// avoid a copy), so the caller's data may change or die at once. A `std::span` is the exception,
 /// as its type says: the request only views it, with no copy, so the caller keeps the memory
 /// alive and unchanged until the request completes (the zero-copy path for one buffer sent many
-/// times, as in a bandwidth test).
+/// times, as in a bandwidth test). Such a send is a plain request (see the top of this file).
 template <class T>
 [[nodiscard]] request isend(const communicator& comm, T value, int dest, int tag = 0) {
   detail::check_destination(comm, dest, tag);
-  return request(
-      std::make_unique<detail::send_state<T>>(std::move(value), dest, tag, comm.native()));
+  if constexpr (detail::is_span<T> && contiguous<T>) {
+    MPI_Request handle = MPI_REQUEST_NULL;
+    detail::send_wire({value.data(), datatype<element_t<T>>(), value.size()}, dest, tag,
+                      comm.native(), &handle);
+    return detail::request_access::plain(handle, /*receive=*/false);
+  } else {
+    return request(
+        std::make_unique<detail::send_state<T>>(std::move(value), dest, tag, comm.native()));
+  }
 }
 
 /// Starts receiving a T from `source` (or any_source) with `tag` (or any_tag).
@@ -280,32 +346,50 @@ template <class T>
 }
 
 /// Starts receiving into caller-owned memory of known capacity, with no allocation (the
-/// non-blocking recv_into). The memory must stay alive until the request completes; a message
-/// longer than `buffer` raises an MPI truncation error when the request is waited on.
+/// non-blocking recv_into): a plain request. The memory must stay alive until the request
+/// completes; a message longer than `buffer` raises an MPI truncation error when the request is
+/// waited on.
 template <trivial E>
 [[nodiscard]] request irecv_into(const communicator& comm, std::span<E> buffer,
                                  int source = any_source, int tag = any_tag) {
   detail::check_receive(comm, source, tag);
-  return request(std::make_unique<detail::span_receive<E>>(buffer, comm.native(), source, tag));
+  detail::counted_type ct(datatype<E>(), buffer.size());
+  MPI_Request handle = MPI_REQUEST_NULL;
+  RELAY_MPI(MPI_Irecv, buffer.data(), ct.count(), ct.type(), source, tag, comm.native(), &handle);
+  return detail::request_access::plain(handle, /*receive=*/true);
 }
 
 namespace detail {
+/// The requests inside `requests` (requests or recv_requests), in a per-thread vector that is
+/// reused, so that waiting allocates nothing once warm.
 template <class R>
-std::vector<request_state*> states_of(std::span<R> requests) {
-  std::vector<request_state*> states;
-  states.reserve(requests.size());
-  for (auto& r : requests) states.push_back(r.state());
-  return states;
+std::span<request* const> bases_of(std::span<R> requests) {
+  thread_local std::vector<request*> bases;
+  bases.clear();
+  for (R& r : requests) bases.push_back(&request_access::base(r));
+  return bases;
 }
+
+/// wait_all's fast path: if every one of `requests` is plain, waits for them all with one
+/// MPI_Waitall and returns true; otherwise returns false at once, having done nothing.
+bool wait_all_plain(std::span<request> requests);
+/// Waits for every one of `requests` to complete.
+void wait_all_requests(std::span<request* const> requests);
+/// Waits until one of `requests` (skipping complete ones) completes; its index, or nullopt if
+/// none is active.
+std::optional<std::size_t> wait_any_request(std::span<request* const> requests);
+/// As wait_any_request, without blocking: nullopt if none completed yet.
+std::optional<std::size_t> test_any_request(std::span<request* const> requests);
 }  // namespace detail
 
-/// Waits for every request in `requests` to complete.
+/// Waits for every request in `requests` to complete. If one fails (a receive into a span too
+/// short for its message), throws mpi_error with that request's own MPI error once the others
+/// have completed.
 template <class R>
 void wait_all(std::span<R> requests) {
-  thread_local std::vector<detail::request_state*> states;
-  states.clear();
-  for (auto& r : requests) states.push_back(r.state());
-  detail::wait_all_states(states);
+  if constexpr (std::is_same_v<R, request>)
+    if (detail::wait_all_plain(requests)) return;
+  detail::wait_all_requests(detail::bases_of(requests));
 }
 template <class R>
 void wait_all(std::vector<R>& requests) {
@@ -317,8 +401,7 @@ void wait_all(std::vector<R>& requests) {
 /// they complete, like Python's `concurrent.futures.as_completed`.
 template <class R>
 std::optional<std::size_t> wait_any(std::span<R> requests) {
-  auto states = detail::states_of(requests);
-  return detail::wait_any_state(states);
+  return detail::wait_any_request(detail::bases_of(requests));
 }
 template <class R>
 std::optional<std::size_t> wait_any(std::vector<R>& requests) {
@@ -328,8 +411,7 @@ std::optional<std::size_t> wait_any(std::vector<R>& requests) {
 /// As wait_any, but returns nullopt at once when none has completed yet.
 template <class R>
 std::optional<std::size_t> test_any(std::span<R> requests) {
-  auto states = detail::states_of(requests);
-  return detail::test_any_state(states);
+  return detail::test_any_request(detail::bases_of(requests));
 }
 template <class R>
 std::optional<std::size_t> test_any(std::vector<R>& requests) {
