@@ -295,6 +295,21 @@ TEST(Serialization, LoadingIntoAnExistingValueReplacesIt) {
   expect_loads_over(std::string("abc"), std::string(1000, 'z'));
 }
 
+// A damaged archive raises relay::error instead of reading past its end or allocating wildly.
+TEST(Serialization, CorruptArchivesRaiseErrors) {
+  relay::detail::byte_buffer bytes;
+  relay::detail::save(bytes, std::vector<std::string>{"alpha", std::string(300, 'b')});
+  using words = std::vector<std::string>;
+  for (std::size_t cut = 0; cut < bytes.size(); ++cut)  // every truncation
+    EXPECT_THROW((void)relay::detail::load<words>(std::span<const char>(bytes.data(), cut)),
+                 relay::error)
+        << cut;
+  const std::vector<char> endless(11, static_cast<char>(0x80));  // a varint that never ends
+  EXPECT_THROW((void)relay::detail::load<words>(endless), relay::error);
+  const std::vector<char> huge{static_cast<char>(0xff), static_cast<char>(0xff), 0x7f};
+  EXPECT_THROW((void)relay::detail::load<std::string>(huge), relay::error);  // 2 MiB claimed
+}
+
 TEST(P2P, RecvIntoAnExistingValueReplacesIt) {
   relay::communicator comm;
   const int next = next_rank(comm), prev = prev_rank(comm);
