@@ -60,9 +60,16 @@ struct binomial_tree {
   }
 };
 
-/// Sends the same bytes to every child, all at once, and waits until they are sent.
+/// Sends the same bytes to every child, all at once, and waits until they are sent. Eager
+/// messages go with plain MPI_Send, which completes at once and skips the request that MPI_Isend
+/// costs (Open MPI sends them inline).
 inline void send_to_children(const binomial_tree& tree, const void* data, std::size_t bytes,
                              int tag, MPI_Comm comm) {
+  if (bytes <= config::eager_bytes) {
+    for (int i = 0; i < tree.child_count; ++i)
+      RELAY_MPI(MPI_Send, data, static_cast<int>(bytes), MPI_BYTE, tree.children[i], tag, comm);
+    return;
+  }
   MPI_Request requests[32];
   counted_type ct(MPI_BYTE, bytes);
   for (int i = 0; i < tree.child_count; ++i)
@@ -240,9 +247,9 @@ void send_pieces(const communicator& comm, int root, WireOf&& wire_of) {
     if (static_cast<int>(r) == root) continue;
     const piece_wire w = wire_of(r);
     const int dest = static_cast<int>(r);
-    if (w.bytes <= config::eager_bytes) {
-      RELAY_MPI(MPI_Isend, w.data, static_cast<int>(w.bytes), MPI_BYTE, dest, config::scatter_tag,
-                internal, &requests.emplace_back());
+    if (w.bytes <= config::eager_bytes) {  // completes at once (see send_to_children)
+      RELAY_MPI(MPI_Send, w.data, static_cast<int>(w.bytes), MPI_BYTE, dest, config::scatter_tag,
+                internal);
       continue;
     }
     sizes[r] = w.bytes;
