@@ -59,8 +59,11 @@ void counted_type::free_large() {
 }
 
 std::size_t element_count(const MPI_Status& status, std::size_t element_size) {
-  MPI_Count bytes = 0;
-  RELAY_MPI(MPI_Get_elements_x, &status, MPI_BYTE, &bytes);
+  // MPI_Get_count costs half of MPI_Get_elements_x; it answers MPI_UNDEFINED past 2^31-1 bytes.
+  int small = 0;
+  RELAY_MPI(MPI_Get_count, &status, MPI_BYTE, &small);
+  MPI_Count bytes = small;
+  if (small == MPI_UNDEFINED) RELAY_MPI(MPI_Get_elements_x, &status, MPI_BYTE, &bytes);
   if (bytes < 0 || static_cast<std::size_t>(bytes) % element_size != 0)
     throw usage_error("received " + std::to_string(bytes) + " bytes, not a whole number of " +
                       std::to_string(element_size) + "-byte elements");
