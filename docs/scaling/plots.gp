@@ -1,20 +1,20 @@
 # Drawn by scripts/scaling_study.sh from summary.csv; run again with: gnuplot plots.gp
 set datafile separator ','
 $strong_prime_sums << EOD
-1,1.6975,1.000,100.0
-2,1.6772,1.012,50.6
+1,1.7481,1.000,100.0
+2,0.9818,1.780,89.0
 EOD
 $strong_mc_pi << EOD
-1,7.8235,1.000,100.0
-2,7.4496,1.050,52.5
+1,7.4005,1.000,100.0
+2,3.4319,2.156,107.8
 EOD
 $strong_task_farm << EOD
-1,8.8597,1.000,100.0
-2,5.8908,1.504,75.2
+1,7.0954,1.000,100.0
+2,3.9590,1.792,89.6
 EOD
 $weak_mc_pi << EOD
-1,3.9033,1.000,100.0
-2,7.1575,1.091,54.5
+1,3.1403,1.000,100.0
+2,3.6196,1.735,86.8
 EOD
 set xrange [0.8:2.2]; set xtics (1,2)
 set grid
