@@ -44,7 +44,7 @@ inline constexpr std::uint64_t root_failed = ~std::uint64_t{0};
 /// children, largest subtree first.
 struct binomial_tree {
   int parent = -1;
-  int children[32] = {};
+  int children[32];  // the first child_count are set
   int child_count = 0;
   binomial_tree(int rank, int size, int root) {
     const int me = (rank - root + size) % size;
