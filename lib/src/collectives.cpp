@@ -40,6 +40,12 @@ void send_piece(const piece_wire& w, int dest, int tag, MPI_Comm comm) {
   RELAY_MPI(MPI_Send, w.data, ct.count(), ct.type(), dest, tag, comm);
 }
 
+void drop_piece(MPI_Comm comm, int source, int tag, std::size_t bytes) {
+  byte_buffer discard(bytes);
+  counted_type ct(MPI_BYTE, bytes);
+  MPI_Recv(discard.data(), ct.count(), ct.type(), source, tag, comm, MPI_STATUS_IGNORE);
+}
+
 piece_head receive_piece_head(MPI_Comm comm, int source, char* eager, const char* what) {
   // Any tag: the source's next message on the private communicator is this piece's first
   // (messages between two ranks arrive in order, and earlier collectives took theirs).

@@ -206,6 +206,10 @@ struct piece_head {
 };
 piece_head receive_piece_head(MPI_Comm comm, int source, char* eager, const char* what);
 
+/// Receives and drops the data of a piece announced by its size, so that its sender, blocked in
+/// MPI_Send, is released even though the receiver cannot use it.
+void drop_piece(MPI_Comm comm, int source, int tag, std::size_t bytes);
+
 /// Receives a piece of whole `unit`-byte elements from `source` into `out` (resized to it):
 /// the one eager message, or the data that follows a size message, straight into `out`.
 template <class Buffer>
@@ -214,11 +218,7 @@ void receive_piece(MPI_Comm comm, int source, int tag, MPI_Datatype type, std::s
   alignas(std::max_align_t) char eager[config::eager_bytes];
   const piece_head head = receive_piece_head(comm, source, eager, what);
   if (head.bytes % unit != 0) {
-    if (!head.arrived) {  // take the data anyway, so that the sender is not left waiting
-      byte_buffer discard(head.bytes);
-      counted_type ct(MPI_BYTE, head.bytes);
-      MPI_Recv(discard.data(), ct.count(), ct.type(), source, tag, comm, MPI_STATUS_IGNORE);
-    }
+    if (!head.arrived) drop_piece(comm, source, tag, head.bytes);
     throw usage_error(std::string(what) + ": a piece of " + std::to_string(head.bytes) +
                       " bytes is not a whole number of elements (do the ranks agree on the type?)");
   }
@@ -302,13 +302,9 @@ void gather_pieces(const communicator& comm, int root, std::size_t own_bytes, MP
   }
   if (!whole) {
     // Take the large pieces anyway, so that no sender is left waiting, then report.
-    for (std::size_t r = 0; r < p; ++r) {
-      if (static_cast<int>(r) == root || staged_at[r] != not_staged) continue;
-      byte_buffer discard(offsets[r + 1] - offsets[r]);
-      counted_type ct(MPI_BYTE, discard.size());
-      MPI_Recv(discard.data(), ct.count(), ct.type(), static_cast<int>(r), config::gather_tag,
-               internal, MPI_STATUS_IGNORE);
-    }
+    for (std::size_t r = 0; r < p; ++r)
+      if (static_cast<int>(r) != root && staged_at[r] == not_staged)
+        drop_piece(internal, static_cast<int>(r), config::gather_tag, offsets[r + 1] - offsets[r]);
     throw usage_error(
         "gatherv: a piece is not a whole number of elements (do the ranks agree "
         "on the type?)");

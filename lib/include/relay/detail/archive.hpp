@@ -345,10 +345,8 @@ class iarchive {
   }
 
   void load_binary(void* data, std::size_t n) {
-    if (n > in_.size() - pos_) throw error("serialized data ended early: the archive is corrupt");
-    if (n == 0) return;  // an empty container's data() may be null
-    copy_bytes(static_cast<char*>(data), in_.data() + pos_, n);
-    pos_ += n;
+    const char* from = take(n);
+    if (n > 0) copy_bytes(static_cast<char*>(data), from, n);  // an empty one's data() may be null
   }
   [[nodiscard]] boost::archive::library_version_type get_library_version() const {
     return boost::archive::BOOST_ARCHIVE_VERSION();
