@@ -4,6 +4,7 @@
 
 #include <vector>
 
+#include "relay/detail/message.hpp"
 #include "relay/error.hpp"
 
 namespace relay {
@@ -26,6 +27,7 @@ boost::mpi::threading::level to_boost(thread_level level) {
 void return_errors() {
   RELAY_MPI(MPI_Comm_set_errhandler, MPI_COMM_WORLD, MPI_ERRORS_RETURN);
   RELAY_MPI(MPI_Comm_set_errhandler, MPI_COMM_SELF, MPI_ERRORS_RETURN);
+  detail::open_channel();  // collective: every rank constructs the environment
 }
 
 std::vector<std::function<void()>>& finalize_callbacks() {

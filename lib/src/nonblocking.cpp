@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <mutex>
 #include <thread>
 
 #include "relay/environment.hpp"
@@ -9,221 +10,478 @@
 namespace relay::detail {
 namespace {
 
-/// Dynamic receives not yet matched, in posting order (all communicators).
-std::vector<dynamic_receive*>& pending() {
-  static std::vector<dynamic_receive*> list;
-  return list;
+// ---- the registry of pending receives --------------------------------------------------------
+
+/// Dynamic receives whose first message has not been taken yet, from every thread. Whoever waits
+/// takes their first messages (progress_pending), under the lock.
+struct pending_registry {
+  std::mutex lock;
+  std::vector<dynamic_receive*> list;
+  std::atomic<std::size_t> size{0};
+};
+pending_registry& registry() {
+  static pending_registry* r = new pending_registry;  // never destroyed: used until exit
+  return *r;
 }
 
-/// Incomplete sends whose request objects were destroyed: kept alive until MPI is done.
-std::vector<std::unique_ptr<request_state>>& orphans() {
-  static std::vector<std::unique_ptr<request_state>> list;
-  return list;
+void enlist(dynamic_receive* r) {
+  pending_registry& reg = registry();
+  std::lock_guard guard(reg.lock);
+  reg.list.push_back(r);
+  r->listed.store(true, std::memory_order_release);
+  reg.size.store(reg.list.size(), std::memory_order_release);
 }
 
-void reap_orphans() {
-  auto& list = orphans();
-  std::erase_if(list, [](std::unique_ptr<request_state>& s) {
-    int flag = 0;
-    MPI_Test(&s->handle, &flag, MPI_STATUS_IGNORE);
-    return flag != 0;
-  });
+/// Removes `r` from the registry if it is there (the lock held by the caller).
+void delist_locked(pending_registry& reg, dynamic_receive* r) {
+  if (!r->listed.load(std::memory_order_relaxed)) return;
+  std::erase(reg.list, r);
+  reg.size.store(reg.list.size(), std::memory_order_release);
+  r->listed.store(false, std::memory_order_release);
 }
 
-/// Sleeps a little longer each round, so that waiting on unmatched receives does not spin a core.
+/// Per-thread scratch for the waits, reused so that waiting allocates nothing once warm.
+struct wait_scratch {
+  std::vector<MPI_Request> handles;
+  std::vector<std::size_t> index;
+  std::vector<int> out;
+  std::vector<MPI_Status> statuses;
+  void size_for(std::size_t n) {
+    out.resize(n);
+    statuses.resize(n);
+  }
+};
+
+/// Sleeps a little when a polling wait has gone on for a while, so that it does not hold a core.
 class backoff {
  public:
   void pause() {
-    if (round_++ < 64) {
+    if (++round_ < 2000) {
       std::this_thread::yield();
       return;
     }
-    std::this_thread::sleep_for(delay_);
-    delay_ = std::min(delay_ * 2, std::chrono::microseconds(1000));
+    std::this_thread::sleep_for(std::chrono::microseconds(50));
   }
 
  private:
   int round_ = 0;
-  std::chrono::microseconds delay_{10};
 };
+
+/// The MPI error of request k of an MPI_Testsome/Waitsome that returned `code`.
+int error_of(int code, const MPI_Status& st) {
+  if (code == MPI_SUCCESS) return MPI_SUCCESS;
+  return code == MPI_ERR_IN_STATUS ? st.MPI_ERROR : code;
+}
 
 }  // namespace
 
-dynamic_receive::dynamic_receive(MPI_Comm c, int source, int tag)
-    : comm(c), source_(source), tag_(tag) {
-  wants_status = true;
-  pending().push_back(this);
+std::size_t pending_receives() noexcept {
+  return registry().size.load(std::memory_order_acquire);
 }
 
-dynamic_receive::~dynamic_receive() {
-  std::erase(pending(), this);
-}
-
-bool give_to_pending(MPI_Comm comm, MPI_Message& msg, MPI_Status& st) {
-  if (st.MPI_SOURCE == MPI_PROC_NULL) return false;  // no real message: it is the prober's own
-  auto& list = pending();
-  const auto it = std::find_if(list.begin(), list.end(), [&](dynamic_receive* r) {
-    return r->comm == comm && r->accepts(st.MPI_SOURCE, st.MPI_TAG);
+void progress_pending() {
+  pending_registry& reg = registry();
+  if (reg.size.load(std::memory_order_acquire) == 0) return;
+  thread_local wait_scratch scratch;
+  std::lock_guard guard(reg.lock);
+  const std::size_t n = reg.list.size();
+  if (n == 0) return;
+  scratch.handles.resize(n);
+  scratch.size_for(n);
+  for (std::size_t i = 0; i < n; ++i) scratch.handles[i] = reg.list[i]->handle;
+  int count = 0;
+  const int code = MPI_Testsome(static_cast<int>(n), scratch.handles.data(), &count,
+                                scratch.out.data(), scratch.statuses.data());
+  if (code != MPI_SUCCESS && code != MPI_ERR_IN_STATUS) throw_mpi_error("MPI_Testsome", code);
+  if (count == MPI_UNDEFINED || count == 0) return;
+  for (int k = 0; k < count; ++k) {
+    dynamic_receive* r = reg.list[static_cast<std::size_t>(scratch.out[k])];
+    r->handle = scratch.handles[static_cast<std::size_t>(scratch.out[k])];
+    settle(*r, scratch.statuses[k], error_of(code, scratch.statuses[k]));
+  }
+  // Whatever took its first message leaves the registry; its rest, if any, is its owner's.
+  std::erase_if(reg.list, [](dynamic_receive* r) {
+    if (!r->first_taken() && !r->complete) return false;
+    r->listed.store(false, std::memory_order_release);
+    return true;
   });
-  if (it == list.end()) return false;
-  dynamic_receive* taker = *it;
-  list.erase(it);
-  taker->matched_ = true;
-  taker->start(msg, st);
+  reg.size.store(reg.list.size(), std::memory_order_release);
+}
+
+bool settle(request_state& s, const MPI_Status& st, int code) noexcept {
+  if (code != MPI_SUCCESS) {
+    s.mpi_status = st;
+    try {
+      throw_mpi_error("MPI_Wait", code);
+    } catch (...) {
+      s.failure = std::current_exception();
+    }
+    s.complete = true;
+    s.unreported = true;
+    return true;
+  }
+  try {
+    if (!s.advance(st)) return false;
+  } catch (...) {
+    s.failure = std::current_exception();
+  }
+  s.complete = true;
+  s.unreported = true;
   return true;
 }
 
-void dynamic_receive::dispatch(MPI_Message& msg, MPI_Status& st) {
-  // A receive from MPI_PROC_NULL probes no real message (its status says any tag): it is its own.
-  if (st.MPI_SOURCE == MPI_PROC_NULL) {
-    std::erase(pending(), this);
-    matched_ = true;
-    start(msg, st);
-    return;
+// ---- dynamic receives ------------------------------------------------------------------------
+
+dynamic_receive::dynamic_receive(MPI_Comm comm, int source, int tag, char* first,
+                                 std::size_t capacity, bool owns_first)
+    : comm_(comm), first_(first), owns_first_(owns_first) {
+  wants_status = true;
+  counted_type ct(MPI_BYTE, capacity);
+  const int code = MPI_Irecv(first_, ct.count(), ct.type(), source, tag, comm, &handle);
+  if (code != MPI_SUCCESS) {
+    release_first();
+    throw_mpi_error("MPI_Irecv", code);
   }
-  // This receive itself accepts the message, so some pending receive always takes it.
-  give_to_pending(comm, msg, st);
+  enlist(this);
 }
 
-void dynamic_receive::match_nonblocking() {
-  while (!matched_) {
-    int flag = 0;
-    MPI_Message msg = MPI_MESSAGE_NULL;
-    MPI_Status st;
-    RELAY_MPI(MPI_Improbe, source_, tag_, comm, &flag, &msg, &st);
-    if (!flag) return;
-    dispatch(msg, st);
+dynamic_receive::~dynamic_receive() {
+  if (listed.load(std::memory_order_acquire)) {
+    pending_registry& reg = registry();
+    std::lock_guard guard(reg.lock);
+    delist_locked(reg, this);
   }
+  release_first();
 }
 
-void dynamic_receive::match_blocking() {
-  while (!matched_) {
-    MPI_Message msg = MPI_MESSAGE_NULL;
-    MPI_Status st;
-    RELAY_MPI(MPI_Mprobe, source_, tag_, comm, &msg, &st);
-    dispatch(msg, st);
+void dynamic_receive::release_first() noexcept {
+  if (owns_first_) give_head_buffer(first_);
+  owns_first_ = false;
+  first_ = nullptr;
+}
+
+bool dynamic_receive::advance(const MPI_Status& st) {
+  if (first_taken_) {  // the rest has arrived
+    set_received_bytes(mpi_status, total_);
+    finish();
+    return true;
   }
+  first_taken_ = true;
+  mpi_status = st;
+  const std::size_t n = st.MPI_SOURCE == MPI_PROC_NULL ? 0 : received_bytes(st);
+  const std::optional<trailer> t = read_trailer(first_, n);
+  if (!t) {
+    accept(first_, n);
+    release_first();
+    return true;
+  }
+  char* to = nullptr;
+  try {
+    to = room(static_cast<std::size_t>(t->total));
+  } catch (...) {
+    drop_rest(comm_, st.MPI_SOURCE, *t);
+    release_first();
+    throw;
+  }
+  if (to != first_) std::memcpy(to, first_, head_payload_bytes);
+  release_first();
+  total_ = static_cast<std::size_t>(t->total);
+  const rest_route route = route_from(comm_, st.MPI_SOURCE, t->tag);
+  counted_type ct(MPI_BYTE, total_ - head_payload_bytes);
+  RELAY_MPI(MPI_Irecv, to + head_payload_bytes, ct.count(), ct.type(), route.peer, route.tag,
+            route.comm, &handle);
+  return false;
 }
 
-void wait_state(request_state& state) {
-  if (state.complete) return;
-  if (!state.posted()) state.match_blocking();
-  MPI_Status st;
-  RELAY_MPI(MPI_Wait, &state.handle, &st);
-  state.finish(st);
+void buffer_receive::accept(const char* data, std::size_t n) {
+  if (n > capacity_) throw_mpi_error("MPI_Irecv", MPI_ERR_TRUNCATE);
+  if (data != buffer_ && n > 0) std::memcpy(buffer_, data, n);
 }
 
-bool test_state(request_state& state) {
-  if (state.complete) return true;
-  if (!state.posted()) state.match_nonblocking();
-  if (!state.posted()) return false;
-  int flag = 0;
-  MPI_Status st;
-  RELAY_MPI(MPI_Test, &state.handle, &flag, &st);
-  if (flag) state.finish(st);
-  return flag != 0;
+char* buffer_receive::room(std::size_t n) {
+  if (n > capacity_) throw_mpi_error("MPI_Irecv", MPI_ERR_TRUNCATE);
+  return buffer_;
 }
+
+// ---- waiting ---------------------------------------------------------------------------------
 
 namespace {
 
 // What the waits over many requests need to know of each, for plain and state-based alike.
 
-/// Whether MPI has yet to complete `r`.
-bool active(request& r) {
+/// Whether `r` is still running. A listed state is (its first message is not taken yet).
+bool active(const request& r) {
   const request_state* s = request_access::state(r);
-  return s ? !s->complete : request_access::handle(r) != MPI_REQUEST_NULL;
+  if (!s) return request_access::handle(const_cast<request&>(r)) != MPI_REQUEST_NULL;
+  if (s->listed.load(std::memory_order_acquire)) return true;
+  return !s->complete;
 }
 
-/// Whether `r` is a dynamic receive not yet matched to a message, with no MPI request yet.
-bool unmatched(request& r) {
+/// Whether `r` is a receive whose first message any thread may take: the owner leaves it alone.
+bool listed(const request& r) {
   const request_state* s = request_access::state(r);
-  return s && !s->complete && !s->posted();
+  return s && s->listed.load(std::memory_order_acquire);
 }
 
-/// The MPI request that `r` waits on.
 MPI_Request& handle_of(request& r) {
   request_state* s = request_access::state(r);
   return s ? s->handle : request_access::handle(r);
 }
 
-/// Records that MPI completed `r` with status `st`; its handle, now null, is already stored.
-void finish(request& r, const MPI_Status& st) {
-  if (request_state* s = request_access::state(r)) s->finish(st);
+/// The first failure of a plain request in the current wait, per thread.
+thread_local int plain_error = MPI_SUCCESS;
+
+/// Records that MPI finished the current step of `r`; true when `r` is complete.
+bool settle_request(request& r, const MPI_Status& st, int code) {
+  if (request_state* s = request_access::state(r)) return settle(*s, st, code);
+  if (code != MPI_SUCCESS && plain_error == MPI_SUCCESS) plain_error = code;
+  return true;
 }
 
-/// Per-thread scratch for the waits, reused so that waiting allocates nothing once warm.
-std::vector<MPI_Request>& scratch_handles() {
-  thread_local std::vector<MPI_Request> handles;
-  return handles;
+/// Takes the pending receives among `requests` for this wait alone when no other receive of the
+/// process is pending: their first messages can then be waited for with MPI's blocking calls.
+/// Returns true if it did. put_back() lists again those whose first message is still to come.
+class claim {
+ public:
+  explicit claim(std::span<request* const> requests) : requests_(requests) {
+    pending_registry& reg = registry();
+    if (reg.size.load(std::memory_order_acquire) == 0) return;
+    std::size_t mine = 0;
+    for (request* r : requests)
+      if (listed(*r)) ++mine;
+    if (mine == 0) return;
+    std::lock_guard guard(reg.lock);
+    std::size_t still = 0;
+    for (request* r : requests)
+      if (listed(*r)) ++still;
+    if (still != reg.list.size()) return;  // others are pending too: they need progress
+    for (dynamic_receive* r : reg.list) r->listed.store(false, std::memory_order_release);
+    reg.list.clear();
+    reg.size.store(0, std::memory_order_release);
+    claimed_ = true;
+  }
+  ~claim() {
+    if (!claimed_) return;
+    for (request* r : requests_) {
+      request_state* s = request_access::state(*r);
+      auto* d = dynamic_cast<dynamic_receive*>(s);
+      if (d && !d->complete && !d->first_taken()) {
+        try {
+          enlist(d);
+        } catch (...) {  // no memory to list it: it is progressed when waited on
+        }
+      }
+    }
+  }
+  claim(const claim&) = delete;
+  claim& operator=(const claim&) = delete;
+
+ private:
+  std::span<request* const> requests_;
+  bool claimed_ = false;
+};
+
+enum class mode { all, any, test_any };
+
+/// A state-based request that completed and that no wait or test has reported yet; reports it.
+bool take_unreported(request& r) {
+  request_state* s = request_access::state(r);
+  if (!s || s->listed.load(std::memory_order_acquire) || !s->complete || !s->unreported)
+    return false;
+  s->unreported = false;
+  return true;
 }
 
-/// One pass of wait_any/test_any. Returns the completed index, nullopt with `any_active` false
-/// when nothing is active, or nullopt with `any_active` true when nothing completed yet.
-std::optional<std::size_t> any_pass(std::span<request* const> requests, bool block,
-                                    bool& any_active) {
-  thread_local std::vector<std::size_t> index;
-  auto& handles = scratch_handles();
-  index.clear();
-  handles.clear();
-  bool all_posted = true;
+/// The one engine behind wait_all, wait_any and test_any. Returns the index of a request whose
+/// completion it reports (modes any and test_any), or nullopt; `any_active` tells whether any
+/// request was still running or unreported when it was called.
+std::optional<std::size_t> drive(std::span<request* const> requests, mode m, bool& any_active) {
+  thread_local wait_scratch scratch;
+  any_active = false;
   for (std::size_t i = 0; i < requests.size(); ++i) {
-    request& r = *requests[i];
-    if (!active(r)) continue;
-    if (unmatched(r)) request_access::state(r)->match_nonblocking();
-    if (unmatched(r)) {
-      all_posted = false;
+    if (m != mode::all && take_unreported(*requests[i])) {
+      any_active = true;
+      return i;
+    }
+    if (active(*requests[i])) any_active = true;
+  }
+  if (!any_active) return std::nullopt;
+
+  claim claimed(requests);
+  backoff wait;
+  for (;;) {
+    progress_pending();
+    if (m != mode::all)
+      for (std::size_t i = 0; i < requests.size(); ++i)
+        if (take_unreported(*requests[i])) return i;
+
+    scratch.handles.clear();
+    scratch.index.clear();
+    bool listed_left = false;
+    for (std::size_t i = 0; i < requests.size(); ++i) {
+      request& r = *requests[i];
+      if (!active(r)) continue;
+      if (listed(r)) {
+        listed_left = true;
+        continue;
+      }
+      scratch.index.push_back(i);
+      scratch.handles.push_back(handle_of(r));
+    }
+    const std::size_t n = scratch.handles.size();
+    if (n == 0) {
+      if (m == mode::all && !listed_left) break;
+      if (m == mode::test_any || !listed_left) return std::nullopt;
+      wait.pause();
       continue;
     }
-    index.push_back(i);
-    handles.push_back(handle_of(r));
+    scratch.size_for(n);
+    const int size = static_cast<int>(n);
+    const bool block = m != mode::test_any && pending_receives() == 0;
+    bool progressed = false;
+    if (m == mode::all) {
+      // Several at once, and every completion settled.
+      int count = 0;
+      const int code =
+          block ? MPI_Waitsome(size, scratch.handles.data(), &count, scratch.out.data(),
+                               scratch.statuses.data())
+                : MPI_Testsome(size, scratch.handles.data(), &count, scratch.out.data(),
+                               scratch.statuses.data());
+      if (code != MPI_SUCCESS && code != MPI_ERR_IN_STATUS) [[unlikely]]
+        throw_mpi_error(block ? "MPI_Waitsome" : "MPI_Testsome", code);
+      for (int k = 0; count != MPI_UNDEFINED && k < count; ++k) {
+        const auto j = static_cast<std::size_t>(scratch.out[k]);
+        request& r = *requests[scratch.index[j]];
+        handle_of(r) = scratch.handles[j];
+        settle_request(r, scratch.statuses[k], error_of(code, scratch.statuses[k]));
+        progressed = true;
+      }
+    } else {
+      // One at a time, so that each completion is reported by exactly one call.
+      int which = MPI_UNDEFINED;
+      int flag = 1;
+      MPI_Status& st = scratch.statuses[0];
+      const int code = block ? MPI_Waitany(size, scratch.handles.data(), &which, &st)
+                             : MPI_Testany(size, scratch.handles.data(), &which, &flag, &st);
+      if (which != MPI_UNDEFINED && flag) {
+        const auto j = static_cast<std::size_t>(which);
+        request& r = *requests[scratch.index[j]];
+        handle_of(r) = scratch.handles[j];
+        progressed = true;
+        if (settle_request(r, st, code)) {
+          take_unreported(r);
+          return scratch.index[j];
+        }
+      } else if (code != MPI_SUCCESS) [[unlikely]] {
+        throw_mpi_error(block ? "MPI_Waitany" : "MPI_Testany", code);
+      }
+      if (m == mode::test_any) return std::nullopt;
+    }
+    if (!progressed) wait.pause();
   }
-  any_active = !index.empty() || !all_posted;
-  if (index.empty()) return std::nullopt;
-  int which = MPI_UNDEFINED;
-  MPI_Status st;
-  const int n = static_cast<int>(handles.size());
-  if (block && all_posted) {
-    RELAY_MPI(MPI_Waitany, n, handles.data(), &which, &st);
-  } else {
-    int flag = 0;
-    RELAY_MPI(MPI_Testany, n, handles.data(), &which, &flag, &st);
-    if (!flag) return std::nullopt;
-  }
-  if (which == MPI_UNDEFINED) return std::nullopt;
-  const auto w = static_cast<std::size_t>(which);
-  request& done = *requests[index[w]];
-  handle_of(done) = handles[w];
-  finish(done, st);
-  return index[w];
+  for (request* r : requests) take_unreported(*r);  // wait_all reports every completion
+  return std::nullopt;
 }
 
-/// Statuses for an MPI_Waitall over `n` requests that include a receive, or MPI_STATUSES_IGNORE.
-/// A receive can fail (a message longer than its buffer), and only the statuses say which one
-/// did and why: under MPI_STATUSES_IGNORE, Open MPI frees the failed request and returns just
-/// MPI_ERR_IN_STATUS. Sends alone go without statuses, as in raw MPI programs; should one fail,
-/// MPI_ERR_IN_STATUS is all there is to report.
-MPI_Status* statuses_for(std::size_t n, bool receives) {
-  thread_local std::vector<MPI_Status> statuses;
-  if (!receives) return MPI_STATUSES_IGNORE;
-  statuses.resize(n);
-  return statuses.data();
-}
-
-/// Throws mpi_error for an MPI_Waitall over `n` requests that returned `code`: the first failed
-/// request's own error when MPI put it in `statuses`, else `code`.
-[[noreturn]] void throw_waitall_error(int code, const MPI_Status* statuses, std::size_t n) {
-  if (code == MPI_ERR_IN_STATUS && statuses != MPI_STATUSES_IGNORE)
-    for (std::size_t i = 0; i < n; ++i)
-      if (const int e = statuses[i].MPI_ERROR; e != MPI_SUCCESS && e != MPI_ERR_PENDING)
-        throw_mpi_error("MPI_Waitall", e);
-  throw_mpi_error("MPI_Waitall", code);
+/// Throws the first failure among `requests`, in index order, or a plain request's error.
+void throw_first_failure(std::span<request* const> requests) {
+  for (request* r : requests)
+    if (const request_state* s = request_access::state(*r); s && s->complete && s->failure)
+      std::rethrow_exception(s->failure);
+  if (const int code = std::exchange(plain_error, MPI_SUCCESS); code != MPI_SUCCESS)
+    throw_mpi_error("MPI_Waitall", code);
 }
 
 }  // namespace
 
+void wait_state(request_state& s) {
+  backoff wait;
+  for (;;) {
+    if (s.listed.load(std::memory_order_acquire)) {
+      // When it is the only pending receive of the process, this wait takes it over, so that
+      // MPI's own blocking wait can be used.
+      pending_registry& reg = registry();
+      std::lock_guard guard(reg.lock);
+      if (reg.list.size() == 1 && reg.list.front() == &s)
+        delist_locked(reg, static_cast<dynamic_receive*>(&s));
+    }
+    if (!s.listed.load(std::memory_order_acquire)) {
+      if (s.complete) break;
+      MPI_Status st;
+      if (pending_receives() == 0) {
+        settle(s, st, MPI_Wait(&s.handle, &st));
+        continue;
+      }
+      int flag = 0;
+      const int code = MPI_Test(&s.handle, &flag, &st);
+      if (flag || code != MPI_SUCCESS) {
+        settle(s, st, code);
+        continue;
+      }
+    }
+    progress_pending();
+    wait.pause();
+  }
+  s.unreported = false;
+  if (s.failure) std::rethrow_exception(s.failure);
+}
+
+bool test_state(request_state& state) {
+  progress_pending();
+  if (state.listed.load(std::memory_order_acquire)) return false;
+  if (!state.complete) {
+    int flag = 0;
+    MPI_Status st;
+    const int code = MPI_Test(&state.handle, &flag, &st);
+    if (flag || code != MPI_SUCCESS) settle(state, st, code);
+  }
+  if (!state.complete) return false;
+  state.unreported = false;
+  if (state.failure) std::rethrow_exception(state.failure);
+  return true;
+}
+
+bool wait_all_plain(std::span<request> requests) {
+  if (pending_receives() != 0) return false;
+  thread_local std::vector<MPI_Request> handles;
+  handles.resize(requests.size());
+  for (std::size_t i = 0; i < requests.size(); ++i) {
+    if (request_access::state(requests[i])) return false;
+    handles[i] = request_access::handle(requests[i]);
+  }
+  const std::size_t n = handles.size();
+  // Plain requests are sends: as in raw MPI programs, no statuses.
+  const int code = MPI_Waitall(static_cast<int>(n), handles.data(), MPI_STATUSES_IGNORE);
+  for (std::size_t i = 0; i < n; ++i) request_access::handle(requests[i]) = handles[i];
+  if (code != MPI_SUCCESS) [[unlikely]]
+    throw_mpi_error("MPI_Waitall", code);
+  return true;
+}
+
+void wait_all_requests(std::span<request* const> requests) {
+  plain_error = MPI_SUCCESS;
+  bool any = false;
+  drive(requests, mode::all, any);
+  throw_first_failure(requests);
+}
+
+std::optional<std::size_t> wait_any_request(std::span<request* const> requests) {
+  bool any = false;
+  return drive(requests, mode::any, any);
+}
+
+any_result test_any_request(std::span<request* const> requests) {
+  bool any = false;
+  plain_error = MPI_SUCCESS;
+  if (auto i = drive(requests, mode::test_any, any)) return any_result::completed(*i);
+  return any ? any_result::none_yet() : any_result::nothing_active();
+}
+
+// ---- request memory --------------------------------------------------------------------------
+
 namespace {
 /// Blocks of this size serve every request state that fits (all but those holding large values).
-constexpr std::size_t request_block = 160;
+constexpr std::size_t request_block = 192;
 constexpr std::size_t max_free_blocks = 4096;
 
 struct free_blocks {
@@ -259,112 +517,96 @@ void free_request(void* block, std::size_t bytes) noexcept {
   ::operator delete(block);
 }
 
-bool wait_all_plain(std::span<request> requests) {
-  auto& handles = scratch_handles();
-  handles.resize(requests.size());
-  bool receives = false;
-  for (std::size_t i = 0; i < requests.size(); ++i) {
-    if (request_access::state(requests[i])) return false;
-    handles[i] = request_access::handle(requests[i]);
-    receives = receives || request_access::receive(requests[i]);
+// ---- abandoned requests ----------------------------------------------------------------------
+
+namespace {
+/// Incomplete sends whose request objects were destroyed: kept alive until MPI is done.
+struct orphan_list {
+  std::mutex lock;
+  std::vector<std::unique_ptr<request_state>> list;
+};
+orphan_list& orphans() {
+  static orphan_list* o = new orphan_list;  // never destroyed: freed at MPI_Finalize
+  return *o;
+}
+
+/// Tests an orphaned send once; true when it is done.
+bool orphan_done(request_state& s) noexcept {
+  while (!s.complete) {
+    int flag = 0;
+    MPI_Status st;
+    const int code = MPI_Test(&s.handle, &flag, &st);
+    if (!flag && code == MPI_SUCCESS) return false;
+    settle(s, st, code);
   }
-  const std::size_t n = handles.size();
-  MPI_Status* statuses = statuses_for(n, receives);
-  const int code = MPI_Waitall(static_cast<int>(n), handles.data(), statuses);
-  for (std::size_t i = 0; i < n; ++i) request_access::handle(requests[i]) = handles[i];
-  if (code != MPI_SUCCESS) [[unlikely]]
-    throw_waitall_error(code, statuses, n);
   return true;
 }
 
-void wait_all_requests(std::span<request* const> requests) {
-  // Dynamic receives are matched first, in posting order (MPI's rule; see the header).
-  if (std::any_of(requests.begin(), requests.end(), [](request* r) { return unmatched(*r); })) {
-    for (request* r : requests)
-      if (unmatched(*r)) request_access::state(*r)->match_nonblocking();
-    for (request* r : requests)
-      if (unmatched(*r)) request_access::state(*r)->match_blocking();
+/// Finishes an abandoned receive: cancels it if its first message has not come, and otherwise
+/// takes the whole value (and drops it), so that its sender completes.
+void finish_receive(request_state& s) noexcept {
+  auto* d = dynamic_cast<dynamic_receive*>(&s);
+  if (d && d->listed.load(std::memory_order_acquire)) {
+    pending_registry& reg = registry();
+    std::lock_guard guard(reg.lock);
+    delist_locked(reg, d);
   }
-  // Then a single MPI_Waitall over all of them, as a raw MPI program would do.
-  thread_local std::vector<request*> owners;
-  auto& handles = scratch_handles();
-  owners.clear();
-  handles.clear();
-  bool receives = false;
-  for (request* r : requests) {
-    if (!active(*r)) continue;
-    owners.push_back(r);
-    handles.push_back(handle_of(*r));
-    const request_state* s = request_access::state(*r);
-    receives = receives || (s ? s->wants_status : request_access::receive(*r));
+  if (s.complete) return;
+  if (!d || !d->first_taken()) {
+    MPI_Cancel(&s.handle);
+    MPI_Status st;
+    if (MPI_Wait(&s.handle, &st) != MPI_SUCCESS) return;
+    int cancelled = 0;
+    MPI_Test_cancelled(&st, &cancelled);
+    if (cancelled || settle(s, st, MPI_SUCCESS)) return;
   }
-  if (owners.empty()) return;
-  const std::size_t n = handles.size();
-  MPI_Status* statuses = statuses_for(n, receives);
-  const int code = MPI_Waitall(static_cast<int>(n), handles.data(), statuses);
-  const MPI_Status none{};
-  for (std::size_t i = 0; i < n; ++i) {
-    handle_of(*owners[i]) = handles[i];
-    const MPI_Status& st = statuses == MPI_STATUSES_IGNORE ? none : statuses[i];
-    // On MPI_ERR_IN_STATUS, the requests whose status says success completed all the same.
-    if (code == MPI_SUCCESS || (code == MPI_ERR_IN_STATUS && statuses != MPI_STATUSES_IGNORE &&
-                                st.MPI_ERROR == MPI_SUCCESS))
-      finish(*owners[i], st);
+  while (!s.complete) {  // a large value's rest, which its sender has posted
+    MPI_Status st;
+    const int code = MPI_Wait(&s.handle, &st);
+    settle(s, st, code);
   }
-  if (code != MPI_SUCCESS) [[unlikely]]
-    throw_waitall_error(code, statuses, n);
-}
-
-std::optional<std::size_t> wait_any_request(std::span<request* const> requests) {
-  backoff wait;
-  for (;;) {
-    bool any_active = false;
-    if (auto i = any_pass(requests, /*block=*/true, any_active)) return i;
-    if (!any_active) return std::nullopt;
-    wait.pause();  // only reached while some receive is still unmatched
-  }
-}
-
-std::optional<std::size_t> test_any_request(std::span<request* const> requests) {
-  bool any_active = false;
-  return any_pass(requests, /*block=*/false, any_active);
-}
-
-namespace {
-/// Cancels a posted receive whose owner is going away; a cancelled receive completes at once.
-void cancel_receive(MPI_Request& handle) noexcept {
-  if (handle == MPI_REQUEST_NULL) return;
-  MPI_Cancel(&handle);
-  MPI_Wait(&handle, MPI_STATUS_IGNORE);
 }
 }  // namespace
 
-void abandon(std::unique_ptr<request_state> state) {
-  if (environment::finalized()) return;
-  if (state->is_receive()) {
-    // An unmatched dynamic receive simply leaves the pending list (its destructor).
-    cancel_receive(state->handle);
+void abandon(std::unique_ptr<request_state> state) noexcept {
+  if (environment::finalized()) {
+    if (auto* d = dynamic_cast<dynamic_receive*>(state.get());
+        d && d->listed.load(std::memory_order_acquire)) {
+      pending_registry& reg = registry();
+      std::lock_guard guard(reg.lock);
+      delist_locked(reg, d);
+    }
+    (void)state.release();  // MPI is gone: its requests with it; leak rather than touch them
     return;
   }
+  if (state->is_receive()) {
+    finish_receive(*state);
+    return;
+  }
+  orphan_list& o = orphans();
+  std::lock_guard guard(o.lock);
   static const bool registered = [] {
     at_finalize([] {
-      for (auto& s : orphans())
+      orphan_list& ol = orphans();
+      std::lock_guard g(ol.lock);
+      for (auto& s : ol.list)
         if (s->handle != MPI_REQUEST_NULL) MPI_Request_free(&s->handle);
-      orphans().clear();
+      ol.list.clear();
     });
     return true;
   }();
   (void)registered;
-  reap_orphans();
-  orphans().push_back(std::move(state));
+  std::erase_if(o.list, [](std::unique_ptr<request_state>& s) { return orphan_done(*s); });
+  try {
+    o.list.push_back(std::move(state));
+  } catch (...) {  // no memory to keep it: complete it here instead
+    if (state) orphan_done(*state);
+  }
 }
 
-void abandon(MPI_Request& handle, bool receive) noexcept {
+void abandon(MPI_Request& handle) noexcept {
   if (environment::finalized()) return;
-  if (receive)
-    cancel_receive(handle);
-  else
-    MPI_Request_free(&handle);  // MPI still completes the send, from the caller's memory
+  MPI_Request_free(&handle);  // MPI still completes the send, from the caller's memory
 }
 
 }  // namespace relay::detail

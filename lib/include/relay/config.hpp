@@ -22,6 +22,15 @@ inline constexpr std::size_t bcast_tree_bytes = std::size_t{64} << 10;
 /// follows straight into its destination. 4 KiB is Open MPI's eager limit on shared memory.
 inline constexpr std::size_t eager_bytes = 4096;
 
+/// A point-to-point value whose size the receiver does not know (a vector, a string, a serialized
+/// value) travels as one message when it is shorter than this many bytes. A longer one travels as
+/// a first piece of exactly this many bytes (its first bytes and a 16-byte trailer that gives the
+/// length) and then the rest on relay's private channel. So every receive, blocking or not, can be
+/// a real posted MPI receive of a known size: a non-blocking receive posts this many bytes at
+/// once, and a matching send completes without the receiver having to probe first. 4032 bytes
+/// keeps the first piece under Open MPI's 4 KiB shared-memory eager limit, headers included.
+inline constexpr std::size_t first_piece_bytes = 4032;
+
 /// Serialization buffers are kept per thread and reused, so that repeated sends do not allocate.
 /// A buffer that grew beyond this many bytes is released after use, so that one huge message
 /// does not pin its memory for the rest of the run.
