@@ -24,6 +24,8 @@ pending_registry& registry() {
   return *r;
 }
 
+}  // namespace
+
 void enlist(dynamic_receive* r) {
   pending_registry& reg = registry();
   std::lock_guard guard(reg.lock);
@@ -31,6 +33,8 @@ void enlist(dynamic_receive* r) {
   r->listed.store(true, std::memory_order_release);
   reg.size.store(reg.list.size(), std::memory_order_release);
 }
+
+namespace {
 
 /// Removes `r` from the registry if it is there (the lock held by the caller).
 void delist_locked(pending_registry& reg, dynamic_receive* r) {
@@ -142,7 +146,6 @@ dynamic_receive::dynamic_receive(MPI_Comm comm, int source, int tag, char* first
     release_first();
     throw_mpi_error("MPI_Irecv", code);
   }
-  enlist(this);
 }
 
 dynamic_receive::~dynamic_receive() {

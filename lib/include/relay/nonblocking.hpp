@@ -167,6 +167,18 @@ class dynamic_receive : public request_state {
   std::size_t total_ = 0;
 };
 
+/// Lists a fully constructed receive among the pending ones, whose first pieces any waiting thread
+/// takes (never from a constructor: another thread could call into a half-built object).
+void enlist(dynamic_receive* r);
+
+/// Makes a dynamic receive and lists it.
+template <class R, class... A>
+std::unique_ptr<request_state> make_dynamic_receive(A&&... args) {
+  auto r = std::make_unique<R>(std::forward<A>(args)...);
+  enlist(r.get());
+  return r;
+}
+
 /// A receive of a vector, a string or a serialized value.
 template <class T>
 class sized_receive final : public dynamic_receive {
@@ -390,7 +402,7 @@ template <class T>
         request(std::make_unique<detail::fixed_receive<T>>(comm.native(), source, tag)));
   else
     return recv_request<T>(
-        request(std::make_unique<detail::sized_receive<T>>(comm.native(), source, tag)));
+        request(detail::make_dynamic_receive<detail::sized_receive<T>>(comm.native(), source, tag)));
 }
 
 /// Starts receiving into caller-owned memory of known capacity (the non-blocking recv_into). The
@@ -400,7 +412,7 @@ template <trivial E>
 [[nodiscard]] request irecv_into(const communicator& comm, std::span<E> buffer,
                                  int source = any_source, int tag = any_tag) {
   detail::check_receive(comm, source, tag);
-  return request(std::make_unique<detail::buffer_receive>(
+  return request(detail::make_dynamic_receive<detail::buffer_receive>(
       comm.native(), source, tag, reinterpret_cast<char*>(buffer.data()), buffer.size_bytes()));
 }
 
