@@ -2,6 +2,10 @@
 
 #include <mpi.h>
 
+#include <cstdio>
+#include <cstdlib>
+#include <exception>
+#include <string>
 #include <vector>
 
 #include "relay/error.hpp"
@@ -43,18 +47,44 @@ int run_finalize_callbacks(MPI_Comm, int, void*, void*) {
   return MPI_SUCCESS;
 }
 
+// Ends the job from a rank that an exception is carrying out of the environment's scope. The
+// exception is not caught yet, so its type and message are out of reach here.
+[[noreturn]] void abort_on_unwind() {
+  int rank = -1;
+  MPI_Comm_rank(MPI_COMM_WORLD, &rank);
+  // One write, so that lines from several ranks do not interleave.
+  const std::string line =
+      "relay: rank " + std::to_string(rank) +
+      " is leaving through an exception while MPI is running; aborting the job so that no rank "
+      "waits forever (create relay::environment outside the try block to catch exceptions and "
+      "finalize normally)\n";
+  std::fputs(line.c_str(), stderr);
+  std::fflush(stderr);
+  MPI_Abort(MPI_COMM_WORLD, 1);
+  std::abort();  // MPI_Abort does not return; this is for MPIs that do
+}
+
 }  // namespace
 
 environment::environment(int& argc, char**& argv, thread_level level)
-    : env_(argc, argv, to_boost(level), /*abort_on_exception=*/false) {
+    : uncaught_at_start_(std::uncaught_exceptions()),
+      started_mpi_(!initialized()),
+      env_(argc, argv, to_boost(level), /*abort_on_exception=*/false) {
   return_errors();
 }
 
-environment::environment(thread_level level) : env_(to_boost(level), /*abort_on_exception=*/false) {
+environment::environment(thread_level level)
+    : uncaught_at_start_(std::uncaught_exceptions()),
+      started_mpi_(!initialized()),
+      env_(to_boost(level), /*abort_on_exception=*/false) {
   return_errors();
 }
 
-environment::~environment() = default;
+environment::~environment() {
+  // Unwinding: finalizing here would leave the other ranks waiting for this one forever.
+  if (std::uncaught_exceptions() > uncaught_at_start_ && started_mpi_ && !finalized())
+    abort_on_unwind();
+}
 
 thread_level environment::provided() {
   int level = MPI_THREAD_SINGLE;
