@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <exception>
+#include <mutex>
 #include <string>
 #include <vector>
 
@@ -32,17 +33,29 @@ void return_errors() {
   RELAY_MPI(MPI_Comm_set_errhandler, MPI_COMM_SELF, MPI_ERRORS_RETURN);
 }
 
-std::vector<std::function<void()>>& finalize_callbacks() {
-  static std::vector<std::function<void()>> callbacks;
-  return callbacks;
+// Threads at MPI_THREAD_MULTIPLE may register callbacks concurrently (the first use of a cached
+// datatype or operation in each thread).
+struct finalize_list {
+  std::mutex mutex;
+  std::vector<std::function<void()>> callbacks;
+};
+
+finalize_list& finalize_callbacks() {
+  static finalize_list list;
+  return list;
 }
 
 int run_finalize_callbacks(MPI_Comm, int, void*, void*) {
-  auto& callbacks = finalize_callbacks();
-  while (!callbacks.empty()) {
-    auto fn = std::move(callbacks.back());
-    callbacks.pop_back();
-    fn();
+  auto& list = finalize_callbacks();
+  for (;;) {
+    std::function<void()> fn;
+    {
+      const std::scoped_lock lock(list.mutex);
+      if (list.callbacks.empty()) break;
+      fn = std::move(list.callbacks.back());
+      list.callbacks.pop_back();
+    }
+    fn();  // outside the lock: a callback may take other locks that call at_finalize
   }
   return MPI_SUCCESS;
 }
@@ -138,7 +151,9 @@ void at_finalize(std::function<void()> fn) {
     return key;
   }();
   (void)keyval;
-  finalize_callbacks().push_back(std::move(fn));
+  auto& list = finalize_callbacks();
+  const std::scoped_lock lock(list.mutex);
+  list.callbacks.push_back(std::move(fn));
 }
 }  // namespace detail
 
