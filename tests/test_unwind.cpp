@@ -7,6 +7,9 @@
 //   test_unwind all-ranks-catch   The environment lives inside `try` too, but every rank raises
 //                                 a usage_error together and catches it while the environment is
 //                                 alive: the environment is destroyed normally and finalizes.
+//   test_unwind escapes-main      Rank 1 throws and nothing catches: std::terminate, with no
+//                                 unwinding, so the environment's rule does not apply (the job
+//                                 still ends, through Open MPI, as before).
 
 #include <cstring>
 #include <iostream>
@@ -48,11 +51,21 @@ int all_ranks_catch(int argc, char** argv) {
   }
 }
 
+int escapes_main(int argc, char** argv) {
+  relay::environment env(argc, argv);
+  relay::communicator world;
+  if (world.rank() == 1) throw std::runtime_error("boom");
+  (void)relay::bcast(world, 1, 0);
+  (void)relay::bcast(world, 2, 1);
+  return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
   if (argc > 1 && std::strcmp(argv[1], "one-rank-throws") == 0) return one_rank_throws(argc, argv);
   if (argc > 1 && std::strcmp(argv[1], "all-ranks-catch") == 0) return all_ranks_catch(argc, argv);
-  std::cerr << "usage: test_unwind one-rank-throws|all-ranks-catch\n";
+  if (argc > 1 && std::strcmp(argv[1], "escapes-main") == 0) return escapes_main(argc, argv);
+  std::cerr << "usage: test_unwind one-rank-throws|all-ranks-catch|escapes-main\n";
   return 2;
 }
