@@ -54,8 +54,14 @@ class rank_reporter : public testing::EmptyTestEventListener {
 
 }  // namespace
 
+// A test that needs another thread level compiles this file with RELAY_TEST_THREAD_LEVEL set
+// (test_threads: multiple).
+#ifndef RELAY_TEST_THREAD_LEVEL
+#define RELAY_TEST_THREAD_LEVEL single
+#endif
+
 int main(int argc, char** argv) {
-  relay::environment env(argc, argv);
+  relay::environment env(argc, argv, relay::thread_level::RELAY_TEST_THREAD_LEVEL);
   relay::communicator world;
   testing::InitGoogleTest(&argc, argv);
 

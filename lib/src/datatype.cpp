@@ -1,28 +1,85 @@
 #include "relay/datatype.hpp"
 
+#include <array>
+#include <atomic>
 #include <climits>
-#include <map>
+#include <mutex>
 #include <string>
+#include <unordered_map>
 
 #include "relay/environment.hpp"
 #include "relay/error.hpp"
 
 namespace relay::detail {
 
-MPI_Datatype bytes_type(std::size_t size) {
-  // One datatype per distinct size; there are only as many as there are element types in use.
-  static std::map<std::size_t, MPI_Datatype> cache;
-  if (auto it = cache.find(size); it != cache.end()) return it->second;
+namespace {
+
+// Sizes up to this many bytes (the structs sent as bytes are nearly always this small) are
+// answered from a table of atomics without a lock; threads at MPI_THREAD_MULTIPLE look them up on
+// every send. Larger sizes take the mutex.
+constexpr std::size_t small_size_limit = 256;
+
+// An empty slot holds a value-initialized handle (a null pointer in Open MPI, 0 in MPICH), which
+// no committed datatype has.
+constexpr MPI_Datatype empty_slot{};
+
+struct bytes_type_cache {
+  std::array<std::atomic<MPI_Datatype>, small_size_limit + 1> small{};
+  std::mutex mutex;  // guards large, registered and creation
+  std::unordered_map<std::size_t, MPI_Datatype> large;
+  bool registered = false;  // the at_finalize callback that frees every type
+};
+
+bytes_type_cache& cache() {
+  static bytes_type_cache instance;
+  return instance;
+}
+
+// Called with the mutex held.
+void free_at_finalize(bytes_type_cache& c) {
+  if (c.registered) return;
+  c.registered = true;
+  at_finalize([] {
+    auto& all = cache();
+    const std::scoped_lock lock(all.mutex);
+    for (auto& slot : all.small) {
+      MPI_Datatype t = slot.exchange(empty_slot, std::memory_order_acq_rel);
+      if (t != empty_slot) MPI_Type_free(&t);
+    }
+    for (auto& [bytes, t] : all.large) MPI_Type_free(&t);
+    all.large.clear();
+    all.registered = false;
+  });
+}
+
+MPI_Datatype make_bytes_type(std::size_t size) {
   MPI_Datatype type = MPI_DATATYPE_NULL;
   RELAY_MPI(MPI_Type_contiguous, to_int_count(size, "element size"), MPI_BYTE, &type);
   RELAY_MPI(MPI_Type_commit, &type);
-  if (cache.empty()) {
-    at_finalize([] {
-      for (auto& [bytes, t] : cache) MPI_Type_free(&t);
-      cache.clear();
-    });
+  return type;
+}
+
+}  // namespace
+
+MPI_Datatype bytes_type(std::size_t size) {
+  // One datatype per distinct size; there are only as many as there are element types in use.
+  auto& c = cache();
+  if (size <= small_size_limit) {
+    auto& slot = c.small[size];
+    if (const MPI_Datatype t = slot.load(std::memory_order_acquire); t != empty_slot) return t;
+    const std::scoped_lock lock(c.mutex);
+    // Another thread may have made it while this one waited for the lock.
+    if (const MPI_Datatype t = slot.load(std::memory_order_relaxed); t != empty_slot) return t;
+    const MPI_Datatype type = make_bytes_type(size);
+    free_at_finalize(c);
+    slot.store(type, std::memory_order_release);
+    return type;
   }
-  cache.emplace(size, type);
+  const std::scoped_lock lock(c.mutex);
+  if (auto it = c.large.find(size); it != c.large.end()) return it->second;
+  const MPI_Datatype type = make_bytes_type(size);
+  free_at_finalize(c);
+  c.large.emplace(size, type);
   return type;
 }
 

@@ -2,6 +2,11 @@
 
 #include <mpi.h>
 
+#include <cstdio>
+#include <cstdlib>
+#include <exception>
+#include <mutex>
+#include <string>
 #include <vector>
 
 #include "relay/detail/message.hpp"
@@ -30,33 +35,71 @@ void return_errors() {
   detail::open_channel();  // collective: every rank constructs the environment
 }
 
-std::vector<std::function<void()>>& finalize_callbacks() {
-  static std::vector<std::function<void()>> callbacks;
-  return callbacks;
+// Threads at MPI_THREAD_MULTIPLE may register callbacks concurrently (the first use of a cached
+// datatype or operation in each thread).
+struct finalize_list {
+  std::mutex mutex;
+  std::vector<std::function<void()>> callbacks;
+};
+
+finalize_list& finalize_callbacks() {
+  static finalize_list list;
+  return list;
 }
 
 int run_finalize_callbacks(MPI_Comm, int, void*, void*) {
-  auto& callbacks = finalize_callbacks();
-  while (!callbacks.empty()) {
-    auto fn = std::move(callbacks.back());
-    callbacks.pop_back();
-    fn();
+  auto& list = finalize_callbacks();
+  for (;;) {
+    std::function<void()> fn;
+    {
+      const std::scoped_lock lock(list.mutex);
+      if (list.callbacks.empty()) break;
+      fn = std::move(list.callbacks.back());
+      list.callbacks.pop_back();
+    }
+    fn();  // outside the lock: a callback may take other locks that call at_finalize
   }
   return MPI_SUCCESS;
+}
+
+// Ends the job from a rank that an exception is carrying out of the environment's scope. The
+// exception is not caught yet, so its type and message are out of reach here.
+[[noreturn]] void abort_on_unwind() {
+  int rank = -1;
+  MPI_Comm_rank(MPI_COMM_WORLD, &rank);
+  // One write, so that lines from several ranks do not interleave.
+  const std::string line =
+      "relay: rank " + std::to_string(rank) +
+      " is leaving through an exception while MPI is running; aborting the job so that no rank "
+      "waits forever (create relay::environment outside the try block to catch exceptions and "
+      "finalize normally)\n";
+  std::fputs(line.c_str(), stderr);
+  std::fflush(stderr);
+  MPI_Abort(MPI_COMM_WORLD, 1);
+  std::abort();  // MPI_Abort does not return; this is for MPIs that do
 }
 
 }  // namespace
 
 environment::environment(int& argc, char**& argv, thread_level level)
-    : env_(argc, argv, to_boost(level), /*abort_on_exception=*/false) {
+    : uncaught_at_start_(std::uncaught_exceptions()),
+      started_mpi_(!initialized()),
+      env_(argc, argv, to_boost(level), /*abort_on_exception=*/false) {
   return_errors();
 }
 
-environment::environment(thread_level level) : env_(to_boost(level), /*abort_on_exception=*/false) {
+environment::environment(thread_level level)
+    : uncaught_at_start_(std::uncaught_exceptions()),
+      started_mpi_(!initialized()),
+      env_(to_boost(level), /*abort_on_exception=*/false) {
   return_errors();
 }
 
-environment::~environment() = default;
+environment::~environment() {
+  // Unwinding: finalizing here would leave the other ranks waiting for this one forever.
+  if (std::uncaught_exceptions() > uncaught_at_start_ && started_mpi_ && !finalized())
+    abort_on_unwind();
+}
 
 thread_level environment::provided() {
   int level = MPI_THREAD_SINGLE;
@@ -110,7 +153,9 @@ void at_finalize(std::function<void()> fn) {
     return key;
   }();
   (void)keyval;
-  finalize_callbacks().push_back(std::move(fn));
+  auto& list = finalize_callbacks();
+  const std::scoped_lock lock(list.mutex);
+  list.callbacks.push_back(std::move(fn));
 }
 }  // namespace detail
 

@@ -16,16 +16,27 @@ enum class thread_level { single, funneled, serialized, multiple };
 /// `main`, on every rank. If MPI is already running (started by another library), it is left
 /// alone and not finalized here.
 ///
-/// Unlike a plain `boost::mpi::environment`, an exception that escapes `main`'s scope does not
-/// call `MPI_Abort`: relay raises usage errors on every rank together, so a clean finalize is the
-/// right ending. `MPI_COMM_WORLD` and `MPI_COMM_SELF` are switched to `MPI_ERRORS_RETURN`, so that
-/// MPI failures surface as `relay::mpi_error`.
+/// How it ends:
+/// - Destroyed normally (including after exceptions that were caught while it was alive, such as
+///   the usage errors that relay raises on every rank together): `MPI_Finalize`.
+/// - Destroyed by an exception unwinding through it (the environment was created inside a `try`
+///   whose `catch` is outside its scope): one line on standard error, then
+///   `MPI_Abort(MPI_COMM_WORLD, 1)`. This rank cannot know whether the others are leaving too; if
+///   it finalized while they wait for it in a collective or a receive, the job would hang forever.
+///   To catch exceptions and still finalize cleanly, create the environment before the `try`.
+/// - An exception that escapes `main` uncaught: `std::terminate`, as for any C++ program (Open
+///   MPI then ends the job).
+///
+/// `MPI_COMM_WORLD` and `MPI_COMM_SELF` are switched to `MPI_ERRORS_RETURN`, so that MPI failures
+/// surface as `relay::mpi_error`.
 class environment {
  public:
   /// Initializes MPI with the requested thread level; `argc`/`argv` are passed to MPI.
   environment(int& argc, char**& argv, thread_level level = thread_level::single);
   /// Initializes MPI without command-line arguments.
   explicit environment(thread_level level = thread_level::single);
+  /// Finalizes MPI (if this environment started it), or aborts the job when destroyed by an
+  /// exception unwinding through it (see the class comment).
   ~environment();
 
   environment(const environment&) = delete;
@@ -43,6 +54,9 @@ class environment {
   [[nodiscard]] static std::string library_version();
 
  private:
+  // Declared before env_, so both are set before MPI starts.
+  int uncaught_at_start_;  // std::uncaught_exceptions() at construction
+  bool started_mpi_;       // MPI was not running before this environment
   boost::mpi::environment env_;
 };
 
