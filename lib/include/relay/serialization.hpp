@@ -57,16 +57,20 @@ constexpr void check_sendable() {
 template <class T>
 void save(byte_buffer& out, const T& value) {
   check_sendable<T>();
-  oarchive archive(out);
-  archive << value;
+  if constexpr (sendable<T>) {  // else one message above, not more from inside the archive
+    oarchive archive(out);
+    archive << value;
+  }
 }
 
 /// Loads a value from the archive bytes `in`.
 template <class T>
 void load(std::span<const char> in, T& value) {
   check_sendable<T>();
-  iarchive archive(in);
-  archive >> value;
+  if constexpr (sendable<T>) {
+    iarchive archive(in);
+    archive >> value;
+  }
 }
 
 template <class T>

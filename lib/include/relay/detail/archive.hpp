@@ -226,20 +226,41 @@ constexpr archive_problem find_archive_problem() {
 }
 
 /// Stops the compilation, with a message that says what to add, when T cannot be archived. The
-/// compiler names T in the line above the message ("with T = ...").
+/// message is raised for the innermost type at fault (the element, not the vector of it), which
+/// the compiler names in the line above it ("with T = ...").
 template <class T>
 constexpr void check_archivable() {
-  constexpr archive_problem problem = find_archive_problem<T>();
-  static_assert(problem != archive_problem::unsafe_bytes,
-                "relay cannot send this type (T above) as its bytes: it is trivially copyable, "
-                "but holds a pointer, a reference, a view (std::span, std::string_view) or a type "
-                "with a serialize() of its own, so its bytes mean nothing on another rank. Give "
-                "it a serialize() member, or, if its bytes are safe after all, declare "
-                "`template <> inline constexpr bool relay::send_as_bytes<T> = true;`");
-  static_assert(problem != archive_problem::no_serialize,
-                "relay cannot send this type (T above): it is not trivially copyable, not a "
-                "container that relay knows, and has no serialize(). Give it a serialize() "
-                "member (or a free serialize(Archive&, T&, unsigned) in its namespace)");
+  using U = std::remove_cv_t<T>;
+  constexpr archive_problem problem = find_archive_problem<U>();
+  if constexpr (problem == archive_problem::none) {
+    return;
+  } else if constexpr (is_view<U>::value || is_sequence<U>::value || is_std_array<U>::value ||
+                       is_optional<U>::value) {
+    check_archivable<typename U::value_type>();
+  } else if constexpr (is_associative<U>::value) {
+    if constexpr (requires { typename U::mapped_type; }) {
+      check_archivable<typename U::key_type>();
+      check_archivable<typename U::mapped_type>();
+    } else {
+      check_archivable<typename U::value_type>();
+    }
+  } else if constexpr (is_tuple_like<U>::value) {
+    []<class... P>(std::type_identity<std::tuple<P...>>) {
+      (check_archivable<P>(), ...);
+    }(std::type_identity<typename is_tuple_like<U>::tuple>{});
+  } else {
+    static_assert(
+        problem != archive_problem::unsafe_bytes,
+        "relay cannot send this type (T above) as its bytes: it is trivially copyable, "
+        "but holds a pointer, a reference, a view (std::span, std::string_view) or a type "
+        "with a serialize() of its own, so its bytes mean nothing on another rank. Give "
+        "it a serialize() member, or, if its bytes are safe after all, declare "
+        "`template <> inline constexpr bool relay::send_as_bytes<T> = true;`");
+    static_assert(problem != archive_problem::no_serialize,
+                  "relay cannot send this type (T above): it is not trivially copyable, not a "
+                  "container that relay knows, and has no serialize(). Give it a serialize() "
+                  "member (or a free serialize(Archive&, T&, unsigned) in its namespace)");
+  }
 }
 
 /// The fewest bytes that the archive of a T can take: what bounds a length read from a received
@@ -413,8 +434,10 @@ class oarchive {
     } else {
       // A user type (or a Boost-supported library type): its own serialize, as Boost calls it.
       check_archivable<T>();
-      T& v = const_cast<T&>(value);  // Boost's serialize takes T&; saving does not modify it
-      boost::serialization::serialize_adl(*this, v, boost::serialization::version<T>::value);
+      if constexpr (find_archive_problem<T>() == archive_problem::none) {
+        T& v = const_cast<T&>(value);  // Boost's serialize takes T&; saving does not modify it
+        boost::serialization::serialize_adl(*this, v, boost::serialization::version<T>::value);
+      }
     }
   }
   template <class T>
@@ -627,7 +650,8 @@ class iarchive {
       }
     } else {
       check_archivable<T>();
-      boost::serialization::serialize_adl(*this, value, boost::serialization::version<T>::value);
+      if constexpr (find_archive_problem<T>() == archive_problem::none)
+        boost::serialization::serialize_adl(*this, value, boost::serialization::version<T>::value);
     }
   }
 
