@@ -57,8 +57,9 @@ inline std::vector<std::vector<int>> make_nested(int r) {
   return v;
 }
 
-/// A trivially copyable struct with no MPI type of its own (travels as bytes).
-/// Containers of it travel serialized, so it has a `serialize` member as well.
+/// A trivially copyable struct with no MPI type of its own. It has a `serialize` member, for
+/// archives of other libraries, and is declared safe to travel as bytes (send_as_bytes below), so
+/// it and vectors of it go as their bytes.
 struct point {
   int x = 0;
   double y = 0;
@@ -101,3 +102,6 @@ inline int prev_rank(const relay::communicator& comm) {
 }
 
 }  // namespace relay_test
+
+template <>
+inline constexpr bool relay::send_as_bytes<relay_test::point> = true;

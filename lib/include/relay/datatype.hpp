@@ -2,14 +2,24 @@
 /// \file
 /// How C++ types travel: the three transport categories and the MPI datatype of an element.
 ///
-/// - **trivial**: a trivially copyable value (scalars, std::array of them, plain structs). It is
-///   sent from its own bytes, with its fixed size known to both sides.
-/// - **contiguous**: a std::vector, std::basic_string or std::span of trivial elements. Sent
-///   straight from and into the container's buffer: no copy, no serialization. The receiver learns
-///   the length from the message itself.
+/// - **trivial**: a trivially copyable value whose bytes mean the same on every rank: scalars,
+///   std::array of them, plain structs of them. It is sent from its own bytes, with its fixed size
+///   known to both sides. A type with its own `serialize()` (a member, or a free function in its
+///   namespace) is not trivial: its serialize() decides what travels. Neither is a value that
+///   holds a pointer, reference or view (std::span, std::string_view) in itself, its C arrays,
+///   std::array, pair, tuple, optional or variant parts, or an aggregate's fields and bases at any
+///   depth: such bytes mean nothing on another rank, and sending one is a compile error that asks
+///   for a serialize(). A trivially copyable class that is not an aggregate (it has constructors
+///   or private fields) cannot be looked into and travels as its bytes. `send_as_bytes<T>`
+///   (detail/inspect.hpp) declares any trivially copyable T trivial.
+/// - **contiguous**: a std::vector, std::basic_string, std::span or std::basic_string_view of
+///   trivial elements. Sent straight from and into the container's buffer: no copy, no
+///   serialization; a view sends what it views. The receiver learns the length from the message
+///   itself (a string_view is received as a std::string).
 /// - **serialized**: anything else that Boost.Serialization can save and load (maps, nested
 ///   vectors, strings in containers, user types with `serialize`). Saved with a binary archive into
-///   one buffer and sent as one message.
+///   one buffer and sent as one message. A type that is none of the three (a struct holding a
+///   std::string, with no serialize) is a compile error (`sendable`, serialization.hpp).
 
 #include <mpi.h>
 
@@ -23,25 +33,16 @@
 #include <type_traits>
 #include <vector>
 
+#include "relay/detail/inspect.hpp"
+
 namespace relay {
 
 // ---- categories -------------------------------------------------------------------------------
 
-namespace detail {
-/// Views are trivially copyable, but their bytes are only a pointer and a length.
+/// A value that can be sent as its own bytes (see the top of this file).
 template <class T>
-struct is_view : std::false_type {};
-template <class E, std::size_t N>
-struct is_view<std::span<E, N>> : std::true_type {};
-template <class E, class Tr>
-struct is_view<std::basic_string_view<E, Tr>> : std::true_type {};
-}  // namespace detail
-
-/// A value that can be sent as its own bytes.
-template <class T>
-concept trivial =
-    std::is_trivially_copyable_v<T> && !std::is_pointer_v<T> && !std::is_member_pointer_v<T> &&
-    !std::is_empty_v<T> && !detail::is_view<std::remove_cv_t<T>>::value;
+concept trivial = std::is_trivially_copyable_v<T> && !std::is_empty_v<T> &&
+                  detail::bytes_safe<std::remove_cv_t<T>>();
 
 namespace detail {
 template <class T>
@@ -63,14 +64,19 @@ struct contiguous_traits<std::span<E, N>> : std::true_type {
   using element = std::remove_const_t<E>;
   static constexpr bool resizable = false;
 };
+template <class E, class Tr>
+struct contiguous_traits<std::basic_string_view<E, Tr>> : std::true_type {
+  using element = E;
+  static constexpr bool resizable = false;
+};
 }  // namespace detail
 
 /// A container whose elements are trivial and stored contiguously, with a length that the
-/// receiver learns from the message (vector, string, span).
+/// receiver learns from the message (vector, string, span, string_view).
 template <class T>
 concept contiguous = detail::contiguous_traits<std::remove_cvref_t<T>>::value;
 
-/// A contiguous container that can be resized to receive (vector, string; not span).
+/// A contiguous container that can be resized to receive (vector, string; not a view).
 template <class T>
 concept resizable_contiguous =
     contiguous<T> && detail::contiguous_traits<std::remove_cvref_t<T>>::resizable;

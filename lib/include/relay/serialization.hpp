@@ -25,24 +25,52 @@
 #include <boost/serialization/vector.hpp>
 
 #include <span>
+#include <type_traits>
 #include <vector>
 
+#include "relay/datatype.hpp"
 #include "relay/detail/archive.hpp"
 
+namespace relay {
+
+/// A type that relay can send: trivial, contiguous, or serialized with a serialize() that relay
+/// or Boost.Serialization provides or the type brings (see datatype.hpp).
+template <class T>
+concept sendable = trivial<std::remove_cvref_t<T>> || contiguous<T> ||
+    detail::find_archive_problem<std::remove_cvref_t<T>>()
+== detail::archive_problem::none;
+
+}  // namespace relay
+
 namespace relay::detail {
+
+/// Stops the compilation, with a message that names what to add, unless T is sendable. Called
+/// where the public API takes a value of type T, so that the message comes first, instead of an
+/// error from inside the archive or Boost.Serialization.
+template <class T>
+constexpr void check_sendable() {
+  using U = std::remove_cvref_t<T>;
+  if constexpr (!trivial<U> && !contiguous<U>) check_archivable<U>();
+}
 
 /// Appends the archive of `value` to `out` (relay's archive; see archive.hpp).
 template <class T>
 void save(byte_buffer& out, const T& value) {
-  oarchive archive(out);
-  archive << value;
+  check_sendable<T>();
+  if constexpr (sendable<T>) {  // else one message above, not more from inside the archive
+    oarchive archive(out);
+    archive << value;
+  }
 }
 
 /// Loads a value from the archive bytes `in`.
 template <class T>
 void load(std::span<const char> in, T& value) {
-  iarchive archive(in);
-  archive >> value;
+  check_sendable<T>();
+  if constexpr (sendable<T>) {
+    iarchive archive(in);
+    archive >> value;
+  }
 }
 
 template <class T>

@@ -9,7 +9,10 @@
 /// every type with a Boost.Serialization `serialize` works unchanged, but they write straight
 /// into a byte vector and know the standard containers: a vector of trivial elements or a string
 /// is its length and one memcpy, other containers are their length and their elements, and
-/// trivially copyable values are their bytes. Pointers, smart pointers and polymorphic classes,
+/// trivially copyable values whose bytes are safe to send (detail/inspect.hpp: no pointer or view
+/// in them, no serialize() of their own) are their bytes. A std::string_view or std::span is saved
+/// as the string or vector it views, and is loaded as one; loading into a view does not compile.
+/// Pointers, smart pointers and polymorphic classes,
 /// which need Boost's object tracking, are handed to a Boost binary archive that reads and writes
 /// the same bytes in the same order.
 
@@ -41,6 +44,7 @@
 #include <vector>
 
 #include "relay/detail/buffer.hpp"
+#include "relay/detail/inspect.hpp"
 #include "relay/error.hpp"
 
 namespace relay::detail {
@@ -121,9 +125,13 @@ struct is_smart_pointer<std::weak_ptr<T>> : std::true_type {};
 template <class T>
 struct is_tuple_like : std::false_type {};
 template <class A, class B>
-struct is_tuple_like<std::pair<A, B>> : std::true_type {};
+struct is_tuple_like<std::pair<A, B>> : std::true_type {
+  using tuple = std::tuple<A, B>;
+};
 template <class... A>
-struct is_tuple_like<std::tuple<A...>> : std::true_type {};
+struct is_tuple_like<std::tuple<A...>> : std::true_type {
+  using tuple = std::tuple<A...>;
+};
 
 template <class T>
 struct is_optional : std::false_type {};
@@ -135,10 +143,9 @@ struct is_std_array : std::false_type {};
 template <class E, std::size_t N>
 struct is_std_array<std::array<E, N>> : std::true_type {};
 
-/// Values stored as their own bytes.
+/// Values stored as their own bytes: those whose bytes are safe to send (inspect.hpp).
 template <class T>
-inline constexpr bool raw_bytes_v =
-    std::is_trivially_copyable_v<T> && !std::is_pointer_v<T> && !std::is_member_pointer_v<T>;
+inline constexpr bool raw_bytes_v = bytes_safe<T>();
 
 /// Values whose serialization needs Boost's object tracking.
 template <class T>
@@ -149,6 +156,133 @@ template <class T>
 struct is_string : std::false_type {};
 template <class C, class Tr, class A>
 struct is_string<std::basic_string<C, Tr, A>> : std::true_type {};
+
+template <class T>
+struct is_std_span : std::false_type {};
+template <class E, std::size_t N>
+struct is_std_span<std::span<E, N>> : std::true_type {};
+
+/// A user type (or a library type that Boost.Serialization supports): its serialize is a
+/// member, a free function that argument-dependent lookup finds, or an overload in
+/// boost::serialization (Boost's non-intrusive form, and Boost's support for library types).
+namespace boost_probe {
+/// An archive type one of whose associated namespaces is boost::serialization.
+template <class Associated>
+struct archive {};
+/// As generic as Boost's own default serialize (which calls the member): a call that only the
+/// two of them match is ambiguous, so the call compiles only for a more specialized overload.
+template <class Archive, class T>
+void serialize(Archive&, T&, const unsigned int);
+}  // namespace boost_probe
+template <class T>
+concept has_boost_serialize = requires(T& t,
+                                       boost_probe::archive<boost::serialization::access>& ar) {
+  serialize(ar, t, 0u);
+};
+template <class T>
+concept user_serializable = has_serialize<T> || has_boost_serialize<T>;
+
+/// Why relay cannot archive a T, if it cannot.
+enum class archive_problem {
+  none,
+  unsafe_bytes,  ///< trivially copyable, but holds a pointer or view, and has no serialize()
+  no_serialize,  ///< not trivially copyable, not a known container, and has no serialize()
+};
+
+template <class... P>
+constexpr archive_problem first_problem(P... problems) {
+  archive_problem result = archive_problem::none;
+  ((result = result == archive_problem::none ? problems : result), ...);
+  return result;
+}
+
+/// The first problem met in T or its elements, in the order the archive meets them.
+template <class T>
+constexpr archive_problem find_archive_problem() {
+  using U = std::remove_cv_t<T>;
+  if constexpr (needs_boost_v<U> || raw_bytes_v<U> || is_string<U>::value) {
+    return archive_problem::none;  // pointers: Boost's object tracking decides
+  } else if constexpr (is_view<U>::value || is_sequence<U>::value || is_std_array<U>::value) {
+    return find_archive_problem<typename U::value_type>();
+  } else if constexpr (is_associative<U>::value) {
+    if constexpr (requires { typename U::mapped_type; })
+      return first_problem(find_archive_problem<typename U::key_type>(),
+                           find_archive_problem<typename U::mapped_type>());
+    else
+      return find_archive_problem<typename U::value_type>();
+  } else if constexpr (is_tuple_like<U>::value) {
+    return []<class... P>(std::type_identity<std::tuple<P...>>) {
+      return first_problem(find_archive_problem<P>()...);
+    }(std::type_identity<typename is_tuple_like<U>::tuple>{});
+  } else if constexpr (is_optional<U>::value) {
+    return find_archive_problem<typename U::value_type>();
+  } else if constexpr (user_serializable<U>) {
+    return archive_problem::none;
+  } else if constexpr (std::is_trivially_copyable_v<U>) {
+    return archive_problem::unsafe_bytes;
+  } else {
+    return archive_problem::no_serialize;
+  }
+}
+
+/// Stops the compilation, with a message that says what to add, when T cannot be archived. The
+/// message is raised for the innermost type at fault (the element, not the vector of it), which
+/// the compiler names in the line above it ("with T = ...").
+template <class T>
+constexpr void check_archivable() {
+  using U = std::remove_cv_t<T>;
+  constexpr archive_problem problem = find_archive_problem<U>();
+  if constexpr (problem == archive_problem::none) {
+    return;
+  } else if constexpr (is_view<U>::value || is_sequence<U>::value || is_std_array<U>::value ||
+                       is_optional<U>::value) {
+    check_archivable<typename U::value_type>();
+  } else if constexpr (is_associative<U>::value) {
+    if constexpr (requires { typename U::mapped_type; }) {
+      check_archivable<typename U::key_type>();
+      check_archivable<typename U::mapped_type>();
+    } else {
+      check_archivable<typename U::value_type>();
+    }
+  } else if constexpr (is_tuple_like<U>::value) {
+    []<class... P>(std::type_identity<std::tuple<P...>>) {
+      (check_archivable<P>(), ...);
+    }(std::type_identity<typename is_tuple_like<U>::tuple>{});
+  } else {
+    static_assert(
+        problem != archive_problem::unsafe_bytes,
+        "relay cannot send this type (T above) as its bytes: it is trivially copyable, "
+        "but holds a pointer, a reference, a view (std::span, std::string_view) or a type "
+        "with a serialize() of its own, so its bytes mean nothing on another rank. Give "
+        "it a serialize() member, or, if its bytes are safe after all, declare "
+        "`template <> inline constexpr bool relay::send_as_bytes<T> = true;`");
+    static_assert(problem != archive_problem::no_serialize,
+                  "relay cannot send this type (T above): it is not trivially copyable, not a "
+                  "container that relay knows, and has no serialize(). Give it a serialize() "
+                  "member (or a free serialize(Archive&, T&, unsigned) in its namespace)");
+  }
+}
+
+/// The fewest bytes that the archive of a T can take: what bounds a length read from a received
+/// archive. 0 means unknown (a serialize() may write nothing).
+template <class T>
+constexpr std::size_t min_archived_size() {
+  if constexpr (needs_boost_v<T>)
+    return 0;
+  else if constexpr (raw_bytes_v<T>)
+    return sizeof(T);
+  else if constexpr (is_string<T>::value || is_view<T>::value || is_sequence<T>::value ||
+                     is_associative<T>::value || is_optional<T>::value)
+    return 1;  // a length or a flag
+  else if constexpr (is_std_array<T>::value)
+    return std::tuple_size_v<T> * min_archived_size<typename T::value_type>();
+  else if constexpr (is_tuple_like<T>::value)
+    return []<class... P>(std::type_identity<std::tuple<P...>>) {
+      return (std::size_t{0} + ... + min_archived_size<P>());
+    }(std::type_identity<typename is_tuple_like<T>::tuple>{});
+  else
+    return 0;
+}
 
 /// Copies n bytes. Lengths up to 32 (most strings, most small members) are copied inline with
 /// two possibly overlapping loads and stores, which beats a call to memcpy; longer ones by memcpy.
@@ -261,8 +395,9 @@ class oarchive {
       used_ = out_.size();
     } else if constexpr (raw_bytes_v<T>) {
       std::memcpy(claim(sizeof(T)), &value, sizeof(T));
-    } else if constexpr (is_string<T>::value) {
-      // The length and the characters in one step: strings are most of many archives.
+    } else if constexpr (is_string<T>::value || (is_view<T>::value && !is_std_span<T>::value)) {
+      // The length and the characters in one step: strings are most of many archives. A
+      // string_view is saved as the string it views.
       const std::uint64_t n = value.size();
       const std::size_t bytes = n * sizeof(typename T::value_type);
       char* at = write_varint(claim(varint_bytes(n) + bytes), n);
@@ -281,6 +416,14 @@ class oarchive {
             save(e);
         }
       }
+    } else if constexpr (is_std_span<T>::value) {
+      // Saved as the vector it views.
+      using E = std::remove_const_t<typename T::element_type>;
+      save_size(value.size());
+      if constexpr (raw_bytes_v<E> && !std::is_same_v<E, bool>)
+        save_binary(value.data(), value.size() * sizeof(E));
+      else
+        for (const auto& e : value) save(e);
     } else if constexpr (is_std_array<T>::value) {
       for (const auto& e : value) save(e);
     } else if constexpr (is_tuple_like<T>::value) {
@@ -290,8 +433,11 @@ class oarchive {
       if (value) save(*value);
     } else {
       // A user type (or a Boost-supported library type): its own serialize, as Boost calls it.
-      T& v = const_cast<T&>(value);  // Boost's serialize takes T&; saving does not modify it
-      boost::serialization::serialize_adl(*this, v, boost::serialization::version<T>::value);
+      check_archivable<T>();
+      if constexpr (find_archive_problem<T>() == archive_problem::none) {
+        T& v = const_cast<T&>(value);  // Boost's serialize takes T&; saving does not modify it
+        boost::serialization::serialize_adl(*this, v, boost::serialization::version<T>::value);
+      }
     }
   }
   template <class T>
@@ -360,6 +506,9 @@ class iarchive {
   [[nodiscard]] std::size_t remaining() const { return in_.size() - pos_; }
 
  private:
+  /// Reads a length. `element_bytes` is the fewest bytes an element takes (min_archived_size):
+  /// a length that the bytes left cannot hold is corrupt. 0 (unknown) checks nothing; such
+  /// elements are then loaded one by one, never allocated all at once.
   std::size_t load_size(std::size_t element_bytes) {
     std::uint64_t n = 0;
     for (unsigned shift = 0;; shift += 7) {
@@ -369,8 +518,7 @@ class iarchive {
       n |= static_cast<std::uint64_t>(byte & 0x7f) << shift;
       if (byte < 0x80) break;
     }
-    // Every element takes at least one byte (or element_bytes), so a larger count is corrupt.
-    if (n > remaining() / std::max<std::size_t>(element_bytes, 1) && element_bytes > 0)
+    if (element_bytes > 0 && n > remaining() / element_bytes)
       throw error("serialized data holds an impossible length: the archive is corrupt");
     return static_cast<std::size_t>(n);
   }
@@ -401,7 +549,11 @@ class iarchive {
 
   template <class T>
   void load(T& value) {
-    if constexpr (needs_boost_v<T>) {
+    if constexpr (is_view<T>::value) {
+      static_assert(!is_view<T>::value,
+                    "relay cannot load into a view (std::string_view, std::span): it has no memory "
+                    "of its own to receive into. Receive a std::string or std::vector instead");
+    } else if constexpr (needs_boost_v<T>) {
       auto& f = boost_archive();
       f.source.seek(pos_);
       f.archive >> value;
@@ -430,10 +582,10 @@ class iarchive {
         const std::size_t n = load_size(sizeof(E));
         value.resize(n);
         load_binary(value.data(), n * sizeof(E));
-      } else {
+      } else if constexpr (constexpr std::size_t least = min_archived_size<E>(); least > 0) {
         // Elements already there are loaded in place, so that loading into a value received
         // before reuses its strings' and vectors' memory.
-        const std::size_t n = load_size(1);
+        const std::size_t n = load_size(least);
         value.resize(n);
         for (auto&& e : value) {
           if constexpr (std::is_same_v<E, bool>) {
@@ -444,9 +596,23 @@ class iarchive {
             load(e);
           }
         }
+      } else {
+        // Elements that may take no bytes: the length cannot be checked, so they are added one
+        // by one (a corrupt length fails when the bytes run out, or as an allocation would).
+        const std::size_t n = load_size(0);
+        if (value.size() > n) value.resize(n);
+        for (auto& e : value) load(e);
+        while (value.size() < n) load(value.emplace_back());
       }
     } else if constexpr (is_associative<T>::value) {
-      const std::size_t n = load_size(0);
+      // Elements are inserted one by one, so a length is only checked against the bytes left.
+      std::size_t least = 0;
+      if constexpr (requires { typename T::mapped_type; })
+        least = min_archived_size<typename T::key_type>() +
+                min_archived_size<typename T::mapped_type>();
+      else
+        least = min_archived_size<typename T::value_type>();
+      const std::size_t n = load_size(least);
       if constexpr (requires { typename T::node_type; }) {
         // The nodes already there are reloaded and reinserted, so that loading into a value
         // received before allocates nothing for the nodes or for strings that fit their memory.
@@ -483,7 +649,9 @@ class iarchive {
         load(value.emplace());
       }
     } else {
-      boost::serialization::serialize_adl(*this, value, boost::serialization::version<T>::value);
+      check_archivable<T>();
+      if constexpr (find_archive_problem<T>() == archive_problem::none)
+        boost::serialization::serialize_adl(*this, value, boost::serialization::version<T>::value);
     }
   }
 
