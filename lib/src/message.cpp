@@ -191,18 +191,26 @@ bool isend_small(const void* data, std::size_t bytes, int dest, int tag, MPI_Com
 }
 
 void wait_progressing(int n, MPI_Request* requests) {
+  // One request is waited on with MPI_Wait and MPI_Test, whose errors name their own cause
+  // (MPI_Waitall's would be MPI_ERR_IN_STATUS, without statuses).
   if (pending_receives() == 0) {
-    RELAY_MPI(MPI_Waitall, n, requests, MPI_STATUSES_IGNORE);
+    if (n == 1)
+      RELAY_MPI(MPI_Wait, requests, MPI_STATUS_IGNORE);
+    else
+      RELAY_MPI(MPI_Waitall, n, requests, MPI_STATUSES_IGNORE);
     return;
   }
   backoff wait;
   for (;;) {
     progress_pending();
     int done = 0;
-    RELAY_MPI(MPI_Testall, n, requests, &done, MPI_STATUSES_IGNORE);
+    if (n == 1)
+      RELAY_MPI(MPI_Test, requests, &done, MPI_STATUS_IGNORE);
+    else
+      RELAY_MPI(MPI_Testall, n, requests, &done, MPI_STATUSES_IGNORE);
     if (done) return;
     if (pending_receives() == 0) {
-      RELAY_MPI(MPI_Waitall, n, requests, MPI_STATUSES_IGNORE);
+      wait_progressing(n, requests);
       return;
     }
     wait.pause();

@@ -198,7 +198,7 @@ bool dynamic_receive::advance(const MPI_Status& st) {
 
 void buffer_receive::accept(const char* data, std::size_t n) {
   if (n > capacity_) throw_mpi_error("MPI_Irecv", MPI_ERR_TRUNCATE);
-  if (data != buffer_ && n > 0) std::memcpy(buffer_, data, n);
+  if (n > 0) std::memcpy(buffer_, data, n);
 }
 
 char* buffer_receive::room(std::size_t n) {
@@ -447,17 +447,38 @@ bool test_state(request_state& state) {
 bool wait_all_plain(std::span<request> requests) {
   if (pending_receives() != 0) return false;
   thread_local std::vector<MPI_Request> handles;
+  thread_local std::vector<MPI_Status> statuses;
   handles.resize(requests.size());
+  bool receives = false;
   for (std::size_t i = 0; i < requests.size(); ++i) {
     if (request_access::state(requests[i])) return false;
     handles[i] = request_access::handle(requests[i]);
+    receives = receives || request_access::receive(requests[i]);
   }
   const std::size_t n = handles.size();
-  // Plain requests are sends: as in raw MPI programs, no statuses.
-  const int code = MPI_Waitall(static_cast<int>(n), handles.data(), MPI_STATUSES_IGNORE);
+  // Sends alone go without statuses, as in raw MPI programs. A receive can fail (a message longer
+  // than its buffer), and only the statuses say which one did and why: under
+  // MPI_STATUSES_IGNORE, Open MPI frees the failed request and returns just MPI_ERR_IN_STATUS.
+  if (receives) statuses.resize(n);
+  MPI_Status* st = receives ? statuses.data() : MPI_STATUSES_IGNORE;
+  int code = MPI_Waitall(static_cast<int>(n), handles.data(), st);
+  int failure = code;
+  while (code == MPI_ERR_IN_STATUS && receives) {
+    // The failed requests are done; those marked MPI_ERR_PENDING still run: wait for them too.
+    failure = MPI_SUCCESS;
+    bool pending = false;
+    for (std::size_t i = 0; i < n; ++i) {
+      const int e = statuses[i].MPI_ERROR;
+      if (e == MPI_ERR_PENDING) pending = true;
+      else if (e != MPI_SUCCESS && failure == MPI_SUCCESS) failure = e;
+    }
+    if (!pending) break;
+    code = MPI_Waitall(static_cast<int>(n), handles.data(), st);
+    if (code != MPI_SUCCESS && code != MPI_ERR_IN_STATUS) failure = code;
+  }
   for (std::size_t i = 0; i < n; ++i) request_access::handle(requests[i]) = handles[i];
-  if (code != MPI_SUCCESS) [[unlikely]]
-    throw_mpi_error("MPI_Waitall", code);
+  if (failure != MPI_SUCCESS) [[unlikely]]
+    throw_mpi_error("MPI_Waitall", failure);
   return true;
 }
 
@@ -607,9 +628,14 @@ void abandon(std::unique_ptr<request_state> state) noexcept {
   }
 }
 
-void abandon(MPI_Request& handle) noexcept {
+void abandon(MPI_Request& handle, bool receive) noexcept {
   if (environment::finalized()) return;
-  MPI_Request_free(&handle);  // MPI still completes the send, from the caller's memory
+  if (receive) {
+    MPI_Cancel(&handle);
+    MPI_Wait(&handle, MPI_STATUS_IGNORE);
+  } else {
+    MPI_Request_free(&handle);  // MPI still completes the send, from the caller's memory
+  }
 }
 
 }  // namespace relay::detail

@@ -14,9 +14,10 @@
 /// receiver's process next enters relay (any send, receive, wait or test takes the heads of every
 /// pending receive), so the classic exchange `irecv; send; wait` works at every size.
 ///
-/// A send of a `std::span` shorter than config::first_piece_bytes is a *plain* request: the
-/// caller owns the memory, so the request holds nothing but MPI's own request, and posting it
-/// allocates nothing. Every other request keeps a state object (the owned value, a received value
+/// A send of a `std::span` and a receive into one (`irecv_into`), shorter than
+/// config::first_piece_bytes, are *plain* requests: the caller owns the memory, so the request
+/// holds nothing but MPI's own request; posting one allocates nothing, and `wait_all` over plain
+/// requests alone is one MPI_Waitall, as in a raw MPI program. Every other request keeps a state object (the owned value, a received value
 /// and its status), taken from a per-thread pool. Plain and state-based requests mix freely in
 /// `wait_all`, `wait_any` and `test_any`.
 ///
@@ -31,6 +32,7 @@
 #include <memory>
 #include <optional>
 #include <span>
+#include <string_view>
 #include <type_traits>
 #include <utility>
 #include <vector>
@@ -201,13 +203,13 @@ class sized_receive final : public dynamic_receive {
   byte_buffer bytes_;
 };
 
-/// A receive into caller memory of `capacity` bytes (irecv_into). A buffer that can hold a head
-/// receives the first message in place; a shorter one takes it into a head buffer and copies it.
+/// A receive into caller memory of `capacity` bytes (irecv_into) of config::first_piece_bytes or
+/// more. The first message lands in a head buffer of the request's own, and is copied: a window
+/// of receives into one buffer (a bandwidth test) must not read another message's trailer.
 class buffer_receive final : public dynamic_receive {
  public:
   buffer_receive(MPI_Comm comm, int source, int tag, char* buffer, std::size_t capacity)
-      : dynamic_receive(comm, source, tag, capacity >= piece_bytes ? buffer : take_head_buffer(),
-                        capacity >= piece_bytes ? capacity : piece_bytes, capacity < piece_bytes),
+      : dynamic_receive(comm, source, tag, take_head_buffer(), piece_bytes, true),
         buffer_(buffer),
         capacity_(capacity) {}
 
@@ -218,11 +220,14 @@ class buffer_receive final : public dynamic_receive {
   std::size_t capacity_;
 };
 
-/// True for std::span, whose elements a send views instead of owning (see isend).
+/// True for std::span and std::basic_string_view, whose elements a send views instead of owning
+/// (see isend).
 template <class T>
 inline constexpr bool is_span = false;
 template <class E, std::size_t N>
 inline constexpr bool is_span<std::span<E, N>> = true;
+template <class C, class Tr>
+inline constexpr bool is_span<std::basic_string_view<C, Tr>> = true;
 
 /// Waits for `state` to complete (progressing pending receives meanwhile); rethrows its failure.
 void wait_state(request_state& state);
@@ -230,9 +235,9 @@ void wait_state(request_state& state);
 bool test_state(request_state& state);
 /// Cancels or abandons an incomplete request whose owner is going away.
 void abandon(std::unique_ptr<request_state> state) noexcept;
-/// The same for a plain request's MPI request: a send is left to finish on its own
-/// (MPI_Request_free), as the memory it sends from is the caller's.
-void abandon(MPI_Request& handle) noexcept;
+/// The same for a plain request's MPI request: a receive is cancelled; a send is left to finish
+/// on its own (MPI_Request_free), as the memory it sends from is the caller's.
+void abandon(MPI_Request& handle, bool receive) noexcept;
 
 struct request_access;
 
@@ -247,12 +252,15 @@ class request {
   request() = default;
   explicit request(std::unique_ptr<detail::request_state> state) : state_(std::move(state)) {}
   request(request&& other) noexcept
-      : state_(std::move(other.state_)), handle_(std::exchange(other.handle_, MPI_REQUEST_NULL)) {}
+      : state_(std::move(other.state_)),
+        handle_(std::exchange(other.handle_, MPI_REQUEST_NULL)),
+        receive_(other.receive_) {}
   request& operator=(request&& other) noexcept {
     if (this != &other) {
       release();
       state_ = std::move(other.state_);
       handle_ = std::exchange(other.handle_, MPI_REQUEST_NULL);
+      receive_ = other.receive_;
     }
     return *this;
   }
@@ -289,15 +297,16 @@ class request {
     if (state_) {
       if (!done()) detail::abandon(std::move(state_));
     } else if (handle_ != MPI_REQUEST_NULL) {
-      detail::abandon(handle_);
+      detail::abandon(handle_, receive_);
     }
   }
 
   // A state-based request has a state_ (and no handle_ of its own). A plain one (a short span
-  // send) has no state_: handle_ is MPI's request, which MPI sets to MPI_REQUEST_NULL when it
-  // completes.
+  // send, or a receive into a short span) has no state_: handle_ is MPI's request, which MPI sets
+  // to MPI_REQUEST_NULL when it completes, and receive_ says whether abandoning it cancels it.
   std::unique_ptr<detail::request_state> state_;
   MPI_Request handle_ = MPI_REQUEST_NULL;
+  bool receive_ = false;
 };
 
 template <class T>
@@ -308,11 +317,14 @@ namespace detail {
 /// that wait on many requests.
 struct request_access {
   /// A plain request for MPI's request `handle`.
-  static request plain(MPI_Request handle) noexcept {
+  static request plain(MPI_Request handle, bool receive) noexcept {
     request r;
     r.handle_ = handle;
+    r.receive_ = receive;
     return r;
   }
+  /// Whether a plain request is a receive.
+  static bool receive(const request& r) noexcept { return r.receive_; }
   /// The state of a state-based request; null for a plain one.
   static request_state* state(const request& r) noexcept { return r.state_.get(); }
   /// A plain request's MPI request.
@@ -373,18 +385,21 @@ class recv_request {
 };
 
 /// Starts sending `value` to `dest`. The request takes ownership of the value (move it in to
-/// avoid a copy), so the caller's data may change or die at once. A `std::span` is the exception,
-/// as its type says: the request only views it, with no copy, so the caller keeps the memory
+/// avoid a copy), so the caller's data may change or die at once. A `std::span` or
+/// `std::string_view` is the exception, as its type says: the request only views it, with no
+/// copy, so the caller keeps the memory
 /// alive and unchanged until the request completes (the zero-copy path for one buffer sent many
 /// times, as in a bandwidth test). A span shorter than config::first_piece_bytes is a plain
 /// request (see the top of this file).
 template <class T>
 [[nodiscard]] request isend(const communicator& comm, T value, int dest, int tag = 0) {
+  detail::check_sendable<T>();
   detail::check_destination(comm, dest, tag);
   if constexpr (detail::is_span<T> && contiguous<T>) {
     MPI_Request handle = MPI_REQUEST_NULL;
-    if (detail::isend_small(value.data(), value.size_bytes(), dest, tag, comm.native(), &handle))
-      return detail::request_access::plain(handle);
+    if (detail::isend_small(std::data(value), std::size(value) * sizeof(element_t<T>), dest, tag,
+                            comm.native(), &handle))
+      return detail::request_access::plain(handle, /*receive=*/false);
   }
   return request(
       std::make_unique<detail::send_state<T>>(std::move(value), dest, tag, comm.native()));
@@ -396,6 +411,7 @@ template <class T>
 template <class T>
 [[nodiscard]] recv_request<T> irecv(const communicator& comm, int source = any_source,
                                     int tag = any_tag) {
+  detail::check_receivable<T>();
   detail::check_receive(comm, source, tag);
   if constexpr (trivial<T>)
     return recv_request<T>(
@@ -407,13 +423,27 @@ template <class T>
 
 /// Starts receiving into caller-owned memory of known capacity (the non-blocking recv_into). The
 /// memory must stay alive until the request completes; a value longer than `buffer` fails with an
-/// MPI truncation error when the request is waited on. The request's status gives the size.
+/// MPI truncation error when the request is waited on.
+///
+/// A buffer shorter than config::first_piece_bytes is a plain request: one MPI_Irecv straight
+/// into it, as in a raw MPI program. Such a buffer can only hold a small value, which is one
+/// message; a larger value sent to it fails with MPI_ERR_TRUNCATE here, as in MPI, and its rest is
+/// never received, so its sender does not complete (give the buffer room for the largest value
+/// that may come). A longer buffer is a state-based request that takes a large value's head and
+/// rest like irecv does.
 template <trivial E>
 [[nodiscard]] request irecv_into(const communicator& comm, std::span<E> buffer,
                                  int source = any_source, int tag = any_tag) {
   detail::check_receive(comm, source, tag);
-  return request(detail::make_dynamic_receive<detail::buffer_receive>(
-      comm.native(), source, tag, reinterpret_cast<char*>(buffer.data()), buffer.size_bytes()));
+  char* memory = reinterpret_cast<char*>(buffer.data());
+  if (buffer.size_bytes() < detail::piece_bytes) {
+    MPI_Request handle = MPI_REQUEST_NULL;
+    RELAY_MPI(MPI_Irecv, memory, static_cast<int>(buffer.size_bytes()), MPI_BYTE, source, tag,
+              comm.native(), &handle);
+    return detail::request_access::plain(handle, /*receive=*/true);
+  }
+  return request(detail::make_dynamic_receive<detail::buffer_receive>(comm.native(), source, tag,
+                                                                      memory, buffer.size_bytes()));
 }
 
 /// What test_any found: a request that has just completed (`*result` is its index), none yet

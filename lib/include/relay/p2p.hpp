@@ -134,6 +134,16 @@ void finish_payload(T& value, const byte_buffer& bytes) {
   }
 }
 
+/// A T can be received by value: sendable, and not a view (a span or string_view has no memory
+/// of its own to receive into).
+template <class T>
+constexpr void check_receivable() {
+  check_sendable<T>();
+  static_assert(!contiguous<T> || resizable_contiguous<T>,
+                "relay: views (std::span, std::string_view) cannot be received by value; receive "
+                "a std::vector or std::string, or use recv_into with a span");
+}
+
 /// Throws usage_error unless a trivial T's receive got exactly sizeof(T) bytes (or nothing, from
 /// MPI_PROC_NULL): MPI does not see a smaller message of another type as an error.
 template <class T>
@@ -279,6 +289,7 @@ void send_value(const T& value, int dest, int tag, MPI_Comm comm) {
 /// MPI_PROC_NULL.
 template <class T>
 void send(const communicator& comm, const T& value, int dest, int tag = 0) {
+  detail::check_sendable<T>();
   detail::check_destination(comm, dest, tag);
   detail::send_value(value, dest, tag, comm.native());
 }
@@ -290,6 +301,7 @@ void send(const communicator& comm, const T& value, int dest, int tag = 0) {
 /// and non-blocking alike, as MPI's do.
 template <class T>
 [[nodiscard]] T recv(const communicator& comm, int source = any_source, int tag = any_tag) {
+  detail::check_receivable<T>();
   detail::check_receive(comm, source, tag);
   MPI_Status st;
   return detail::recv_impl<T>(comm, source, tag, st);
@@ -299,6 +311,7 @@ template <class T>
 template <class T>
 [[nodiscard]] message<T> recv_with_status(const communicator& comm, int source = any_source,
                                           int tag = any_tag) {
+  detail::check_receivable<T>();
   detail::check_receive(comm, source, tag);
   MPI_Status st;
   T value = detail::recv_impl<T>(comm, source, tag, st);
@@ -326,6 +339,7 @@ status recv_into(const communicator& comm, std::span<T> buffer, int source = any
 template <class T>
 requires(!contiguous<T> || resizable_contiguous<T>) status
     recv_into(const communicator& comm, T& value, int source = any_source, int tag = any_tag) {
+  detail::check_receivable<T>();
   detail::check_receive(comm, source, tag);
   MPI_Status st;
   if constexpr (trivial<T>)
@@ -340,6 +354,8 @@ requires(!contiguous<T> || resizable_contiguous<T>) status
 template <class R, class S>
 [[nodiscard]] R sendrecv(const communicator& comm, const S& value, int dest, int source,
                          int send_tag = 0, int recv_tag = any_tag) {
+  detail::check_sendable<S>();
+  detail::check_receivable<R>();
   detail::check_destination(comm, dest, send_tag);
   detail::check_receive(comm, source, recv_tag);
   const MPI_Comm c = comm.native();
