@@ -2,7 +2,7 @@
 # Usage: scripts/tsan.sh [ROUNDS] [-h|--help]
 #
 # Proves (or disproves) relay's thread safety: configures and builds the tsan preset
-# (ThreadSanitizer, clang 14, build-tsan/), then runs test_threads, test_nonblocking and test_p2p
+# (ThreadSanitizer, clang 14, build-tsan/), then runs test_threads, test_nonblocking, test_exchange and test_p2p
 # at 1-4 ranks under it ROUNDS times (default 20) with `ctest --preset tsan`. Reports how often
 # each test failed (a race report makes TSan exit 66; a hang hits the timeout) and each distinct
 # race, by the SUMMARY line TSan prints for it. Exits non-zero if any run failed. Logs stay in
@@ -23,12 +23,12 @@ esac
 rounds=${1:-20}
 [[ $rounds =~ ^[1-9][0-9]*$ ]] || relay_die "ROUNDS must be a positive integer (got \"$rounds\")"
 timeout=${RELAY_TSAN_TIMEOUT:-90}
-tests=${RELAY_TSAN_TESTS:-'^test_(threads|nonblocking|p2p)\.'}
+tests=${RELAY_TSAN_TESTS:-'^test_(threads|nonblocking|exchange|p2p)\.'}
 
 cd "$RELAY_ROOT"
 command -v clang++-14 >/dev/null || relay_die "clang++-14 not found (apt-get install clang-14)"
 cmake --preset tsan >/dev/null
-cmake --build --preset tsan -j "$(relay_cores)" --target test_threads test_nonblocking test_p2p
+cmake --build --preset tsan -j "$(relay_cores)" --target test_threads test_nonblocking test_exchange test_p2p
 relay_export_mpi_env
 
 logs="$(relay_binary_dir tsan)/tsan-logs"

@@ -120,6 +120,23 @@ TEST(Exchange, PendingReceiveProgressedByAnUnrelatedWait) {
   comm.barrier();
 }
 
+// The README's promise for recv_into: a vector with room keeps its memory, small or large value.
+TEST(Exchange, RecvIntoAVectorWithRoomKeepsItsMemory) {
+  const relay::communicator comm;
+  const int me = comm.rank();
+  std::vector<double> into;
+  into.reserve(large_doubles);
+  const double* memory = into.data();
+  for (const std::size_t n : {small_doubles, large_doubles, std::size_t{0}, small_doubles}) {
+    auto s = relay::isend(comm, values_of(me, n), me, 9);
+    const relay::status st = relay::recv_into(comm, into, me, 9);
+    s.wait();
+    EXPECT_EQ(into, values_of(me, n));
+    EXPECT_EQ(st.bytes(), n * sizeof(double));
+    EXPECT_EQ(into.data(), memory) << n << " doubles: the vector was reallocated";
+  }
+}
+
 // ---- item 2: receives of every kind match in posting order ---------------------------------------
 
 enum class kind { irecv_vector, irecv_int, irecv_into_span, recv_int, recv_vector, recv_into_span };
