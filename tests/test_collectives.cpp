@@ -188,6 +188,52 @@ TEST(Gather, EveryKindToEveryRoot) {
   });
 }
 
+// ---- bool and std::vector<bool> ---------------------------------------------------------------
+
+// std::vector<bool> packs its bits and has no data(): gathering or scattering bools must not
+// hand its storage to MPI.
+TEST(Bools, EveryCollectiveFromEveryRoot) {
+  relay::communicator comm;
+  const int p = comm.size(), me = comm.rank();
+  auto flag = [](int r) { return r % 3 != 1; };  // true, false, true, true, ...
+  std::vector<bool> flags;
+  for (int r = 0; r < p; ++r) flags.push_back(flag(r));
+  EXPECT_EQ(relay::allgather(comm, flag(me)), flags);
+  for (int root = 0; root < p; ++root) {
+    SCOPED_TRACE("root " + std::to_string(root));
+    const bool at_root = me == root;
+    const std::vector<bool> gathered = relay::gather(comm, flag(me), root);
+    EXPECT_EQ(gathered, at_root ? flags : std::vector<bool>{});
+    EXPECT_EQ(relay::scatter(comm, at_root ? flags : std::vector<bool>{}, root), flag(me));
+    EXPECT_EQ(relay::bcast(comm, at_root && flag(root + 1), root), flag(root + 1));
+    // Vectors of bool of several lengths, odd ones included.
+    for (std::size_t n :
+         {std::size_t{0}, std::size_t{1}, std::size_t{7}, std::size_t{3 * 64 + 5}}) {
+      std::vector<bool> bits(n);
+      for (std::size_t i = 0; i < n; ++i) bits[i] = (i * 7 + n) % 3 == 0;
+      EXPECT_EQ(relay::bcast(comm, at_root ? bits : std::vector<bool>{}, root), bits) << n;
+      std::vector<bool> into(at_root ? bits : std::vector<bool>(n % 4, true));
+      relay::bcast_into(comm, into, root);
+      EXPECT_EQ(into, bits) << n;
+      const std::vector<bool> mine =
+          relay::scatterv(comm, at_root ? bits : std::vector<bool>{}, root);
+      const relay::range block =
+          relay::block_range(n, static_cast<std::uint64_t>(p), static_cast<std::uint64_t>(me));
+      EXPECT_EQ(mine, std::vector<bool>(bits.begin() + static_cast<std::ptrdiff_t>(block.begin),
+                                        bits.begin() + static_cast<std::ptrdiff_t>(block.end)))
+          << n;
+      EXPECT_EQ(relay::gatherv(comm, mine, root), at_root ? bits : std::vector<bool>{}) << n;
+      EXPECT_EQ(relay::allgatherv(comm, mine), bits) << n;
+      const auto all = relay::gather(comm, bits, root);
+      EXPECT_EQ(all, at_root ? std::vector<std::vector<bool>>(static_cast<std::size_t>(p), bits)
+                             : std::vector<std::vector<bool>>{})
+          << n;
+    }
+  }
+  EXPECT_EQ(relay::allgather(comm, std::vector<bool>{true, me % 2 == 1}).size(),
+            static_cast<std::size_t>(p));
+}
+
 // ---- gatherv and allgatherv ------------------------------------------------------------------
 
 template <class E, class Make>

@@ -141,6 +141,34 @@ TEST(Reduce, VectorsElementWise) {
                std::vector<int>{p > 1 ? 1 : 0, 0}, "logical_or");
 }
 
+// std::vector<bool> has no data(): reduced element by element through a buffer of bools, with
+// MPI's logical operations on MPI_CXX_BOOL (and user operations).
+TEST(Reduce, VectorsOfBoolElementWise) {
+  relay::communicator comm;
+  const int p = comm.size(), r = comm.rank();
+  const std::vector<bool> mine{true, r == 0, r % 2 == 1, false, r == p - 1};
+  check_reduce(comm, mine, std::logical_and<>{},
+               std::vector<bool>{true, p == 1, false, false, p == 1}, "logical_and");
+  check_reduce(comm, mine, std::logical_or<>{}, std::vector<bool>{true, true, p > 1, false, true},
+               "logical_or");
+  check_reduce(comm, mine, relay::logical_xor{},
+               std::vector<bool>{p % 2 == 1, true, p / 2 % 2 == 1, false, true}, "logical_xor");
+  check_reduce(comm, mine, std::not_equal_to<>{},
+               std::vector<bool>{p % 2 == 1, true, p / 2 % 2 == 1, false, true}, "user operation");
+  check_reduce(comm, std::vector<bool>{}, std::logical_or<>{}, std::vector<bool>{}, "empty");
+  // Scans: rank r gets the element-wise or over ranks 0..r (exscan: 0..r-1).
+  auto bits = [](int i) { return std::vector<bool>{i == 1, i % 2 == 0, i > 2}; };
+  std::vector<bool> inclusive(3, false), exclusive(3, false);
+  for (int i = 0; i <= r; ++i)
+    for (std::size_t k = 0; k < 3; ++k) {
+      inclusive[k] = inclusive[k] || bits(i)[k];
+      if (i < r) exclusive[k] = exclusive[k] || bits(i)[k];
+    }
+  EXPECT_EQ(relay::scan(comm, bits(r), std::logical_or<>{}), inclusive);
+  const auto before = relay::exscan(comm, bits(r), std::logical_or<>{});
+  EXPECT_EQ(before, r == 0 ? std::nullopt : std::optional<std::vector<bool>>(exclusive));
+}
+
 TEST(Reduce, EmptyAndSingleElementVectors) {
   relay::communicator comm;
   const int p = comm.size();

@@ -23,6 +23,7 @@
 #include <span>
 #include <stdexcept>
 #include <string>
+#include <type_traits>
 #include <vector>
 
 #include "relay/communicator.hpp"
@@ -427,7 +428,12 @@ template <class T>
   comm.check_rank(root, "root");
   const bool is_root = comm.rank() == root;
   const auto p = static_cast<std::uint64_t>(comm.size());
-  if constexpr (trivial<T>) {
+  if constexpr (std::is_same_v<T, bool>) {
+    // std::vector<bool> packs bits and has no data(): the root's values go as bytes.
+    std::vector<unsigned char> bytes;
+    if (is_root) bytes.assign(values.begin(), values.end());
+    return scatter(comm, bytes, root) != 0;
+  } else if constexpr (trivial<T>) {
     const std::uint64_t n = detail::share_from_root(comm, root, is_root ? values.size() : 0);
     if (n != p)
       throw usage_error("scatter: the root holds " + std::to_string(n) + " values for " +
@@ -554,7 +560,11 @@ template <class T>
 std::vector<T> gather(const communicator& comm, const T& value, int root) {
   comm.check_rank(root, "root");
   std::vector<T> out;
-  if constexpr (trivial<T>) {
+  if constexpr (std::is_same_v<T, bool>) {
+    // std::vector<bool> packs bits and has no data(): gathered as bytes.
+    const auto bytes = gather(comm, static_cast<unsigned char>(value), root);
+    out.assign(bytes.begin(), bytes.end());
+  } else if constexpr (trivial<T>) {
     if (comm.rank() == root) out.resize(static_cast<std::size_t>(comm.size()));
     RELAY_MPI(MPI_Gather, &value, 1, datatype<T>(), out.data(), 1, datatype<T>(), root,
               comm.native());
@@ -571,7 +581,10 @@ std::vector<T> gather(const communicator& comm, const T& value, int root) {
 template <class T>
 std::vector<T> allgather(const communicator& comm, const T& value) {
   std::vector<T> out;
-  if constexpr (trivial<T>) {
+  if constexpr (std::is_same_v<T, bool>) {
+    const auto bytes = allgather(comm, static_cast<unsigned char>(value));  // as in gather
+    out.assign(bytes.begin(), bytes.end());
+  } else if constexpr (trivial<T>) {
     out.resize(static_cast<std::size_t>(comm.size()));
     RELAY_MPI(MPI_Allgather, &value, 1, datatype<T>(), out.data(), 1, datatype<T>(), comm.native());
   } else {

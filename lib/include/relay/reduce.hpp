@@ -10,7 +10,8 @@
 /// operation and type. User operations are taken as non-commutative, so MPI combines operands in
 /// rank order; wrap one in relay::commutative to allow MPI to reorder.
 ///
-/// Trivial values and vectors of them (reduced element by element) use MPI's reductions.
+/// Trivial values and vectors of them (reduced element by element; std::vector<bool> through a
+/// buffer of bools) use MPI's reductions.
 /// Other types (big integers, strings) are serialized and combined along a binomial tree in rank
 /// order, on relay's private duplicate of the communicator.
 
@@ -19,6 +20,7 @@
 #include <bit>
 #include <climits>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <type_traits>
 #include <vector>
@@ -189,42 +191,54 @@ concept mpi_reducible = trivial<T> ||(resizable_contiguous<T>&& requires {
 
 enum class reduce_kind { reduce, allreduce, scan, exscan };
 
-/// One MPI reduction of `value` into `out` (sized by the caller where it is read), split into
-/// pieces of at most INT_MAX elements (element-wise reductions can be cut anywhere between
+/// One MPI reduction of n elements from `src` into `dst` (null where nothing is received), split
+/// into pieces of at most INT_MAX elements (element-wise reductions can be cut anywhere between
 /// elements). Out of place: Open MPI's reductions with MPI_IN_PLACE allocate and copy a temporary
-/// buffer on every call. `out` is not touched on non-roots of a reduce.
-template <class T, class Op>
-void mpi_reduce(const communicator& comm, const T& value, T& out, const Op& op, int root,
-                reduce_kind kind) {
-  using V = reduce_view<T>;
-  using E = typename V::element;
+/// buffer on every call.
+template <class E, class Op>
+void mpi_reduce_elements(const communicator& comm, const E* src, E* dst, std::size_t n,
+                         const Op& op, int root, reduce_kind kind) {
   op_scope<Op, E> scope(op);
   const MPI_Op mpi_op = scope.handle();
   const MPI_Datatype type = datatype<E>();
   const MPI_Comm native = comm.native();
-  const bool receives = kind != reduce_kind::reduce || comm.rank() == root;
-  const std::size_t n = V::size(value);
-  if (receives) V::resize(out, n);
   for (std::size_t done = 0; done < n || (n == 0 && done == 0); done += INT_MAX) {
     const int count = static_cast<int>(std::min<std::size_t>(n - done, INT_MAX));
-    const E* src = V::data(value) + done;
-    E* dst = receives ? V::data(out) + done : nullptr;
+    const E* s = src + (n == 0 ? 0 : done);
+    E* d = dst ? dst + done : nullptr;
     switch (kind) {
       case reduce_kind::reduce:
-        RELAY_MPI(MPI_Reduce, src, dst, count, type, mpi_op, root, native);
+        RELAY_MPI(MPI_Reduce, s, d, count, type, mpi_op, root, native);
         break;
       case reduce_kind::allreduce:
-        RELAY_MPI(MPI_Allreduce, src, dst, count, type, mpi_op, native);
+        RELAY_MPI(MPI_Allreduce, s, d, count, type, mpi_op, native);
         break;
       case reduce_kind::scan:
-        RELAY_MPI(MPI_Scan, src, dst, count, type, mpi_op, native);
+        RELAY_MPI(MPI_Scan, s, d, count, type, mpi_op, native);
         break;
       case reduce_kind::exscan:
-        RELAY_MPI(MPI_Exscan, src, dst, count, type, mpi_op, native);
+        RELAY_MPI(MPI_Exscan, s, d, count, type, mpi_op, native);
         break;
     }
     if (n == 0) break;
   }
+}
+
+/// Whether this rank receives a result in a reduction of this kind.
+inline bool receives_result(const communicator& comm, int root, reduce_kind kind) {
+  return kind != reduce_kind::reduce || comm.rank() == root;
+}
+
+/// One MPI reduction of `value` into `out` (sized here where it is read). `out` is not touched on
+/// non-roots of a reduce.
+template <class T, class Op>
+void mpi_reduce(const communicator& comm, const T& value, T& out, const Op& op, int root,
+                reduce_kind kind) {
+  using V = reduce_view<T>;
+  const bool receives = receives_result(comm, root, kind);
+  const std::size_t n = V::size(value);
+  if (receives) V::resize(out, n);
+  mpi_reduce_elements(comm, V::data(value), receives ? V::data(out) : nullptr, n, op, root, kind);
 }
 
 template <class T, class Op>
@@ -232,6 +246,26 @@ T mpi_reduce(const communicator& comm, const T& value, const Op& op, int root, r
   T out{};
   mpi_reduce(comm, value, out, op, root, kind);
   return out;
+}
+
+template <class T>
+inline constexpr bool is_bool_vector = std::is_same_v<T, std::vector<bool>>;
+
+/// Element-wise reduction of a std::vector<bool>, which packs its bits and has no data(): through
+/// a buffer of bools (MPI_CXX_BOOL, whose logical operations are MPI's own). Returns the result
+/// where one is received, else an empty vector.
+template <class Op>
+std::vector<bool> mpi_reduce_bools(const communicator& comm, const std::vector<bool>& value,
+                                   const Op& op, int root, reduce_kind kind) {
+  const std::size_t n = value.size();
+  const auto buffer = std::make_unique<bool[]>(2 * n + 1);
+  bool* in = buffer.get();
+  bool* out = in + n;
+  std::copy(value.begin(), value.end(), in);
+  const bool receives = receives_result(comm, root, kind);
+  mpi_reduce_elements(comm, static_cast<const bool*>(in), receives ? out : nullptr, n, op, root,
+                      kind);
+  return receives ? std::vector<bool>(out, out + n) : std::vector<bool>{};
 }
 
 /// Binomial-tree reduction of serialized values to rank 0 of `comm`, combining in rank order:
@@ -287,6 +321,8 @@ template <class T, class Op>
   if constexpr (detail::mpi_reducible<T>) {
     T out = detail::mpi_reduce(comm, value, op, root, detail::reduce_kind::reduce);
     return comm.rank() == root ? std::move(out) : T{};
+  } else if constexpr (detail::is_bool_vector<T>) {
+    return detail::mpi_reduce_bools(comm, value, op, root, detail::reduce_kind::reduce);
   } else {
     T out = detail::tree_reduce(comm, T(value), op);
     if (root != 0) {
@@ -321,6 +357,8 @@ template <class T, class Op>
 [[nodiscard]] T allreduce(const communicator& comm, const T& value, Op op) {
   if constexpr (detail::mpi_reducible<T>) {
     return detail::mpi_reduce(comm, value, op, 0, detail::reduce_kind::allreduce);
+  } else if constexpr (detail::is_bool_vector<T>) {
+    return detail::mpi_reduce_bools(comm, value, op, 0, detail::reduce_kind::allreduce);
   } else {
     return bcast(comm, detail::tree_reduce(comm, T(value), op), 0);
   }
@@ -332,6 +370,8 @@ template <class T, class Op>
 [[nodiscard]] T scan(const communicator& comm, const T& value, Op op) {
   if constexpr (detail::mpi_reducible<T>)
     return detail::mpi_reduce(comm, value, op, 0, detail::reduce_kind::scan);
+  else if constexpr (detail::is_bool_vector<T>)
+    return detail::mpi_reduce_bools(comm, value, op, 0, detail::reduce_kind::scan);
   else
     return *detail::doubling_scan(comm, value, op, /*exclusive=*/false);
 }
@@ -342,6 +382,10 @@ template <class T, class Op>
 [[nodiscard]] std::optional<T> exscan(const communicator& comm, const T& value, Op op) {
   if constexpr (detail::mpi_reducible<T>) {
     T out = detail::mpi_reduce(comm, value, op, 0, detail::reduce_kind::exscan);
+    if (comm.rank() == 0) return std::nullopt;
+    return out;
+  } else if constexpr (detail::is_bool_vector<T>) {
+    auto out = detail::mpi_reduce_bools(comm, value, op, 0, detail::reduce_kind::exscan);
     if (comm.rank() == 0) return std::nullopt;
     return out;
   } else {
