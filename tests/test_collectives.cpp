@@ -315,4 +315,51 @@ TEST(ScattervGatherv, PiecesAroundTheEagerLimit) {
   }
 }
 
+// ---- one vector as both input and result ---------------------------------------------------
+
+// gatherv_into(v, v) and scatterv_into(v, v): the same vector is the piece (the data) and the
+// result. The root's own piece must land in its slot, and no rank may lose its piece before
+// sending it.
+template <class E, class Make>
+void check_aliased(const relay::communicator& comm, std::size_t per_rank, Make make) {
+  const auto p = static_cast<std::size_t>(comm.size());
+  const int me = comm.rank();
+  for (int root = 0; root < comm.size(); ++root) {
+    SCOPED_TRACE("root " + std::to_string(root) + ", " + std::to_string(per_rank) + " per rank");
+    // Rank r holds per_rank + r elements, so that every slot has a different length.
+    std::vector<E> expected;
+    for (std::size_t r = 0; r < p; ++r)
+      for (std::size_t i = 0; i < per_rank + r; ++i) expected.push_back(make(r, i));
+    std::vector<E> v;
+    for (std::size_t i = 0; i < per_rank + static_cast<std::size_t>(me); ++i)
+      v.push_back(make(static_cast<std::size_t>(me), i));
+    relay::gatherv_into(comm, v, v, root);
+    EXPECT_EQ(v, me == root ? expected : std::vector<E>{});
+    // And back: the root's data becomes its own block, the others receive theirs.
+    if (me != root) v.assign(3, make(99, 0));  // ignored on non-roots
+    relay::scatterv_into(comm, v, v, root);
+    const relay::range block = relay::block_range(expected.size(), p, static_cast<std::size_t>(me));
+    EXPECT_EQ(v, std::vector<E>(expected.begin() + static_cast<std::ptrdiff_t>(block.begin),
+                                expected.begin() + static_cast<std::ptrdiff_t>(block.end)));
+  }
+}
+
+TEST(Aliasing, GathervIntoAndScattervIntoOneVector) {
+  relay::communicator comm;
+  const std::size_t eager_ints = relay::config::eager_bytes / sizeof(int);
+  for (std::size_t per_rank :
+       {std::size_t{0}, std::size_t{1}, std::size_t{1000}, eager_ints + 1, 3 * eager_ints}) {
+    check_aliased<int>(comm, per_rank, [](std::size_t r, std::size_t i) {
+      return static_cast<int>(r * 100000 + i);
+    });
+  }
+  for (std::size_t per_rank : {std::size_t{0}, std::size_t{2}, std::size_t{300}}) {
+    check_aliased<std::string>(comm, per_rank, [](std::size_t r, std::size_t i) {
+      return make_string(static_cast<int>(r)) + std::to_string(i);
+    });
+    check_aliased<bool>(comm, per_rank,
+                        [](std::size_t r, std::size_t i) { return (r + i) % 3 == 0; });
+  }
+}
+
 }  // namespace

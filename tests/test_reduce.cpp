@@ -186,6 +186,29 @@ TEST(Reduce, EmptyAndSingleElementVectors) {
   }
 }
 
+// reduce_into and allreduce_into with one vector as both value and result: MPI forbids the same
+// buffer as input and output, so this must reduce in place.
+TEST(Reduce, IntoTheValueItself) {
+  relay::communicator comm;
+  const int p = comm.size(), r = comm.rank();
+  for (std::size_t n : {std::size_t{0}, std::size_t{1}, std::size_t{5000}}) {
+    SCOPED_TRACE(std::to_string(n) + " elements");
+    std::vector<long> v(n, r + 1);
+    relay::allreduce_into(comm, v, v, std::plus<>{});
+    EXPECT_EQ(v, std::vector<long>(n, p * (p + 1) / 2));
+    for (int root = 0; root < p; ++root) {
+      std::vector<long> w(n, r + 1);
+      relay::reduce_into(comm, w, w, relay::max{}, root);
+      EXPECT_EQ(w, std::vector<long>(n, r == root ? p : r + 1)) << "root " << root;
+    }
+  }
+  int x = r + 1;
+  relay::allreduce_into(comm, x, x, std::multiplies<>{});
+  int factorial = 1;
+  for (int i = 1; i <= p; ++i) factorial *= i;
+  EXPECT_EQ(x, factorial);
+}
+
 // ---- user operations on MPI's path -------------------------------------------------------------
 
 /// A number with its place value: appending b's digits to a's is associative (as MPI requires)

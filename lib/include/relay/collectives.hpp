@@ -459,7 +459,8 @@ template <class T>
 }
 
 /// Splits the root's `data` into size() balanced blocks (lengths differ by at most one, the
-/// larger first; see block_range) and stores this rank's block in `mine`, reusing its memory.
+/// larger first; see block_range) and stores this rank's block in `mine`, reusing its memory
+/// (`data` and `mine` may be the same vector).
 /// Works for any length, including fewer elements than ranks (some blocks are then empty);
 /// nothing is lost or duplicated. Only the root's `data` is read. Each rank's block up to
 /// config::eager_bytes is one message from the root, whose length the receiver learns from the
@@ -470,10 +471,16 @@ void scatterv_into(const communicator& comm, const std::vector<E>& data, std::ve
                    int root) {
   comm.check_rank(root, "root");
   const auto p = static_cast<std::uint64_t>(comm.size());
-  const auto own = [&] {
+  const auto own = [&] {  // after the other pieces are saved or sent
     const range block = block_range(data.size(), p, static_cast<std::uint64_t>(root));
-    mine.assign(data.begin() + static_cast<std::ptrdiff_t>(block.begin),
-                data.begin() + static_cast<std::ptrdiff_t>(block.end));
+    const auto begin = static_cast<std::ptrdiff_t>(block.begin);
+    const auto end = static_cast<std::ptrdiff_t>(block.end);
+    if (&data == &mine) {  // scatterv_into(v, v): cut v down to the root's block
+      mine.erase(mine.begin() + end, mine.end());
+      mine.erase(mine.begin(), mine.begin() + begin);
+    } else {
+      mine.assign(data.begin() + begin, data.begin() + end);
+    }
   };
   if constexpr (trivial<E> && !std::is_same_v<E, bool>) {
     if (comm.rank() != root) {
@@ -520,7 +527,8 @@ template <class T>
 [[nodiscard]] std::vector<T> allgather(const communicator& comm, const T& value);
 
 /// Concatenates every rank's `piece` (of any length, empty included) at the root, in rank order,
-/// into `all`, reusing its memory; non-roots' `all` is emptied. Each piece up to
+/// into `all`, reusing its memory; non-roots' `all` is emptied. `piece` and `all` may be the same
+/// vector. Each piece up to
 /// config::eager_bytes is one message, whose length the root learns from the message itself; a
 /// larger one is announced by its size. No counts are exchanged first. Called by every rank of
 /// the communicator.
@@ -623,13 +631,16 @@ void gatherv_into(const communicator& comm, const std::vector<E>& piece, std::ve
                   int root) {
   comm.check_rank(root, "root");
   constexpr bool direct = trivial<E> && !std::is_same_v<E, bool>;
+  const bool aliased = &piece == &all;  // gatherv_into(v, v)
   if (comm.rank() != root) {
-    all.clear();
-    detail::scratch_buffer scratch;
-    const detail::wire w = detail::to_wire(piece, scratch.get());
-    const std::size_t unit = direct ? sizeof(E) : 1;
-    detail::send_piece({w.data, w.type, w.count, w.count * unit}, root, config::gather_tag,
-                       detail::internal_comm(comm));
+    {
+      detail::scratch_buffer scratch;
+      const detail::wire w = detail::to_wire(piece, scratch.get());
+      const std::size_t unit = direct ? sizeof(E) : 1;
+      detail::send_piece({w.data, w.type, w.count, w.count * unit}, root, config::gather_tag,
+                         detail::internal_comm(comm));
+    }
+    all.clear();  // only now: `all` may be `piece`
     return;
   }
   thread_local std::vector<std::size_t> offsets;
@@ -638,10 +649,14 @@ void gatherv_into(const communicator& comm, const std::vector<E>& piece, std::ve
     const std::size_t own = piece.size() * sizeof(E);
     detail::gather_pieces(comm, root, own, datatype<E>(), sizeof(E), offsets, [&](std::size_t n) {
       all.resize(n / sizeof(E));
-      return reinterpret_cast<char*>(all.data());
+      char* base = reinterpret_cast<char*>(all.data());
+      // An aliased piece is the first `own` bytes: moved to its slot before the others land.
+      if (aliased && own > 0) std::memmove(base + offsets[root], base, own);
+      return base;
     });
-    std::copy(piece.begin(), piece.end(),
-              all.begin() + static_cast<std::ptrdiff_t>(offsets[root] / sizeof(E)));
+    if (!aliased)
+      std::copy(piece.begin(), piece.end(),
+                all.begin() + static_cast<std::ptrdiff_t>(offsets[root] / sizeof(E)));
   } else {
     detail::scratch_buffer scratch;
     detail::byte_buffer& bytes = scratch.get();
@@ -649,11 +664,16 @@ void gatherv_into(const communicator& comm, const std::vector<E>& piece, std::ve
       bytes.resize(n);
       return bytes.data();
     });
+    std::vector<E> moved;  // an aliased piece, taken out of `all` before it is refilled
+    if (aliased) moved = std::move(all);
     all.clear();
     const auto p = static_cast<std::size_t>(comm.size());
     for (std::size_t r = 0; r < p; ++r) {
       if (static_cast<int>(r) == root) {
-        all.insert(all.end(), piece.begin(), piece.end());
+        if (aliased)
+          std::move(moved.begin(), moved.end(), std::back_inserter(all));
+        else
+          all.insert(all.end(), piece.begin(), piece.end());
         continue;
       }
       auto part = detail::load<std::vector<E>>(

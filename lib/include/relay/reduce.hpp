@@ -193,8 +193,8 @@ enum class reduce_kind { reduce, allreduce, scan, exscan };
 
 /// One MPI reduction of n elements from `src` into `dst` (null where nothing is received), split
 /// into pieces of at most INT_MAX elements (element-wise reductions can be cut anywhere between
-/// elements). Out of place: Open MPI's reductions with MPI_IN_PLACE allocate and copy a temporary
-/// buffer on every call.
+/// elements). In place (MPI_IN_PLACE) only when `src` is `dst`: Open MPI's reductions with
+/// MPI_IN_PLACE allocate and copy a temporary buffer on every call.
 template <class E, class Op>
 void mpi_reduce_elements(const communicator& comm, const E* src, E* dst, std::size_t n,
                          const Op& op, int root, reduce_kind kind) {
@@ -202,9 +202,10 @@ void mpi_reduce_elements(const communicator& comm, const E* src, E* dst, std::si
   const MPI_Op mpi_op = scope.handle();
   const MPI_Datatype type = datatype<E>();
   const MPI_Comm native = comm.native();
+  const bool in_place = dst != nullptr && src == dst;  // MPI forbids the same buffer twice
   for (std::size_t done = 0; done < n || (n == 0 && done == 0); done += INT_MAX) {
     const int count = static_cast<int>(std::min<std::size_t>(n - done, INT_MAX));
-    const E* s = src + (n == 0 ? 0 : done);
+    const void* s = in_place ? MPI_IN_PLACE : src + (n == 0 ? 0 : done);
     E* d = dst ? dst + done : nullptr;
     switch (kind) {
       case reduce_kind::reduce:
@@ -229,8 +230,8 @@ inline bool receives_result(const communicator& comm, int root, reduce_kind kind
   return kind != reduce_kind::reduce || comm.rank() == root;
 }
 
-/// One MPI reduction of `value` into `out` (sized here where it is read). `out` is not touched on
-/// non-roots of a reduce.
+/// One MPI reduction of `value` into `out` (sized here where it is read), in place when they are
+/// the same object. `out` is not touched on non-roots of a reduce.
 template <class T, class Op>
 void mpi_reduce(const communicator& comm, const T& value, T& out, const Op& op, int root,
                 reduce_kind kind) {
@@ -335,7 +336,8 @@ template <class T, class Op>
 }
 
 /// As reduce, into `result` at the root, reusing its memory (a loop that reduces into one vector
-/// allocates nothing once warm); other ranks' `result` is left alone. For trivial values and
+/// allocates nothing once warm); other ranks' `result` is left alone. `value` and `result` may be
+/// the same object (then the reduction runs in place). For trivial values and
 /// vectors of them. Called by every rank of the communicator.
 template <class T, class Op>
 requires detail::mpi_reducible<T>
@@ -344,7 +346,8 @@ void reduce_into(const communicator& comm, const T& value, T& result, Op op, int
   detail::mpi_reduce(comm, value, result, op, root, detail::reduce_kind::reduce);
 }
 
-/// As allreduce, into `result`, reusing its memory. For trivial values and vectors of them.
+/// As allreduce, into `result`, reusing its memory (in place when `value` is `result`). For
+/// trivial values and vectors of them.
 /// Called by every rank of the communicator.
 template <class T, class Op>
 requires detail::mpi_reducible<T>
