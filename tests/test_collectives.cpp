@@ -3,11 +3,14 @@
 
 #include <gtest/gtest.h>
 
+#include <boost/serialization/split_member.hpp>
+
 #include <algorithm>
 #include <cstdint>
 #include <map>
 #include <numeric>
 #include <span>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -359,6 +362,114 @@ TEST(Aliasing, GathervIntoAndScattervIntoOneVector) {
     });
     check_aliased<bool>(comm, per_rank,
                         [](std::size_t r, std::size_t i) { return (r + i) % 3 == 0; });
+  }
+}
+
+// ---- input only the root holds: one mistake, one exception type on every rank ----------------
+
+/// Throws `E` on saving when `fail` is set (travels serialized: it has a string member).
+template <class E>
+struct failing {
+  bool fail = false;
+  std::string label = "x";
+  template <class Archive>
+  void save(Archive& ar, unsigned) const {
+    if (fail) throw E("failing: cannot save");
+    ar << label;
+  }
+  template <class Archive>
+  void load(Archive& ar, unsigned) {
+    ar >> label;
+  }
+  BOOST_SERIALIZATION_SPLIT_MEMBER()
+};
+
+/// Runs `call` on every rank and returns what it threw: 'u' for usage_error, 'e' for another
+/// relay::error, 'o' for any other exception, '-' for none. Then checks that the ranks are still
+/// in step (a collective after the failure works).
+template <class Call>
+char thrown(const relay::communicator& comm, Call&& call) {
+  char kind = '-';
+  try {
+    call();
+  } catch (const relay::usage_error&) {
+    kind = 'u';
+  } catch (const relay::error&) {
+    kind = 'e';
+  } catch (...) {
+    kind = 'o';
+  }
+  EXPECT_EQ(relay::allreduce(comm, comm.rank() + 1, std::plus<>{}),
+            comm.size() * (comm.size() + 1) / 2);
+  return kind;
+}
+
+TEST(RootOnlyInput, ScatterWithWrongCountRaisesUsageErrorOnEveryRank) {
+  relay::communicator comm;
+  const int p = comm.size();
+  for (int root = 0; root < p; ++root) {
+    const bool at_root = comm.rank() == root;
+    for (std::size_t count : {static_cast<std::size_t>(p) + 1, static_cast<std::size_t>(p) - 1}) {
+      SCOPED_TRACE("root " + std::to_string(root) + ", count " + std::to_string(count));
+      // Non-roots pass nothing or a correct-looking vector: only the root's values count.
+      const std::size_t n = at_root ? count : static_cast<std::size_t>(p);
+      EXPECT_EQ(thrown(comm, [&] { (void)relay::scatter(comm, std::vector<int>(n, 3), root); }),
+                'u');
+      EXPECT_EQ(thrown(comm, [&] { (void)relay::scatter(comm, std::vector<bool>(n), root); }), 'u');
+      EXPECT_EQ(thrown(comm, [&] { (void)relay::scatter(comm, std::vector<point>(n), root); }),
+                'u');
+      EXPECT_EQ(
+          thrown(comm, [&] { (void)relay::scatter(comm, std::vector<std::string>(n, "w"), root); }),
+          'u');
+      EXPECT_EQ(thrown(comm,
+                       [&] {
+                         (void)relay::scatter(comm, std::vector<std::vector<int>>(n, {1, 2}), root);
+                       }),
+                'u');
+      EXPECT_EQ(thrown(comm,
+                       [&] {
+                         (void)relay::scatter(
+                             comm, std::vector<std::map<std::string, int>>(n, make_map(1)), root);
+                       }),
+                'u');
+    }
+  }
+}
+
+// A failure at the root while preparing the data reaches the other ranks as the same kind of
+// error: usage_error stays usage_error; anything else is a relay::error there.
+TEST(RootOnlyInput, RootFailuresKeepTheirKindOnEveryRank) {
+  relay::communicator comm;
+  const int p = comm.size();
+  for (int root = 0; root < p; ++root) {
+    SCOPED_TRACE("root " + std::to_string(root));
+    const bool at_root = comm.rank() == root;
+    const char other = at_root ? 'o' : 'e';  // the root rethrows its own std::runtime_error
+    using usage = failing<relay::usage_error>;
+    using runtime = failing<std::runtime_error>;
+    EXPECT_EQ(thrown(comm, [&] { (void)relay::bcast(comm, usage{at_root}, root); }), 'u');
+    EXPECT_EQ(thrown(comm, [&] { (void)relay::bcast(comm, runtime{at_root}, root); }), other);
+    usage u{at_root};
+    EXPECT_EQ(thrown(comm, [&] { relay::bcast_into(comm, u, root); }), 'u');
+    if (p > 1) {  // the root's own piece is copied, never saved: alone it cannot fail
+      const auto n = static_cast<std::size_t>(p);
+      EXPECT_EQ(
+          thrown(comm, [&] { (void)relay::scatter(comm, std::vector<usage>(n, {true}), root); }),
+          'u');
+      EXPECT_EQ(
+          thrown(comm, [&] { (void)relay::scatter(comm, std::vector<runtime>(n, {true}), root); }),
+          other);
+      EXPECT_EQ(
+          thrown(comm,
+                 [&] { (void)relay::scatterv(comm, std::vector<usage>(2 * n, {true}), root); }),
+          'u');
+      EXPECT_EQ(
+          thrown(comm,
+                 [&] { (void)relay::scatterv(comm, std::vector<runtime>(2 * n, {true}), root); }),
+          other);
+    }
+    // Nothing fails when nothing is wrong.
+    EXPECT_EQ(relay::bcast(comm, usage{false, "ok"}, root).label, "ok");
   }
 }
 

@@ -38,8 +38,22 @@
 namespace relay {
 namespace detail {
 
-/// Sizes at or above this value in a size header are not sizes but a failure at the root.
-inline constexpr std::uint64_t root_failed = ~std::uint64_t{0};
+/// Sizes at or above this value in a size header are not sizes but a failure at the root:
+/// root_failed itself for a relay::error, root_failed_usage for a usage_error.
+inline constexpr std::uint64_t root_failed = ~std::uint64_t{0} - 1;
+inline constexpr std::uint64_t root_failed_usage = ~std::uint64_t{0};
+
+/// A failure at the root of a collective, as the other ranks raise it: one mistake, one
+/// exception type on every rank, so usage_error where the root raised one (bad input only the
+/// root holds), else relay::error.
+enum class root_failure : unsigned char { none, error, usage };
+
+/// The kind of the exception being handled (call it in a catch block).
+root_failure current_failure() noexcept;
+
+/// On a rank other than `root`: raises the exception that stands for the root's failure.
+[[noreturn]] void throw_root_failure(root_failure kind, const char* what, int root,
+                                     const std::string& root_message);
 
 /// A rank's place in the binomial tree rooted at `root`: its parent (-1 at the root) and its
 /// children, largest subtree first.
@@ -80,10 +94,10 @@ inline void send_to_children(const binomial_tree& tree, const void* data, std::s
 
 /// Broadcasts a byte payload whose length only the root knows (see config::bcast_tree_bytes and
 /// config::eager_bytes for the protocol). On non-roots `allocate(n)` returns where the n
-/// bytes go. A root that sets `failed` makes every other rank throw.
+/// bytes go. A root that passes a `failure` makes every other rank throw its kind of exception.
 template <class Allocate>
-void bcast_sized(const communicator& comm, int root, std::span<const char> payload, bool failed,
-                 Allocate&& allocate) {
+void bcast_sized(const communicator& comm, int root, std::span<const char> payload,
+                 root_failure failure, Allocate&& allocate) {
   constexpr std::size_t eager = config::eager_bytes;
   const bool is_root = comm.rank() == root;
   const MPI_Comm tree_comm = internal_comm(comm);
@@ -91,7 +105,9 @@ void bcast_sized(const communicator& comm, int root, std::span<const char> paylo
   std::uint64_t n = 0;
   const char* data = payload.data();
   if (is_root) {
-    n = failed ? root_failed : payload.size();
+    n = failure == root_failure::none    ? payload.size()
+        : failure == root_failure::usage ? root_failed_usage
+                                         : root_failed;
   } else {
     // The parent's first message: the whole payload when it fits, else its size.
     alignas(std::uint64_t) char first[eager];
@@ -107,14 +123,15 @@ void bcast_sized(const communicator& comm, int root, std::span<const char> paylo
       std::memcpy(&n, first, sizeof n);
     }
   }
-  if (n != root_failed && n <= eager) {
+  if (n <= eager) {
     send_to_children(tree, data, static_cast<std::size_t>(n), config::bcast_data_tag, tree_comm);
     return;
   }
   send_to_children(tree, &n, sizeof n, config::bcast_size_tag, tree_comm);
-  if (n == root_failed) {
+  if (n >= root_failed) {
     if (is_root) return;  // the root rethrows its own error
-    throw error("bcast: the root (rank " + std::to_string(root) + ") failed to send its value");
+    throw_root_failure(n == root_failed_usage ? root_failure::usage : root_failure::error, "bcast",
+                       root, {});
   }
   char* target = is_root ? const_cast<char*>(payload.data())  // only read by MPI_Bcast
                          : allocate(static_cast<std::size_t>(n));
@@ -324,7 +341,9 @@ void gather_pieces(const communicator& comm, int root, std::size_t own_bytes, MP
   }
 }
 
-/// At the root, when it cannot scatter: tells every other rank, so that none waits for its piece.
+/// At the root, when it cannot scatter (call it in the catch block): tells every other rank, with
+/// the kind and text of the exception, so that none waits for its piece and each raises the same
+/// kind of exception.
 void announce_root_failure(const communicator& comm, int root);
 
 /// Scatters serialized pieces: at the root, `save_piece(r, out)` appends piece r's archive;
@@ -388,7 +407,7 @@ void bcast_into(const communicator& comm, T& value, int root) {
     using E = element_t<T>;
     std::span<const char> bytes;
     if (is_root) bytes = {reinterpret_cast<const char*>(value.data()), value.size() * sizeof(E)};
-    detail::bcast_sized(comm, root, bytes, false, [&](std::size_t n) {
+    detail::bcast_sized(comm, root, bytes, detail::root_failure::none, [&](std::size_t n) {
       value.resize(n / sizeof(E));
       return reinterpret_cast<char*>(value.data());
     });
@@ -399,12 +418,14 @@ void bcast_into(const communicator& comm, T& value, int root) {
       try {
         detail::save(bytes, value);
       } catch (...) {
-        detail::bcast_sized(comm, root, {}, true, detail::root_allocates_nothing);
+        detail::bcast_sized(comm, root, {}, detail::current_failure(),
+                            detail::root_allocates_nothing);
         throw;
       }
-      detail::bcast_sized(comm, root, bytes, false, detail::root_allocates_nothing);
+      detail::bcast_sized(comm, root, bytes, detail::root_failure::none,
+                          detail::root_allocates_nothing);
     } else {
-      detail::bcast_sized(comm, root, {}, false, [&](std::size_t n) {
+      detail::bcast_sized(comm, root, {}, detail::root_failure::none, [&](std::size_t n) {
         bytes.resize(n);
         return bytes.data();
       });
