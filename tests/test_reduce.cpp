@@ -209,6 +209,53 @@ TEST(Reduce, IntoTheValueItself) {
   EXPECT_EQ(x, factorial);
 }
 
+// Element-wise reductions need one length on every rank: a mismatch raises usage_error on every
+// rank (instead of a wrong result on one and MPI_ERR_TRUNCATE or a hang on the others), and the
+// ranks stay in step.
+TEST(Reduce, VectorsOfDifferentLengthsRaiseUsageErrorOnEveryRank) {
+  relay::communicator comm;
+  RELAY_REQUIRE_RANKS(comm, 2);
+  const int p = comm.size(), r = comm.rank();
+  auto in_step = [&] {
+    EXPECT_EQ(relay::allreduce(comm, std::vector<int>{r, 1}, std::plus<>{}),
+              (std::vector<int>{p * (p - 1) / 2, p}));
+  };
+  // Lengths by rank: 10 + r (all differ); one longer rank; rank 0 empty; large and small.
+  for (std::size_t n :
+       {std::size_t{10} + static_cast<std::size_t>(r), std::size_t{13} + (r == p - 1 ? 1U : 0U),
+        r == 0 ? std::size_t{0} : 5U, r == 1 ? std::size_t{100000} : 3U}) {
+    SCOPED_TRACE(std::to_string(n) + " elements on rank " + std::to_string(r));
+    const std::vector<double> v(n, 1.0);
+    for (int root = 0; root < p; ++root)
+      EXPECT_THROW((void)relay::reduce(comm, v, std::plus<>{}, root), relay::usage_error);
+    in_step();
+    EXPECT_THROW((void)relay::allreduce(comm, v, std::plus<>{}), relay::usage_error);
+    in_step();
+    EXPECT_THROW((void)relay::scan(comm, v, std::plus<>{}), relay::usage_error);
+    in_step();
+    EXPECT_THROW((void)relay::exscan(comm, v, std::plus<>{}), relay::usage_error);
+    in_step();
+    EXPECT_THROW((void)relay::exscan(comm, v, std::plus<>{}, std::vector<double>{}),
+                 relay::usage_error);
+    in_step();
+    std::vector<double> out;
+    EXPECT_THROW(relay::allreduce_into(comm, v, out, relay::max{}), relay::usage_error);
+    in_step();
+    EXPECT_THROW(relay::reduce_into(comm, v, out, relay::max{}, p - 1), relay::usage_error);
+    in_step();
+    // A user operation, and vectors of bool.
+    EXPECT_THROW((void)relay::allreduce(comm, v, [](double a, double b) { return a - b; }),
+                 relay::usage_error);
+    in_step();
+    EXPECT_THROW((void)relay::allreduce(comm, std::vector<bool>(n), std::logical_or<>{}),
+                 relay::usage_error);
+    in_step();
+  }
+  // Equal lengths still reduce.
+  EXPECT_EQ(relay::allreduce(comm, std::vector<double>(7, 0.5), std::plus<>{}),
+            std::vector<double>(7, 0.5 * p));
+}
+
 // ---- user operations on MPI's path -------------------------------------------------------------
 
 /// A number with its place value: appending b's digits to a's is associative (as MPI requires)

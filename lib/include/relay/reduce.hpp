@@ -22,6 +22,7 @@
 #include <functional>
 #include <memory>
 #include <optional>
+#include <string>
 #include <type_traits>
 #include <vector>
 
@@ -225,6 +226,36 @@ void mpi_reduce_elements(const communicator& comm, const E* src, E* dst, std::si
   }
 }
 
+inline const char* name(reduce_kind kind) {
+  switch (kind) {
+    case reduce_kind::reduce:
+      return "reduce";
+    case reduce_kind::allreduce:
+      return "allreduce";
+    case reduce_kind::scan:
+      return "scan";
+    case reduce_kind::exscan:
+      return "exscan";
+  }
+  return "reduction";
+}
+
+/// Element-wise reductions need the same length on every rank, and MPI cannot tell: with
+/// different counts it returns a wrong result on one rank and MPI_ERR_TRUNCATE (or hangs) on
+/// others. So the lengths are compared first, and a mismatch throws usage_error on every rank:
+/// one MPI_Allreduce of {n, -n} with MPI_MIN gives the smallest and the largest length at once
+/// (a fixed count, so it cannot mismatch itself). Nothing to compare at one rank.
+inline void check_same_length(const communicator& comm, std::size_t n, reduce_kind kind) {
+  if (comm.size() == 1) return;
+  const long long mine[2] = {static_cast<long long>(n), -static_cast<long long>(n)};
+  long long ends[2];
+  RELAY_MPI(MPI_Allreduce, mine, ends, 2, MPI_LONG_LONG, MPI_MIN, comm.native());
+  if (ends[0] != -ends[1])
+    throw usage_error(std::string(name(kind)) + ": the ranks pass vectors of " +
+                      std::to_string(ends[0]) + " to " + std::to_string(-ends[1]) +
+                      " elements; an element-wise reduction needs the same length on every rank");
+}
+
 /// Whether this rank receives a result in a reduction of this kind.
 inline bool receives_result(const communicator& comm, int root, reduce_kind kind) {
   return kind != reduce_kind::reduce || comm.rank() == root;
@@ -238,6 +269,7 @@ void mpi_reduce(const communicator& comm, const T& value, T& out, const Op& op, 
   using V = reduce_view<T>;
   const bool receives = receives_result(comm, root, kind);
   const std::size_t n = V::size(value);
+  if constexpr (!trivial<T>) check_same_length(comm, n, kind);
   if (receives) V::resize(out, n);
   mpi_reduce_elements(comm, V::data(value), receives ? V::data(out) : nullptr, n, op, root, kind);
 }
@@ -259,6 +291,7 @@ template <class Op>
 std::vector<bool> mpi_reduce_bools(const communicator& comm, const std::vector<bool>& value,
                                    const Op& op, int root, reduce_kind kind) {
   const std::size_t n = value.size();
+  check_same_length(comm, n, kind);
   const auto buffer = std::make_unique<bool[]>(2 * n + 1);
   bool* in = buffer.get();
   bool* out = in + n;
@@ -315,7 +348,8 @@ std::optional<T> doubling_scan(const communicator& comm, const T& value, const O
 
 /// Combines every rank's `value` with `op` in rank order and returns the result at `root`; the
 /// other ranks get a value-initialized T. For vectors the combination is element-wise and every
-/// rank must pass the same length. Called by every rank of the communicator.
+/// rank must pass the same length (else every rank raises usage_error). Called by every rank of
+/// the communicator.
 template <class T, class Op>
 [[nodiscard]] T reduce(const communicator& comm, const T& value, Op op, int root) {
   comm.check_rank(root, "root");
