@@ -24,6 +24,7 @@
 #include <optional>
 #include <string>
 #include <type_traits>
+#include <utility>
 #include <vector>
 
 #include "relay/collectives.hpp"
@@ -435,6 +436,99 @@ template <class T, class Op>
 template <class T, class Op>
 [[nodiscard]] T exscan(const communicator& comm, const T& value, Op op, const T& identity) {
   auto out = exscan(comm, value, op);
+  return out ? std::move(*out) : identity;
+}
+
+// ---- moved-in values: reduced in their own memory ----------------------------------------------
+
+namespace detail {
+/// A moved-in (non-const rvalue) argument: the reductions below reduce in its own memory.
+template <class T>
+concept moved_in = !std::is_reference_v<T> && !std::is_const_v<T>;
+
+/// Reduced in place in a moved-in value: vectors on MPI's path (a trivial value gains nothing).
+template <class T>
+concept reducible_in_place = mpi_reducible<T> && !trivial<T>;
+}  // namespace detail
+
+/// As reduce, in the memory of the moved-in `value`: `v = relay::reduce(world, std::move(v), op,
+/// root)` reduces a vector with MPI_IN_PLACE at the root, which gets back the same buffer (relay
+/// allocates and copies nothing; Open MPI itself copies the root's operand for an in-place
+/// reduce). The other ranks get their buffer back emptied (equal to T{}, its memory kept for the
+/// next call). Serialized values are moved into the tree instead of copied. Called by every rank
+/// of the communicator.
+template <class T, class Op>
+requires detail::moved_in<T>
+[[nodiscard]] T reduce(const communicator& comm, T&& value, Op op, int root) {
+  if constexpr (detail::reducible_in_place<T>) {
+    comm.check_rank(root, "root");
+    detail::mpi_reduce(comm, value, value, op, root, detail::reduce_kind::reduce);
+    if (comm.rank() != root) value.clear();  // equal to T{}, with its memory kept for the next call
+    return std::move(value);
+  } else if constexpr (detail::mpi_reducible<T> || detail::is_bool_vector<T>) {
+    return reduce(comm, std::as_const(value), op, root);
+  } else {
+    comm.check_rank(root, "root");
+    T out = detail::tree_reduce(comm, std::move(value), op);
+    if (root != 0) {
+      const communicator internal(detail::internal_comm(comm));
+      if (comm.rank() == 0) send(internal, out, root, config::reduce_tag);
+      if (comm.rank() == root) out = recv<T>(internal, 0, config::reduce_tag);
+    }
+    return comm.rank() == root ? std::move(out) : T{};
+  }
+}
+
+/// As allreduce, in the memory of the moved-in `value`: `v = relay::allreduce(world, std::move(v),
+/// op)` reduces a vector with MPI_IN_PLACE and returns the same buffer, so nothing is allocated or
+/// copied. Serialized values are moved into the tree instead of copied. Called by every rank of
+/// the communicator.
+template <class T, class Op>
+requires detail::moved_in<T>
+[[nodiscard]] T allreduce(const communicator& comm, T&& value, Op op) {
+  if constexpr (detail::reducible_in_place<T>) {
+    detail::mpi_reduce(comm, value, value, op, 0, detail::reduce_kind::allreduce);
+    return std::move(value);
+  } else if constexpr (detail::mpi_reducible<T> || detail::is_bool_vector<T>) {
+    return allreduce(comm, std::as_const(value), op);
+  } else {
+    return bcast(comm, detail::tree_reduce(comm, std::move(value), op), 0);
+  }
+}
+
+/// As scan, in the memory of the moved-in `value` (MPI_IN_PLACE for vectors on MPI's path).
+/// Called by every rank of the communicator.
+template <class T, class Op>
+requires detail::moved_in<T>
+[[nodiscard]] T scan(const communicator& comm, T&& value, Op op) {
+  if constexpr (detail::reducible_in_place<T>) {
+    detail::mpi_reduce(comm, value, value, op, 0, detail::reduce_kind::scan);
+    return std::move(value);
+  } else {
+    return scan(comm, std::as_const(value), op);
+  }
+}
+
+/// As exscan, in the memory of the moved-in `value` (MPI_IN_PLACE for vectors on MPI's path);
+/// rank 0 gets nullopt. Called by every rank of the communicator.
+template <class T, class Op>
+requires detail::moved_in<T>
+[[nodiscard]] std::optional<T> exscan(const communicator& comm, T&& value, Op op) {
+  if constexpr (detail::reducible_in_place<T>) {
+    detail::mpi_reduce(comm, value, value, op, 0, detail::reduce_kind::exscan);
+    if (comm.rank() == 0) return std::nullopt;
+    return std::optional<T>(std::move(value));
+  } else {
+    return exscan(comm, std::as_const(value), op);
+  }
+}
+
+/// As exscan with an identity, in the memory of the moved-in `value` (rank 0 gets `identity`).
+/// Called by every rank of the communicator.
+template <class T, class Op>
+requires detail::moved_in<T>
+[[nodiscard]] T exscan(const communicator& comm, T&& value, Op op, const T& identity) {
+  auto out = exscan(comm, std::move(value), op);
   return out ? std::move(*out) : identity;
 }
 
