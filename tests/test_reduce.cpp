@@ -220,9 +220,11 @@ TEST(Reduce, VectorsOfDifferentLengthsRaiseUsageErrorOnEveryRank) {
     EXPECT_EQ(relay::allreduce(comm, std::vector<int>{r, 1}, std::plus<>{}),
               (std::vector<int>{p * (p - 1) / 2, p}));
   };
-  // Lengths by rank: 10 + r (all differ); one longer rank; rank 0 empty; large and small.
+  // Lengths by rank: 10 + r (all differ), 5000 + r (all beyond the block that carries the check
+  // in an allreduce); one longer rank; rank 0 empty; large and small.
   for (std::size_t n :
-       {std::size_t{10} + static_cast<std::size_t>(r), std::size_t{13} + (r == p - 1 ? 1U : 0U),
+       {std::size_t{10} + static_cast<std::size_t>(r),
+        std::size_t{5000} + static_cast<std::size_t>(r), std::size_t{13} + (r == p - 1 ? 1U : 0U),
         r == 0 ? std::size_t{0} : 5U, r == 1 ? std::size_t{100000} : 3U}) {
     SCOPED_TRACE(std::to_string(n) + " elements on rank " + std::to_string(r));
     const std::vector<double> v(n, 1.0);
@@ -298,6 +300,35 @@ TEST(Reduce, UserOperationsCombineInRankOrder) {
   check_reduce(comm, std::vector<point>{{r, 2.0}, {1, 0.5}}, add_points,
                std::vector<point>{{p * (p - 1) / 2, 1.0 * (1 << p)}, {p, 1.0 / (1 << p)}},
                "points");
+}
+
+// An allreduce of a vector checks the lengths inside its first MPI call, a block that holds the
+// first elements; the rest follows. Elements on both sides of that boundary must be combined
+// alike, in rank order for a non-commutative operation.
+TEST(Reduce, AllreduceAroundTheLengthCheckBlock) {
+  relay::communicator comm;
+  const int p = comm.size(), r = comm.rank();
+  digits all;
+  for (int i = 0; i < p; ++i) all = append(all, digit(i));
+  const std::size_t ints = (relay::detail::checked_block_bytes - 16) / sizeof(int);
+  const std::size_t structs = (relay::detail::checked_block_bytes - 16) / sizeof(digits);
+  for (std::size_t n :
+       {ints - 1, ints, ints + 1, 3 * ints + 7, structs - 1, structs, structs + 1}) {
+    SCOPED_TRACE(std::to_string(n) + " elements");
+    std::vector<int> mine(n), expected(n);
+    for (std::size_t i = 0; i < n; ++i) {
+      mine[i] = r * static_cast<int>(i);
+      expected[i] = p * (p - 1) / 2 * static_cast<int>(i);
+    }
+    EXPECT_EQ(relay::allreduce(comm, mine, std::plus<>{}), expected);
+    EXPECT_EQ(relay::allreduce(comm, std::vector<digits>(n, digit(r)), append),
+              std::vector<digits>(n, all));
+    std::vector<bool> flags(n, r == p - 1);
+    EXPECT_EQ(relay::allreduce(comm, flags, std::logical_or<>{}), std::vector<bool>(n, true));
+    std::vector<int> in_place = mine;
+    relay::allreduce_into(comm, in_place, in_place, std::plus<>{});
+    EXPECT_EQ(in_place, expected);
+  }
 }
 
 // ---- 128-bit integers: trivial, but no MPI type of their own ------------------------------------

@@ -103,7 +103,12 @@ TEST(Reuse, AllreduceOfAMovedVectorReturnsItsBufferInPlace) {
     last_in_place.reset();
     v = relay::allreduce(comm, std::move(v), std::plus<>{});
     EXPECT_EQ(v.data(), buffer);
-    EXPECT_EQ(last_in_place, std::optional<bool>(true));
+    // Small vectors travel inside the block that checks the lengths (no reduction of doubles).
+    if (n > 100 || comm.size() == 1) {
+      EXPECT_EQ(last_in_place, std::optional<bool>(true));
+    } else {
+      EXPECT_NE(last_in_place, std::optional<bool>(false));
+    }
     EXPECT_EQ(v, std::vector<double>(n, p * (p + 1) / 2.0));
     const long news = allocations_when_warm([&] {
       for (int i = 0; i < 3; ++i) v = relay::allreduce(comm, std::move(v), relay::max{});

@@ -17,8 +17,11 @@
 
 #include <mpi.h>
 
+#include <algorithm>
 #include <bit>
 #include <climits>
+#include <cstdint>
+#include <cstring>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -227,6 +230,61 @@ void mpi_reduce_elements(const communicator& comm, const E* src, E* dst, std::si
   }
 }
 
+/// An allreduce of a vector carries its length check in the reduction itself, at no extra call:
+/// its first MPI call reduces one block of this many bytes, holding {n, -n} (combined with min,
+/// so every rank learns the smallest and the largest length) and the first elements (combined
+/// with the operation); the elements that do not fit follow in a second call, once the lengths
+/// are known to agree. 256 bytes costs no more than 8 on shared memory.
+inline constexpr std::size_t checked_block_bytes = 256;
+
+/// The layout of such a block for elements of type E: the header, then up to `capacity` elements.
+template <class E>
+struct checked_block {
+  static constexpr std::size_t header = 2 * sizeof(std::int64_t);
+  static constexpr std::size_t capacity = (checked_block_bytes - header) / sizeof(E);
+  /// Element types too large or too aligned for the block take the separate check instead.
+  static constexpr bool fits = capacity > 0 && alignof(E) <= header;
+};
+
+/// The MPI operation on such blocks: min on the headers, and `Op` (MPI's own where there is one,
+/// through MPI_Reduce_local) on the elements present in both operands, so that an operation
+/// never sees padding. Commutes when Op does.
+template <class Op, class E>
+struct checked_block_op {
+  static void apply(void* in, void* inout, int* len, MPI_Datatype*) {
+    using B = checked_block<E>;
+    for (int i = 0; i < *len; ++i) {
+      char* a = static_cast<char*>(in) + static_cast<std::size_t>(i) * checked_block_bytes;
+      char* b = static_cast<char*>(inout) + static_cast<std::size_t>(i) * checked_block_bytes;
+      std::int64_t ha[2], hb[2];
+      std::memcpy(ha, a, sizeof ha);
+      std::memcpy(hb, b, sizeof hb);
+      int count = static_cast<int>(
+          std::max<std::int64_t>(0, std::min({ha[0], hb[0], std::int64_t{B::capacity}})));
+      hb[0] = std::min(ha[0], hb[0]);
+      hb[1] = std::min(ha[1], hb[1]);
+      std::memcpy(b, hb, sizeof hb);
+      if (count == 0) continue;
+      const MPI_Op builtin = builtin_op<Op, E>();
+      if (builtin != MPI_OP_NULL)
+        MPI_Reduce_local(a + B::header, b + B::header, count, datatype<E>(), builtin);
+      else
+        user_op<Op, E>::apply(a + B::header, b + B::header, &count, nullptr);
+    }
+  }
+
+  /// The MPI_Op, made on first use and freed at MPI_Finalize.
+  static MPI_Op handle() {
+    static MPI_Op op = [] {
+      MPI_Op made = MPI_OP_NULL;
+      RELAY_MPI(MPI_Op_create, &apply, commutes<Op, E> ? 1 : 0, &made);
+      at_finalize([] { MPI_Op_free(&op); });
+      return made;
+    }();
+    return op;
+  }
+};
+
 inline const char* name(reduce_kind kind) {
   switch (kind) {
     case reduce_kind::reduce:
@@ -241,20 +299,67 @@ inline const char* name(reduce_kind kind) {
   return "reduction";
 }
 
+[[noreturn]] inline void throw_length_mismatch(reduce_kind kind, std::int64_t shortest,
+                                               std::int64_t longest) {
+  throw usage_error(std::string(name(kind)) + ": the ranks pass vectors of " +
+                    std::to_string(shortest) + " to " + std::to_string(longest) +
+                    " elements; an element-wise reduction needs the same length on every rank");
+}
+
 /// Element-wise reductions need the same length on every rank, and MPI cannot tell: with
 /// different counts it returns a wrong result on one rank and MPI_ERR_TRUNCATE (or hangs) on
 /// others. So the lengths are compared first, and a mismatch throws usage_error on every rank:
 /// one MPI_Allreduce of {n, -n} with MPI_MIN gives the smallest and the largest length at once
-/// (a fixed count, so it cannot mismatch itself). Nothing to compare at one rank.
+/// (a fixed count, so it cannot mismatch itself). A reduce, scan or exscan has to pay this extra
+/// call: some ranks receive nothing from the reduction itself (the non-roots of a reduce, rank 0
+/// of a scan), yet they must raise too. Nothing to compare at one rank.
 inline void check_same_length(const communicator& comm, std::size_t n, reduce_kind kind) {
   if (comm.size() == 1) return;
   const long long mine[2] = {static_cast<long long>(n), -static_cast<long long>(n)};
   long long ends[2];
   RELAY_MPI(MPI_Allreduce, mine, ends, 2, MPI_LONG_LONG, MPI_MIN, comm.native());
-  if (ends[0] != -ends[1])
-    throw usage_error(std::string(name(kind)) + ": the ranks pass vectors of " +
-                      std::to_string(ends[0]) + " to " + std::to_string(-ends[1]) +
-                      " elements; an element-wise reduction needs the same length on every rank");
+  if (ends[0] != -ends[1]) throw_length_mismatch(kind, ends[0], -ends[1]);
+}
+
+/// Allreduce of n elements whose length the ranks may not agree on: the length check travels in
+/// the first block (see checked_block_bytes), then the rest, if any, with `op` itself. `src` may
+/// be `dst` (in place).
+template <class E, class Op>
+void checked_allreduce(const communicator& comm, const E* src, E* dst, std::size_t n,
+                       const Op& op) {
+  using B = checked_block<E>;
+  const std::size_t head = std::min(n, B::capacity);
+  {
+    op_scope<Op, E> scope(op);  // for a user operation inside the block operation
+    alignas(std::max_align_t) char in[checked_block_bytes];
+    alignas(std::max_align_t) char out[checked_block_bytes];
+    const std::int64_t ends[2] = {static_cast<std::int64_t>(n), -static_cast<std::int64_t>(n)};
+    std::memcpy(in, ends, sizeof ends);
+    const std::size_t used = B::header + head * sizeof(E);
+    if (head > 0) std::memcpy(in + B::header, src, head * sizeof(E));
+    std::memset(in + used, 0, checked_block_bytes - used);
+    static const MPI_Datatype block = bytes_type(checked_block_bytes);
+    RELAY_MPI(MPI_Allreduce, in, out, 1, block, checked_block_op<Op, E>::handle(), comm.native());
+    std::int64_t got[2];
+    std::memcpy(got, out, sizeof got);
+    if (got[0] != -got[1]) throw_length_mismatch(reduce_kind::allreduce, got[0], -got[1]);
+    if (head > 0) std::memcpy(dst, out + B::header, head * sizeof(E));
+  }
+  if (n > head)
+    mpi_reduce_elements(comm, src + head, dst + head, n - head, op, 0, reduce_kind::allreduce);
+}
+
+/// One reduction of n elements from `src` into `dst` (null where nothing is received; `src` may
+/// be `dst`), every rank's n checked against the others' first (see check_same_length).
+template <class E, class Op>
+void checked_reduce(const communicator& comm, const E* src, E* dst, std::size_t n, const Op& op,
+                    int root, reduce_kind kind) {
+  if (kind == reduce_kind::allreduce && comm.size() > 1 && checked_block<E>::fits) {
+    checked_allreduce(comm, src, dst, n, op);
+    return;
+  }
+  check_same_length(comm, n, kind);
+  mpi_reduce_elements(comm, src, dst, n, op, root, kind);
 }
 
 /// Whether this rank receives a result in a reduction of this kind.
@@ -270,9 +375,13 @@ void mpi_reduce(const communicator& comm, const T& value, T& out, const Op& op, 
   using V = reduce_view<T>;
   const bool receives = receives_result(comm, root, kind);
   const std::size_t n = V::size(value);
-  if constexpr (!trivial<T>) check_same_length(comm, n, kind);
   if (receives) V::resize(out, n);
-  mpi_reduce_elements(comm, V::data(value), receives ? V::data(out) : nullptr, n, op, root, kind);
+  const auto* src = V::data(value);
+  auto* dst = receives ? V::data(out) : nullptr;
+  if constexpr (trivial<T>)
+    mpi_reduce_elements(comm, src, dst, n, op, root, kind);
+  else
+    checked_reduce(comm, src, dst, n, op, root, kind);
 }
 
 template <class T, class Op>
@@ -292,14 +401,12 @@ template <class Op>
 std::vector<bool> mpi_reduce_bools(const communicator& comm, const std::vector<bool>& value,
                                    const Op& op, int root, reduce_kind kind) {
   const std::size_t n = value.size();
-  check_same_length(comm, n, kind);
   const auto buffer = std::make_unique<bool[]>(2 * n + 1);
   bool* in = buffer.get();
   bool* out = in + n;
   std::copy(value.begin(), value.end(), in);
   const bool receives = receives_result(comm, root, kind);
-  mpi_reduce_elements(comm, static_cast<const bool*>(in), receives ? out : nullptr, n, op, root,
-                      kind);
+  checked_reduce(comm, static_cast<const bool*>(in), receives ? out : nullptr, n, op, root, kind);
   return receives ? std::vector<bool>(out, out + n) : std::vector<bool>{};
 }
 
