@@ -9,7 +9,7 @@
 ///
 /// Inputs that only the root holds (the values to scatter, the object to broadcast) are checked at
 /// the root, and a failure there is announced through the collective itself, so that every rank
-/// raises an exception and none is left waiting.
+/// raises the same kind of exception (usage_error for bad input) and none is left waiting.
 
 #include <mpi.h>
 

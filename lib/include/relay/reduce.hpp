@@ -11,7 +11,10 @@
 /// rank order; wrap one in relay::commutative to allow MPI to reorder.
 ///
 /// Trivial values and vectors of them (reduced element by element; std::vector<bool> through a
-/// buffer of bools) use MPI's reductions.
+/// buffer of bools) use MPI's reductions. Vectors must have the same length on every rank; a
+/// mismatch raises usage_error on every rank (an allreduce checks inside its own first call; a
+/// reduce, scan or exscan with one extra small MPI_Allreduce). A moved-in vector
+/// (`v = relay::allreduce(world, std::move(v), op)`) is reduced in its own memory and returned.
 /// Other types (big integers, strings) are serialized and combined along a binomial tree in rank
 /// order, on relay's private duplicate of the communicator.
 
