@@ -3,11 +3,14 @@
 
 #include <gtest/gtest.h>
 
+#include <boost/serialization/split_member.hpp>
+
 #include <algorithm>
 #include <cstdint>
 #include <map>
 #include <numeric>
 #include <span>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -188,6 +191,52 @@ TEST(Gather, EveryKindToEveryRoot) {
   });
 }
 
+// ---- bool and std::vector<bool> ---------------------------------------------------------------
+
+// std::vector<bool> packs its bits and has no data(): gathering or scattering bools must not
+// hand its storage to MPI.
+TEST(Bools, EveryCollectiveFromEveryRoot) {
+  relay::communicator comm;
+  const int p = comm.size(), me = comm.rank();
+  auto flag = [](int r) { return r % 3 != 1; };  // true, false, true, true, ...
+  std::vector<bool> flags;
+  for (int r = 0; r < p; ++r) flags.push_back(flag(r));
+  EXPECT_EQ(relay::allgather(comm, flag(me)), flags);
+  for (int root = 0; root < p; ++root) {
+    SCOPED_TRACE("root " + std::to_string(root));
+    const bool at_root = me == root;
+    const std::vector<bool> gathered = relay::gather(comm, flag(me), root);
+    EXPECT_EQ(gathered, at_root ? flags : std::vector<bool>{});
+    EXPECT_EQ(relay::scatter(comm, at_root ? flags : std::vector<bool>{}, root), flag(me));
+    EXPECT_EQ(relay::bcast(comm, at_root && flag(root + 1), root), flag(root + 1));
+    // Vectors of bool of several lengths, odd ones included.
+    for (std::size_t n :
+         {std::size_t{0}, std::size_t{1}, std::size_t{7}, std::size_t{3 * 64 + 5}}) {
+      std::vector<bool> bits(n);
+      for (std::size_t i = 0; i < n; ++i) bits[i] = (i * 7 + n) % 3 == 0;
+      EXPECT_EQ(relay::bcast(comm, at_root ? bits : std::vector<bool>{}, root), bits) << n;
+      std::vector<bool> into(at_root ? bits : std::vector<bool>(n % 4, true));
+      relay::bcast_into(comm, into, root);
+      EXPECT_EQ(into, bits) << n;
+      const std::vector<bool> mine =
+          relay::scatterv(comm, at_root ? bits : std::vector<bool>{}, root);
+      const relay::range block =
+          relay::block_range(n, static_cast<std::uint64_t>(p), static_cast<std::uint64_t>(me));
+      EXPECT_EQ(mine, std::vector<bool>(bits.begin() + static_cast<std::ptrdiff_t>(block.begin),
+                                        bits.begin() + static_cast<std::ptrdiff_t>(block.end)))
+          << n;
+      EXPECT_EQ(relay::gatherv(comm, mine, root), at_root ? bits : std::vector<bool>{}) << n;
+      EXPECT_EQ(relay::allgatherv(comm, mine), bits) << n;
+      const auto all = relay::gather(comm, bits, root);
+      EXPECT_EQ(all, at_root ? std::vector<std::vector<bool>>(static_cast<std::size_t>(p), bits)
+                             : std::vector<std::vector<bool>>{})
+          << n;
+    }
+  }
+  EXPECT_EQ(relay::allgather(comm, std::vector<bool>{true, me % 2 == 1}).size(),
+            static_cast<std::size_t>(p));
+}
+
 // ---- gatherv and allgatherv ------------------------------------------------------------------
 
 template <class E, class Make>
@@ -266,6 +315,161 @@ TEST(ScattervGatherv, PiecesAroundTheEagerLimit) {
           comm, relay::scatterv(comm, me ? words : std::vector<std::string>{}, root), root);
       EXPECT_EQ(all_words, me ? words : std::vector<std::string>{});
     }
+  }
+}
+
+// ---- one vector as both input and result ---------------------------------------------------
+
+// gatherv_into(v, v) and scatterv_into(v, v): the same vector is the piece (the data) and the
+// result. The root's own piece must land in its slot, and no rank may lose its piece before
+// sending it.
+template <class E, class Make>
+void check_aliased(const relay::communicator& comm, std::size_t per_rank, Make make) {
+  const auto p = static_cast<std::size_t>(comm.size());
+  const int me = comm.rank();
+  for (int root = 0; root < comm.size(); ++root) {
+    SCOPED_TRACE("root " + std::to_string(root) + ", " + std::to_string(per_rank) + " per rank");
+    // Rank r holds per_rank + r elements, so that every slot has a different length.
+    std::vector<E> expected;
+    for (std::size_t r = 0; r < p; ++r)
+      for (std::size_t i = 0; i < per_rank + r; ++i) expected.push_back(make(r, i));
+    std::vector<E> v;
+    for (std::size_t i = 0; i < per_rank + static_cast<std::size_t>(me); ++i)
+      v.push_back(make(static_cast<std::size_t>(me), i));
+    relay::gatherv_into(comm, v, v, root);
+    EXPECT_EQ(v, me == root ? expected : std::vector<E>{});
+    // And back: the root's data becomes its own block, the others receive theirs.
+    if (me != root) v.assign(3, make(99, 0));  // ignored on non-roots
+    relay::scatterv_into(comm, v, v, root);
+    const relay::range block = relay::block_range(expected.size(), p, static_cast<std::size_t>(me));
+    EXPECT_EQ(v, std::vector<E>(expected.begin() + static_cast<std::ptrdiff_t>(block.begin),
+                                expected.begin() + static_cast<std::ptrdiff_t>(block.end)));
+  }
+}
+
+TEST(Aliasing, GathervIntoAndScattervIntoOneVector) {
+  relay::communicator comm;
+  const std::size_t eager_ints = relay::config::eager_bytes / sizeof(int);
+  for (std::size_t per_rank :
+       {std::size_t{0}, std::size_t{1}, std::size_t{1000}, eager_ints + 1, 3 * eager_ints}) {
+    check_aliased<int>(comm, per_rank, [](std::size_t r, std::size_t i) {
+      return static_cast<int>(r * 100000 + i);
+    });
+  }
+  for (std::size_t per_rank : {std::size_t{0}, std::size_t{2}, std::size_t{300}}) {
+    check_aliased<std::string>(comm, per_rank, [](std::size_t r, std::size_t i) {
+      return make_string(static_cast<int>(r)) + std::to_string(i);
+    });
+    check_aliased<bool>(comm, per_rank,
+                        [](std::size_t r, std::size_t i) { return (r + i) % 3 == 0; });
+  }
+}
+
+// ---- input only the root holds: one mistake, one exception type on every rank ----------------
+
+/// Throws `E` on saving when `fail` is set (travels serialized: it has a string member).
+template <class E>
+struct failing {
+  bool fail = false;
+  std::string label = "x";
+  template <class Archive>
+  void save(Archive& ar, unsigned) const {
+    if (fail) throw E("failing: cannot save");
+    ar << label;
+  }
+  template <class Archive>
+  void load(Archive& ar, unsigned) {
+    ar >> label;
+  }
+  BOOST_SERIALIZATION_SPLIT_MEMBER()
+};
+
+/// Runs `call` on every rank and returns what it threw: 'u' for usage_error, 'e' for another
+/// relay::error, 'o' for any other exception, '-' for none. Then checks that the ranks are still
+/// in step (a collective after the failure works).
+template <class Call>
+char thrown(const relay::communicator& comm, Call&& call) {
+  char kind = '-';
+  try {
+    call();
+  } catch (const relay::usage_error&) {
+    kind = 'u';
+  } catch (const relay::error&) {
+    kind = 'e';
+  } catch (...) {
+    kind = 'o';
+  }
+  EXPECT_EQ(relay::allreduce(comm, comm.rank() + 1, std::plus<>{}),
+            comm.size() * (comm.size() + 1) / 2);
+  return kind;
+}
+
+TEST(RootOnlyInput, ScatterWithWrongCountRaisesUsageErrorOnEveryRank) {
+  relay::communicator comm;
+  const int p = comm.size();
+  for (int root = 0; root < p; ++root) {
+    const bool at_root = comm.rank() == root;
+    for (std::size_t count : {static_cast<std::size_t>(p) + 1, static_cast<std::size_t>(p) - 1}) {
+      SCOPED_TRACE("root " + std::to_string(root) + ", count " + std::to_string(count));
+      // Non-roots pass nothing or a correct-looking vector: only the root's values count.
+      const std::size_t n = at_root ? count : static_cast<std::size_t>(p);
+      EXPECT_EQ(thrown(comm, [&] { (void)relay::scatter(comm, std::vector<int>(n, 3), root); }),
+                'u');
+      EXPECT_EQ(thrown(comm, [&] { (void)relay::scatter(comm, std::vector<bool>(n), root); }), 'u');
+      EXPECT_EQ(thrown(comm, [&] { (void)relay::scatter(comm, std::vector<point>(n), root); }),
+                'u');
+      EXPECT_EQ(
+          thrown(comm, [&] { (void)relay::scatter(comm, std::vector<std::string>(n, "w"), root); }),
+          'u');
+      EXPECT_EQ(thrown(comm,
+                       [&] {
+                         (void)relay::scatter(comm, std::vector<std::vector<int>>(n, {1, 2}), root);
+                       }),
+                'u');
+      EXPECT_EQ(thrown(comm,
+                       [&] {
+                         (void)relay::scatter(
+                             comm, std::vector<std::map<std::string, int>>(n, make_map(1)), root);
+                       }),
+                'u');
+    }
+  }
+}
+
+// A failure at the root while preparing the data reaches the other ranks as the same kind of
+// error: usage_error stays usage_error; anything else is a relay::error there.
+TEST(RootOnlyInput, RootFailuresKeepTheirKindOnEveryRank) {
+  relay::communicator comm;
+  const int p = comm.size();
+  for (int root = 0; root < p; ++root) {
+    SCOPED_TRACE("root " + std::to_string(root));
+    const bool at_root = comm.rank() == root;
+    const char other = at_root ? 'o' : 'e';  // the root rethrows its own std::runtime_error
+    using usage = failing<relay::usage_error>;
+    using runtime = failing<std::runtime_error>;
+    EXPECT_EQ(thrown(comm, [&] { (void)relay::bcast(comm, usage{at_root}, root); }), 'u');
+    EXPECT_EQ(thrown(comm, [&] { (void)relay::bcast(comm, runtime{at_root}, root); }), other);
+    usage u{at_root};
+    EXPECT_EQ(thrown(comm, [&] { relay::bcast_into(comm, u, root); }), 'u');
+    if (p > 1) {  // the root's own piece is copied, never saved: alone it cannot fail
+      const auto n = static_cast<std::size_t>(p);
+      EXPECT_EQ(
+          thrown(comm, [&] { (void)relay::scatter(comm, std::vector<usage>(n, {true}), root); }),
+          'u');
+      EXPECT_EQ(
+          thrown(comm, [&] { (void)relay::scatter(comm, std::vector<runtime>(n, {true}), root); }),
+          other);
+      EXPECT_EQ(
+          thrown(comm,
+                 [&] { (void)relay::scatterv(comm, std::vector<usage>(2 * n, {true}), root); }),
+          'u');
+      EXPECT_EQ(
+          thrown(comm,
+                 [&] { (void)relay::scatterv(comm, std::vector<runtime>(2 * n, {true}), root); }),
+          other);
+    }
+    // Nothing fails when nothing is wrong.
+    EXPECT_EQ(relay::bcast(comm, usage{false, "ok"}, root).label, "ok");
   }
 }
 

@@ -141,6 +141,34 @@ TEST(Reduce, VectorsElementWise) {
                std::vector<int>{p > 1 ? 1 : 0, 0}, "logical_or");
 }
 
+// std::vector<bool> has no data(): reduced element by element through a buffer of bools, with
+// MPI's logical operations on MPI_CXX_BOOL (and user operations).
+TEST(Reduce, VectorsOfBoolElementWise) {
+  relay::communicator comm;
+  const int p = comm.size(), r = comm.rank();
+  const std::vector<bool> mine{true, r == 0, r % 2 == 1, false, r == p - 1};
+  check_reduce(comm, mine, std::logical_and<>{},
+               std::vector<bool>{true, p == 1, false, false, p == 1}, "logical_and");
+  check_reduce(comm, mine, std::logical_or<>{}, std::vector<bool>{true, true, p > 1, false, true},
+               "logical_or");
+  check_reduce(comm, mine, relay::logical_xor{},
+               std::vector<bool>{p % 2 == 1, true, p / 2 % 2 == 1, false, true}, "logical_xor");
+  check_reduce(comm, mine, std::not_equal_to<>{},
+               std::vector<bool>{p % 2 == 1, true, p / 2 % 2 == 1, false, true}, "user operation");
+  check_reduce(comm, std::vector<bool>{}, std::logical_or<>{}, std::vector<bool>{}, "empty");
+  // Scans: rank r gets the element-wise or over ranks 0..r (exscan: 0..r-1).
+  auto bits = [](int i) { return std::vector<bool>{i == 1, i % 2 == 0, i > 2}; };
+  std::vector<bool> inclusive(3, false), exclusive(3, false);
+  for (int i = 0; i <= r; ++i)
+    for (std::size_t k = 0; k < 3; ++k) {
+      inclusive[k] = inclusive[k] || bits(i)[k];
+      if (i < r) exclusive[k] = exclusive[k] || bits(i)[k];
+    }
+  EXPECT_EQ(relay::scan(comm, bits(r), std::logical_or<>{}), inclusive);
+  const auto before = relay::exscan(comm, bits(r), std::logical_or<>{});
+  EXPECT_EQ(before, r == 0 ? std::nullopt : std::optional<std::vector<bool>>(exclusive));
+}
+
 TEST(Reduce, EmptyAndSingleElementVectors) {
   relay::communicator comm;
   const int p = comm.size();
@@ -156,6 +184,78 @@ TEST(Reduce, EmptyAndSingleElementVectors) {
   if (ex) {
     EXPECT_TRUE(ex->empty());
   }
+}
+
+// reduce_into and allreduce_into with one vector as both value and result: MPI forbids the same
+// buffer as input and output, so this must reduce in place.
+TEST(Reduce, IntoTheValueItself) {
+  relay::communicator comm;
+  const int p = comm.size(), r = comm.rank();
+  for (std::size_t n : {std::size_t{0}, std::size_t{1}, std::size_t{5000}}) {
+    SCOPED_TRACE(std::to_string(n) + " elements");
+    std::vector<long> v(n, r + 1);
+    relay::allreduce_into(comm, v, v, std::plus<>{});
+    EXPECT_EQ(v, std::vector<long>(n, p * (p + 1) / 2));
+    for (int root = 0; root < p; ++root) {
+      std::vector<long> w(n, r + 1);
+      relay::reduce_into(comm, w, w, relay::max{}, root);
+      EXPECT_EQ(w, std::vector<long>(n, r == root ? p : r + 1)) << "root " << root;
+    }
+  }
+  int x = r + 1;
+  relay::allreduce_into(comm, x, x, std::multiplies<>{});
+  int factorial = 1;
+  for (int i = 1; i <= p; ++i) factorial *= i;
+  EXPECT_EQ(x, factorial);
+}
+
+// Element-wise reductions need one length on every rank: a mismatch raises usage_error on every
+// rank (instead of a wrong result on one and MPI_ERR_TRUNCATE or a hang on the others), and the
+// ranks stay in step.
+TEST(Reduce, VectorsOfDifferentLengthsRaiseUsageErrorOnEveryRank) {
+  relay::communicator comm;
+  RELAY_REQUIRE_RANKS(comm, 2);
+  const int p = comm.size(), r = comm.rank();
+  auto in_step = [&] {
+    EXPECT_EQ(relay::allreduce(comm, std::vector<int>{r, 1}, std::plus<>{}),
+              (std::vector<int>{p * (p - 1) / 2, p}));
+  };
+  // Lengths by rank: 10 + r (all differ), 5000 + r (all beyond the block that carries the check
+  // in an allreduce); one longer rank; rank 0 empty; large and small.
+  for (std::size_t n :
+       {std::size_t{10} + static_cast<std::size_t>(r),
+        std::size_t{5000} + static_cast<std::size_t>(r), std::size_t{13} + (r == p - 1 ? 1U : 0U),
+        r == 0 ? std::size_t{0} : 5U, r == 1 ? std::size_t{100000} : 3U}) {
+    SCOPED_TRACE(std::to_string(n) + " elements on rank " + std::to_string(r));
+    const std::vector<double> v(n, 1.0);
+    for (int root = 0; root < p; ++root)
+      EXPECT_THROW((void)relay::reduce(comm, v, std::plus<>{}, root), relay::usage_error);
+    in_step();
+    EXPECT_THROW((void)relay::allreduce(comm, v, std::plus<>{}), relay::usage_error);
+    in_step();
+    EXPECT_THROW((void)relay::scan(comm, v, std::plus<>{}), relay::usage_error);
+    in_step();
+    EXPECT_THROW((void)relay::exscan(comm, v, std::plus<>{}), relay::usage_error);
+    in_step();
+    EXPECT_THROW((void)relay::exscan(comm, v, std::plus<>{}, std::vector<double>{}),
+                 relay::usage_error);
+    in_step();
+    std::vector<double> out;
+    EXPECT_THROW(relay::allreduce_into(comm, v, out, relay::max{}), relay::usage_error);
+    in_step();
+    EXPECT_THROW(relay::reduce_into(comm, v, out, relay::max{}, p - 1), relay::usage_error);
+    in_step();
+    // A user operation, and vectors of bool.
+    EXPECT_THROW((void)relay::allreduce(comm, v, [](double a, double b) { return a - b; }),
+                 relay::usage_error);
+    in_step();
+    EXPECT_THROW((void)relay::allreduce(comm, std::vector<bool>(n), std::logical_or<>{}),
+                 relay::usage_error);
+    in_step();
+  }
+  // Equal lengths still reduce.
+  EXPECT_EQ(relay::allreduce(comm, std::vector<double>(7, 0.5), std::plus<>{}),
+            std::vector<double>(7, 0.5 * p));
 }
 
 // ---- user operations on MPI's path -------------------------------------------------------------
@@ -200,6 +300,35 @@ TEST(Reduce, UserOperationsCombineInRankOrder) {
   check_reduce(comm, std::vector<point>{{r, 2.0}, {1, 0.5}}, add_points,
                std::vector<point>{{p * (p - 1) / 2, 1.0 * (1 << p)}, {p, 1.0 / (1 << p)}},
                "points");
+}
+
+// An allreduce of a vector checks the lengths inside its first MPI call, a block that holds the
+// first elements; the rest follows. Elements on both sides of that boundary must be combined
+// alike, in rank order for a non-commutative operation.
+TEST(Reduce, AllreduceAroundTheLengthCheckBlock) {
+  relay::communicator comm;
+  const int p = comm.size(), r = comm.rank();
+  digits all;
+  for (int i = 0; i < p; ++i) all = append(all, digit(i));
+  const std::size_t ints = (relay::detail::checked_block_bytes - 16) / sizeof(int);
+  const std::size_t structs = (relay::detail::checked_block_bytes - 16) / sizeof(digits);
+  for (std::size_t n :
+       {ints - 1, ints, ints + 1, 3 * ints + 7, structs - 1, structs, structs + 1}) {
+    SCOPED_TRACE(std::to_string(n) + " elements");
+    std::vector<int> mine(n), expected(n);
+    for (std::size_t i = 0; i < n; ++i) {
+      mine[i] = r * static_cast<int>(i);
+      expected[i] = p * (p - 1) / 2 * static_cast<int>(i);
+    }
+    EXPECT_EQ(relay::allreduce(comm, mine, std::plus<>{}), expected);
+    EXPECT_EQ(relay::allreduce(comm, std::vector<digits>(n, digit(r)), append),
+              std::vector<digits>(n, all));
+    std::vector<bool> flags(n, r == p - 1);
+    EXPECT_EQ(relay::allreduce(comm, flags, std::logical_or<>{}), std::vector<bool>(n, true));
+    std::vector<int> in_place = mine;
+    relay::allreduce_into(comm, in_place, in_place, std::plus<>{});
+    EXPECT_EQ(in_place, expected);
+  }
 }
 
 // ---- 128-bit integers: trivial, but no MPI type of their own ------------------------------------

@@ -1,7 +1,10 @@
 #include "relay/collectives.hpp"
 
+#include <algorithm>
 #include <climits>
 #include <cstring>
+#include <exception>
+#include <string>
 
 namespace relay::detail {
 
@@ -22,10 +25,40 @@ int_layout make_layout(std::span<const std::uint64_t> sizes, const char* what) {
   return layout;
 }
 
+root_failure current_failure() noexcept {
+  try {
+    throw;
+  } catch (const usage_error&) {
+    return root_failure::usage;
+  } catch (...) {
+    return root_failure::error;
+  }
+}
+
+void throw_root_failure(root_failure kind, const char* what, int root,
+                        const std::string& root_message) {
+  std::string text = std::string(what) + ": the root (rank " + std::to_string(root) + ") ";
+  text += kind == root_failure::usage ? "was given invalid input" : "failed to prepare the data";
+  if (!root_message.empty()) text += ": " + root_message;
+  if (kind == root_failure::usage) throw usage_error(text);
+  throw error(text);
+}
+
 void announce_root_failure(const communicator& comm, int root) {
+  // One eager message: the kind, then as much of the root's message as fits.
+  std::string note(1, static_cast<char>(current_failure()));
+  try {
+    throw;
+  } catch (const std::exception& e) {
+    note += e.what();
+  } catch (...) {
+  }
+  note.resize(std::min(note.size(), config::eager_bytes));
   const MPI_Comm internal = internal_comm(comm);
   for (int r = 0; r < comm.size(); ++r)
-    if (r != root) MPI_Send(nullptr, 0, MPI_BYTE, r, config::failed_tag, internal);
+    if (r != root)
+      MPI_Send(note.data(), static_cast<int>(note.size()), MPI_BYTE, r, config::failed_tag,
+               internal);
 }
 
 void send_piece(const piece_wire& w, int dest, int tag, MPI_Comm comm) {
@@ -52,9 +85,13 @@ piece_head receive_piece_head(MPI_Comm comm, int source, char* eager, const char
   MPI_Status st;
   RELAY_MPI(MPI_Recv, eager, static_cast<int>(config::eager_bytes), MPI_BYTE, source, MPI_ANY_TAG,
             comm, &st);
-  if (st.MPI_TAG == config::failed_tag)
-    throw error(std::string(what) + ": the root (rank " + std::to_string(source) +
-                ") failed to prepare the data");
+  if (st.MPI_TAG == config::failed_tag) {
+    const std::size_t n = element_count(st, 1);
+    const auto kind = n > 0 && eager[0] == static_cast<char>(root_failure::usage)
+                          ? root_failure::usage
+                          : root_failure::error;
+    throw_root_failure(kind, what, source, n > 1 ? std::string(eager + 1, n - 1) : std::string());
+  }
   if (st.MPI_TAG == config::piece_size_tag) {
     std::uint64_t bytes = 0;
     std::memcpy(&bytes, eager, sizeof bytes);

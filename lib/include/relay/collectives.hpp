@@ -9,7 +9,7 @@
 ///
 /// Inputs that only the root holds (the values to scatter, the object to broadcast) are checked at
 /// the root, and a failure there is announced through the collective itself, so that every rank
-/// raises an exception and none is left waiting.
+/// raises the same kind of exception (usage_error for bad input) and none is left waiting.
 
 #include <mpi.h>
 
@@ -23,6 +23,7 @@
 #include <span>
 #include <stdexcept>
 #include <string>
+#include <type_traits>
 #include <vector>
 
 #include "relay/communicator.hpp"
@@ -37,8 +38,22 @@
 namespace relay {
 namespace detail {
 
-/// Sizes at or above this value in a size header are not sizes but a failure at the root.
-inline constexpr std::uint64_t root_failed = ~std::uint64_t{0};
+/// Sizes at or above this value in a size header are not sizes but a failure at the root:
+/// root_failed itself for a relay::error, root_failed_usage for a usage_error.
+inline constexpr std::uint64_t root_failed = ~std::uint64_t{0} - 1;
+inline constexpr std::uint64_t root_failed_usage = ~std::uint64_t{0};
+
+/// A failure at the root of a collective, as the other ranks raise it: one mistake, one
+/// exception type on every rank, so usage_error where the root raised one (bad input only the
+/// root holds), else relay::error.
+enum class root_failure : unsigned char { none, error, usage };
+
+/// The kind of the exception being handled (call it in a catch block).
+root_failure current_failure() noexcept;
+
+/// On a rank other than `root`: raises the exception that stands for the root's failure.
+[[noreturn]] void throw_root_failure(root_failure kind, const char* what, int root,
+                                     const std::string& root_message);
 
 /// A rank's place in the binomial tree rooted at `root`: its parent (-1 at the root) and its
 /// children, largest subtree first.
@@ -79,10 +94,10 @@ inline void send_to_children(const binomial_tree& tree, const void* data, std::s
 
 /// Broadcasts a byte payload whose length only the root knows (see config::bcast_tree_bytes and
 /// config::eager_bytes for the protocol). On non-roots `allocate(n)` returns where the n
-/// bytes go. A root that sets `failed` makes every other rank throw.
+/// bytes go. A root that passes a `failure` makes every other rank throw its kind of exception.
 template <class Allocate>
-void bcast_sized(const communicator& comm, int root, std::span<const char> payload, bool failed,
-                 Allocate&& allocate) {
+void bcast_sized(const communicator& comm, int root, std::span<const char> payload,
+                 root_failure failure, Allocate&& allocate) {
   constexpr std::size_t eager = config::eager_bytes;
   const bool is_root = comm.rank() == root;
   const MPI_Comm tree_comm = internal_comm(comm);
@@ -90,7 +105,9 @@ void bcast_sized(const communicator& comm, int root, std::span<const char> paylo
   std::uint64_t n = 0;
   const char* data = payload.data();
   if (is_root) {
-    n = failed ? root_failed : payload.size();
+    n = failure == root_failure::none    ? payload.size()
+        : failure == root_failure::usage ? root_failed_usage
+                                         : root_failed;
   } else {
     // The parent's first message: the whole payload when it fits, else its size.
     alignas(std::uint64_t) char first[eager];
@@ -106,14 +123,15 @@ void bcast_sized(const communicator& comm, int root, std::span<const char> paylo
       std::memcpy(&n, first, sizeof n);
     }
   }
-  if (n != root_failed && n <= eager) {
+  if (n <= eager) {
     send_to_children(tree, data, static_cast<std::size_t>(n), config::bcast_data_tag, tree_comm);
     return;
   }
   send_to_children(tree, &n, sizeof n, config::bcast_size_tag, tree_comm);
-  if (n == root_failed) {
+  if (n >= root_failed) {
     if (is_root) return;  // the root rethrows its own error
-    throw error("bcast: the root (rank " + std::to_string(root) + ") failed to send its value");
+    throw_root_failure(n == root_failed_usage ? root_failure::usage : root_failure::error, "bcast",
+                       root, {});
   }
   char* target = is_root ? const_cast<char*>(payload.data())  // only read by MPI_Bcast
                          : allocate(static_cast<std::size_t>(n));
@@ -323,7 +341,9 @@ void gather_pieces(const communicator& comm, int root, std::size_t own_bytes, MP
   }
 }
 
-/// At the root, when it cannot scatter: tells every other rank, so that none waits for its piece.
+/// At the root, when it cannot scatter (call it in the catch block): tells every other rank, with
+/// the kind and text of the exception, so that none waits for its piece and each raises the same
+/// kind of exception.
 void announce_root_failure(const communicator& comm, int root);
 
 /// Scatters serialized pieces: at the root, `save_piece(r, out)` appends piece r's archive;
@@ -387,7 +407,7 @@ void bcast_into(const communicator& comm, T& value, int root) {
     using E = element_t<T>;
     std::span<const char> bytes;
     if (is_root) bytes = {reinterpret_cast<const char*>(value.data()), value.size() * sizeof(E)};
-    detail::bcast_sized(comm, root, bytes, false, [&](std::size_t n) {
+    detail::bcast_sized(comm, root, bytes, detail::root_failure::none, [&](std::size_t n) {
       value.resize(n / sizeof(E));
       return reinterpret_cast<char*>(value.data());
     });
@@ -398,12 +418,14 @@ void bcast_into(const communicator& comm, T& value, int root) {
       try {
         detail::save(bytes, value);
       } catch (...) {
-        detail::bcast_sized(comm, root, {}, true, detail::root_allocates_nothing);
+        detail::bcast_sized(comm, root, {}, detail::current_failure(),
+                            detail::root_allocates_nothing);
         throw;
       }
-      detail::bcast_sized(comm, root, bytes, false, detail::root_allocates_nothing);
+      detail::bcast_sized(comm, root, bytes, detail::root_failure::none,
+                          detail::root_allocates_nothing);
     } else {
-      detail::bcast_sized(comm, root, {}, false, [&](std::size_t n) {
+      detail::bcast_sized(comm, root, {}, detail::root_failure::none, [&](std::size_t n) {
         bytes.resize(n);
         return bytes.data();
       });
@@ -427,7 +449,12 @@ template <class T>
   comm.check_rank(root, "root");
   const bool is_root = comm.rank() == root;
   const auto p = static_cast<std::uint64_t>(comm.size());
-  if constexpr (trivial<T>) {
+  if constexpr (std::is_same_v<T, bool>) {
+    // std::vector<bool> packs bits and has no data(): the root's values go as bytes.
+    std::vector<unsigned char> bytes;
+    if (is_root) bytes.assign(values.begin(), values.end());
+    return scatter(comm, bytes, root) != 0;
+  } else if constexpr (trivial<T>) {
     const std::uint64_t n = detail::share_from_root(comm, root, is_root ? values.size() : 0);
     if (n != p)
       throw usage_error("scatter: the root holds " + std::to_string(n) + " values for " +
@@ -453,7 +480,8 @@ template <class T>
 }
 
 /// Splits the root's `data` into size() balanced blocks (lengths differ by at most one, the
-/// larger first; see block_range) and stores this rank's block in `mine`, reusing its memory.
+/// larger first; see block_range) and stores this rank's block in `mine`, reusing its memory
+/// (`data` and `mine` may be the same vector).
 /// Works for any length, including fewer elements than ranks (some blocks are then empty);
 /// nothing is lost or duplicated. Only the root's `data` is read. Each rank's block up to
 /// config::eager_bytes is one message from the root, whose length the receiver learns from the
@@ -464,10 +492,16 @@ void scatterv_into(const communicator& comm, const std::vector<E>& data, std::ve
                    int root) {
   comm.check_rank(root, "root");
   const auto p = static_cast<std::uint64_t>(comm.size());
-  const auto own = [&] {
+  const auto own = [&] {  // after the other pieces are saved or sent
     const range block = block_range(data.size(), p, static_cast<std::uint64_t>(root));
-    mine.assign(data.begin() + static_cast<std::ptrdiff_t>(block.begin),
-                data.begin() + static_cast<std::ptrdiff_t>(block.end));
+    const auto begin = static_cast<std::ptrdiff_t>(block.begin);
+    const auto end = static_cast<std::ptrdiff_t>(block.end);
+    if (&data == &mine) {  // scatterv_into(v, v): cut v down to the root's block
+      mine.erase(mine.begin() + end, mine.end());
+      mine.erase(mine.begin(), mine.begin() + begin);
+    } else {
+      mine.assign(data.begin() + begin, data.begin() + end);
+    }
   };
   if constexpr (trivial<E> && !std::is_same_v<E, bool>) {
     if (comm.rank() != root) {
@@ -514,7 +548,8 @@ template <class T>
 [[nodiscard]] std::vector<T> allgather(const communicator& comm, const T& value);
 
 /// Concatenates every rank's `piece` (of any length, empty included) at the root, in rank order,
-/// into `all`, reusing its memory; non-roots' `all` is emptied. Each piece up to
+/// into `all`, reusing its memory; non-roots' `all` is emptied. `piece` and `all` may be the same
+/// vector. Each piece up to
 /// config::eager_bytes is one message, whose length the root learns from the message itself; a
 /// larger one is announced by its size. No counts are exchanged first. Called by every rank of
 /// the communicator.
@@ -554,7 +589,11 @@ template <class T>
 std::vector<T> gather(const communicator& comm, const T& value, int root) {
   comm.check_rank(root, "root");
   std::vector<T> out;
-  if constexpr (trivial<T>) {
+  if constexpr (std::is_same_v<T, bool>) {
+    // std::vector<bool> packs bits and has no data(): gathered as bytes.
+    const auto bytes = gather(comm, static_cast<unsigned char>(value), root);
+    out.assign(bytes.begin(), bytes.end());
+  } else if constexpr (trivial<T>) {
     if (comm.rank() == root) out.resize(static_cast<std::size_t>(comm.size()));
     RELAY_MPI(MPI_Gather, &value, 1, datatype<T>(), out.data(), 1, datatype<T>(), root,
               comm.native());
@@ -571,7 +610,10 @@ std::vector<T> gather(const communicator& comm, const T& value, int root) {
 template <class T>
 std::vector<T> allgather(const communicator& comm, const T& value) {
   std::vector<T> out;
-  if constexpr (trivial<T>) {
+  if constexpr (std::is_same_v<T, bool>) {
+    const auto bytes = allgather(comm, static_cast<unsigned char>(value));  // as in gather
+    out.assign(bytes.begin(), bytes.end());
+  } else if constexpr (trivial<T>) {
     out.resize(static_cast<std::size_t>(comm.size()));
     RELAY_MPI(MPI_Allgather, &value, 1, datatype<T>(), out.data(), 1, datatype<T>(), comm.native());
   } else {
@@ -610,13 +652,16 @@ void gatherv_into(const communicator& comm, const std::vector<E>& piece, std::ve
                   int root) {
   comm.check_rank(root, "root");
   constexpr bool direct = trivial<E> && !std::is_same_v<E, bool>;
+  const bool aliased = &piece == &all;  // gatherv_into(v, v)
   if (comm.rank() != root) {
-    all.clear();
-    detail::scratch_buffer scratch;
-    const detail::wire w = detail::to_wire(piece, scratch.get());
-    const std::size_t unit = direct ? sizeof(E) : 1;
-    detail::send_piece({w.data, w.type, w.count, w.count * unit}, root, config::gather_tag,
-                       detail::internal_comm(comm));
+    {
+      detail::scratch_buffer scratch;
+      const detail::wire w = detail::to_wire(piece, scratch.get());
+      const std::size_t unit = direct ? sizeof(E) : 1;
+      detail::send_piece({w.data, w.type, w.count, w.count * unit}, root, config::gather_tag,
+                         detail::internal_comm(comm));
+    }
+    all.clear();  // only now: `all` may be `piece`
     return;
   }
   thread_local std::vector<std::size_t> offsets;
@@ -625,10 +670,14 @@ void gatherv_into(const communicator& comm, const std::vector<E>& piece, std::ve
     const std::size_t own = piece.size() * sizeof(E);
     detail::gather_pieces(comm, root, own, datatype<E>(), sizeof(E), offsets, [&](std::size_t n) {
       all.resize(n / sizeof(E));
-      return reinterpret_cast<char*>(all.data());
+      char* base = reinterpret_cast<char*>(all.data());
+      // An aliased piece is the first `own` bytes: moved to its slot before the others land.
+      if (aliased && own > 0) std::memmove(base + offsets[root], base, own);
+      return base;
     });
-    std::copy(piece.begin(), piece.end(),
-              all.begin() + static_cast<std::ptrdiff_t>(offsets[root] / sizeof(E)));
+    if (!aliased)
+      std::copy(piece.begin(), piece.end(),
+                all.begin() + static_cast<std::ptrdiff_t>(offsets[root] / sizeof(E)));
   } else {
     detail::scratch_buffer scratch;
     detail::byte_buffer& bytes = scratch.get();
@@ -636,11 +685,16 @@ void gatherv_into(const communicator& comm, const std::vector<E>& piece, std::ve
       bytes.resize(n);
       return bytes.data();
     });
+    std::vector<E> moved;  // an aliased piece, taken out of `all` before it is refilled
+    if (aliased) moved = std::move(all);
     all.clear();
     const auto p = static_cast<std::size_t>(comm.size());
     for (std::size_t r = 0; r < p; ++r) {
       if (static_cast<int>(r) == root) {
-        all.insert(all.end(), piece.begin(), piece.end());
+        if (aliased)
+          std::move(moved.begin(), moved.end(), std::back_inserter(all));
+        else
+          all.insert(all.end(), piece.begin(), piece.end());
         continue;
       }
       auto part = detail::load<std::vector<E>>(
