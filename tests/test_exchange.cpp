@@ -8,10 +8,10 @@
 
 #include <array>
 #include <chrono>
-#include <thread>
 #include <map>
 #include <numeric>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "relay/relay.hpp"
@@ -98,8 +98,8 @@ TEST(Exchange, SerializedValuesBothWays) {
 TEST(Exchange, SendrecvOfLargeValuesInARing) {
   const relay::communicator comm;
   const int next = relay_test::next_rank(comm), prev = relay_test::prev_rank(comm);
-  auto got = relay::sendrecv<std::vector<double>>(comm, values_of(comm.rank(), large_doubles),
-                                                  next, prev, 5, 5);
+  auto got = relay::sendrecv<std::vector<double>>(comm, values_of(comm.rank(), large_doubles), next,
+                                                  prev, 5, 5);
   EXPECT_EQ(got, values_of(prev, large_doubles));
 }
 
@@ -137,7 +137,8 @@ TEST(Exchange, RecvIntoAVectorWithRoomKeepsItsMemory) {
   }
 }
 
-// ---- item 2: receives of every kind match in posting order ---------------------------------------
+// ---- item 2: receives of every kind match in posting order
+// ---------------------------------------
 
 enum class kind { irecv_vector, irecv_int, irecv_into_span, recv_int, recv_vector, recv_into_span };
 
@@ -147,12 +148,18 @@ bool blocking(kind k) {
 
 const char* name(kind k) {
   switch (k) {
-    case kind::irecv_vector: return "irecv<vector<int>>";
-    case kind::irecv_int: return "irecv<int>";
-    case kind::irecv_into_span: return "irecv_into(span<int>)";
-    case kind::recv_int: return "recv<int>";
-    case kind::recv_vector: return "recv<vector<int>>";
-    case kind::recv_into_span: return "recv_into(span<int>)";
+    case kind::irecv_vector:
+      return "irecv<vector<int>>";
+    case kind::irecv_int:
+      return "irecv<int>";
+    case kind::irecv_into_span:
+      return "irecv_into(span<int>)";
+    case kind::recv_int:
+      return "recv<int>";
+    case kind::recv_vector:
+      return "recv<vector<int>>";
+    case kind::recv_into_span:
+      return "recv_into(span<int>)";
   }
   return "?";
 }
@@ -183,13 +190,21 @@ struct receive {
 
   void start(const relay::communicator& comm, kind k, int source, int tag) {
     switch (k) {
-      case kind::irecv_vector: vector_request = relay::irecv<std::vector<int>>(comm, source, tag); break;
-      case kind::irecv_int: int_request = relay::irecv<int>(comm, source, tag); break;
+      case kind::irecv_vector:
+        vector_request = relay::irecv<std::vector<int>>(comm, source, tag);
+        break;
+      case kind::irecv_int:
+        int_request = relay::irecv<int>(comm, source, tag);
+        break;
       case kind::irecv_into_span:
         span_request = relay::irecv_into(comm, std::span<int>(span_memory), source, tag);
         break;
-      case kind::recv_int: result = {relay::recv<int>(comm, source, tag)}; break;
-      case kind::recv_vector: result = relay::recv<std::vector<int>>(comm, source, tag); break;
+      case kind::recv_int:
+        result = {relay::recv<int>(comm, source, tag)};
+        break;
+      case kind::recv_vector:
+        result = relay::recv<std::vector<int>>(comm, source, tag);
+        break;
       case kind::recv_into_span: {
         const relay::status st = relay::recv_into(comm, std::span<int>(span_memory), source, tag);
         result.assign(span_memory.begin(),
@@ -200,14 +215,17 @@ struct receive {
   }
   std::vector<int> finish(kind k) {
     switch (k) {
-      case kind::irecv_vector: return vector_request->wait();
-      case kind::irecv_int: return {int_request->wait()};
+      case kind::irecv_vector:
+        return vector_request->wait();
+      case kind::irecv_int:
+        return {int_request->wait()};
       case kind::irecv_into_span: {
         span_request.wait();
         // the status of a span receive is not kept; the sizes are the test's own
         return span_memory;
       }
-      default: return result;
+      default:
+        return result;
     }
   }
 };
@@ -217,7 +235,7 @@ TEST(Exchange, EveryPairOfReceiveKindsMatchesInPostingOrder) {
   const int me = comm.rank();
   const int left = relay_test::prev_rank(comm), right = relay_test::next_rank(comm);
   const kind firsts[] = {kind::irecv_vector, kind::irecv_int, kind::irecv_into_span};
-  const kind seconds[] = {kind::irecv_vector, kind::irecv_int,    kind::irecv_into_span,
+  const kind seconds[] = {kind::irecv_vector, kind::irecv_int,   kind::irecv_into_span,
                           kind::recv_int,     kind::recv_vector, kind::recv_into_span};
   int tag = 16;
   for (const bool large : {false, true}) {
@@ -261,7 +279,8 @@ TEST(Exchange, IrecvOfVectorThenRecvOfInt) {
   s2.wait();
 }
 
-// ---- item 6: wait_all completes everything, then reports -----------------------------------------
+// ---- item 6: wait_all completes everything, then reports
+// -----------------------------------------
 
 TEST(Exchange, WaitAllCompletesEveryRequestBeforeReportingAFailure) {
   const relay::communicator comm = relay::communicator().dup();
@@ -311,7 +330,8 @@ TEST(Exchange, WaitAllWaitsForRequestsThatCompleteAfterTheFailure) {
   comm.barrier();
 }
 
-// ---- item 11: a value of another type --------------------------------------------------------------
+// ---- item 11: a value of another type
+// --------------------------------------------------------------
 
 TEST(Exchange, TrivialReceiveOfAnotherSizeIsAUsageError) {
   const relay::communicator comm = relay::communicator().dup();
@@ -348,7 +368,8 @@ TEST(Exchange, VectorOfAnotherElementSizeIsAUsageError) {
   EXPECT_FALSE(relay::iprobe(comm).has_value());
 }
 
-// ---- item 14: test_any tells "not yet" from "nothing left" -------------------------------------------
+// ---- item 14: test_any tells "not yet" from "nothing left"
+// -------------------------------------------
 
 TEST(Exchange, TestAnyTellsPendingFromExhausted) {
   const relay::communicator comm = relay::communicator().dup();
@@ -373,7 +394,8 @@ TEST(Exchange, TestAnyTellsPendingFromExhausted) {
   EXPECT_TRUE(relay::test_any(none).exhausted());
 }
 
-// ---- abandoned receives of large values ------------------------------------------------------------
+// ---- abandoned receives of large values
+// ------------------------------------------------------------
 
 TEST(Exchange, AbandonedReceiveOfALargeValueLetsItsSenderComplete) {
   const relay::communicator comm = relay::communicator().dup();

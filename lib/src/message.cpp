@@ -4,11 +4,9 @@
 #include "relay/detail/message.hpp"
 
 #include <algorithm>
-#include <chrono>
 #include <memory>
 #include <mutex>
 #include <string>
-#include <thread>
 #include <vector>
 
 #include "relay/datatype.hpp"
@@ -91,22 +89,6 @@ int world_rank(MPI_Comm comm, int rank) {
   return w;
 }
 
-/// Pauses a polling loop: a yield at first (MPI's own waits spin too), then short sleeps, so that
-/// a long wait on a shared machine does not hold a core.
-class backoff {
- public:
-  void pause() {
-    if (++round_ < 2000) {
-      std::this_thread::yield();
-      return;
-    }
-    std::this_thread::sleep_for(std::chrono::microseconds(50));
-  }
-
- private:
-  int round_ = 0;
-};
-
 constexpr std::size_t max_cached_heads = 64;
 struct head_pool {
   std::vector<char*> free;
@@ -141,7 +123,8 @@ rest_route route_to(MPI_Comm comm, int dest) {
   channel_state& c = channel();
   const MPI_Comm ch = channel_comm();
   const std::uint32_t n = c.next_tag.fetch_add(1, std::memory_order_relaxed);
-  return {ch, world_rank(comm, dest), static_cast<int>(n % (static_cast<std::uint32_t>(c.tag_ub) + 1))};
+  return {ch, world_rank(comm, dest),
+          static_cast<int>(n % (static_cast<std::uint32_t>(c.tag_ub) + 1))};
 }
 
 rest_route route_from(MPI_Comm comm, int source, std::uint32_t tag) {

@@ -1,9 +1,7 @@
 #include "relay/nonblocking.hpp"
 
 #include <algorithm>
-#include <chrono>
 #include <mutex>
-#include <thread>
 
 #include "relay/environment.hpp"
 
@@ -54,21 +52,6 @@ struct wait_scratch {
     out.resize(n);
     statuses.resize(n);
   }
-};
-
-/// Sleeps a little when a polling wait has gone on for a while, so that it does not hold a core.
-class backoff {
- public:
-  void pause() {
-    if (++round_ < 2000) {
-      std::this_thread::yield();
-      return;
-    }
-    std::this_thread::sleep_for(std::chrono::microseconds(50));
-  }
-
- private:
-  int round_ = 0;
 };
 
 /// The MPI error of request k of an MPI_Testsome/Waitsome that returned `code`.
@@ -345,11 +328,10 @@ std::optional<std::size_t> drive(std::span<request* const> requests, mode m, boo
     if (m == mode::all) {
       // Several at once, and every completion settled.
       int count = 0;
-      const int code =
-          block ? MPI_Waitsome(size, scratch.handles.data(), &count, scratch.out.data(),
-                               scratch.statuses.data())
-                : MPI_Testsome(size, scratch.handles.data(), &count, scratch.out.data(),
-                               scratch.statuses.data());
+      const int code = block ? MPI_Waitsome(size, scratch.handles.data(), &count,
+                                            scratch.out.data(), scratch.statuses.data())
+                             : MPI_Testsome(size, scratch.handles.data(), &count,
+                                            scratch.out.data(), scratch.statuses.data());
       if (code != MPI_SUCCESS && code != MPI_ERR_IN_STATUS) [[unlikely]]
         throw_mpi_error(block ? "MPI_Waitsome" : "MPI_Testsome", code);
       for (int k = 0; count != MPI_UNDEFINED && k < count; ++k) {
@@ -469,8 +451,10 @@ bool wait_all_plain(std::span<request> requests) {
     bool pending = false;
     for (std::size_t i = 0; i < n; ++i) {
       const int e = statuses[i].MPI_ERROR;
-      if (e == MPI_ERR_PENDING) pending = true;
-      else if (e != MPI_SUCCESS && failure == MPI_SUCCESS) failure = e;
+      if (e == MPI_ERR_PENDING)
+        pending = true;
+      else if (e != MPI_SUCCESS && failure == MPI_SUCCESS)
+        failure = e;
     }
     if (!pending) break;
     code = MPI_Waitall(static_cast<int>(n), handles.data(), st);

@@ -17,9 +17,9 @@
 /// A send of a `std::span` and a receive into one (`irecv_into`), shorter than
 /// config::first_piece_bytes, are *plain* requests: the caller owns the memory, so the request
 /// holds nothing but MPI's own request; posting one allocates nothing, and `wait_all` over plain
-/// requests alone is one MPI_Waitall, as in a raw MPI program. Every other request keeps a state object (the owned value, a received value
-/// and its status), taken from a per-thread pool. Plain and state-based requests mix freely in
-/// `wait_all`, `wait_any` and `test_any`.
+/// requests alone is one MPI_Waitall, as in a raw MPI program. Every other request keeps a state
+/// object (the owned value, a received value and its status), taken from a per-thread pool. Plain
+/// and state-based requests mix freely in `wait_all`, `wait_any` and `test_any`.
 ///
 /// A request is used from one thread at a time; different threads may post, wait and test their
 /// own requests concurrently under thread_level::multiple (all of relay's shared state is locked).
@@ -111,8 +111,8 @@ class send_state final : public request_state {
   }
 
  private:
-  T value_;                           // owned until MPI is done with it
-  byte_buffer bytes_;                 // the archive, for serialized types
+  T value_;                            // owned until MPI is done with it
+  byte_buffer bytes_;                  // the archive, for serialized types
   std::unique_ptr<large_send> large_;  // the head of a large value
   MPI_Request rest_ = MPI_REQUEST_NULL;
 };
@@ -417,8 +417,8 @@ template <class T>
     return recv_request<T>(
         request(std::make_unique<detail::fixed_receive<T>>(comm.native(), source, tag)));
   else
-    return recv_request<T>(
-        request(detail::make_dynamic_receive<detail::sized_receive<T>>(comm.native(), source, tag)));
+    return recv_request<T>(request(
+        detail::make_dynamic_receive<detail::sized_receive<T>>(comm.native(), source, tag)));
 }
 
 /// Starts receiving into caller-owned memory of known capacity (the non-blocking recv_into). The

@@ -431,6 +431,18 @@ T tree_reduce(const communicator& comm, T value, const Op& op) {
   return value;
 }
 
+/// tree_reduce, with the result moved to `root` (rank 0 holds it after the tree); T{} elsewhere.
+template <class T, class Op>
+T tree_reduce_to(const communicator& comm, T value, Op op, int root) {
+  T out = tree_reduce(comm, std::move(value), op);
+  if (root != 0) {
+    const communicator internal(internal_comm(comm));
+    if (comm.rank() == 0) send(internal, out, root, config::reduce_tag);
+    if (comm.rank() == root) out = recv<T>(internal, 0, config::reduce_tag);
+  }
+  return comm.rank() == root ? std::move(out) : T{};
+}
+
 /// Inclusive scan of serialized values by recursive doubling, in rank order. With `exclusive`,
 /// returns the combination of the lower ranks' values instead (nullopt on rank 0).
 template <class T, class Op>
@@ -470,13 +482,7 @@ template <class T, class Op>
   } else if constexpr (detail::is_bool_vector<T>) {
     return detail::mpi_reduce_bools(comm, value, op, root, detail::reduce_kind::reduce);
   } else {
-    T out = detail::tree_reduce(comm, T(value), op);
-    if (root != 0) {
-      const communicator internal(detail::internal_comm(comm));
-      if (comm.rank() == 0) send(internal, out, root, config::reduce_tag);
-      if (comm.rank() == root) out = recv<T>(internal, 0, config::reduce_tag);
-    }
-    return comm.rank() == root ? std::move(out) : T{};
+    return detail::tree_reduce_to(comm, T(value), op, root);
   }
 }
 
@@ -579,13 +585,7 @@ requires detail::moved_in<T>
     return reduce(comm, std::as_const(value), op, root);
   } else {
     comm.check_rank(root, "root");
-    T out = detail::tree_reduce(comm, std::move(value), op);
-    if (root != 0) {
-      const communicator internal(detail::internal_comm(comm));
-      if (comm.rank() == 0) send(internal, out, root, config::reduce_tag);
-      if (comm.rank() == root) out = recv<T>(internal, 0, config::reduce_tag);
-    }
-    return comm.rank() == root ? std::move(out) : T{};
+    return detail::tree_reduce_to(comm, std::move(value), op, root);
   }
 }
 

@@ -20,10 +20,12 @@
 #include <mpi.h>
 
 #include <atomic>
+#include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
 #include <optional>
+#include <thread>
 
 #include "relay/config.hpp"
 #include "relay/error.hpp"
@@ -119,6 +121,22 @@ void receive_rest(MPI_Comm comm, int source, const trailer& t, char* to);
 /// Receives and drops a large value's rest that nobody can take (its receiver failed), so that its
 /// sender is not left waiting.
 void drop_rest(MPI_Comm comm, int source, const trailer& t) noexcept;
+
+/// Pauses a polling loop: a yield at first (MPI's own waits spin too), then short sleeps, so that
+/// a long wait on a shared machine does not hold a core.
+class backoff {
+ public:
+  void pause() {
+    if (++round_ < 2000) {
+      std::this_thread::yield();
+      return;
+    }
+    std::this_thread::sleep_for(std::chrono::microseconds(50));
+  }
+
+ private:
+  int round_ = 0;
+};
 
 /// A buffer of piece_bytes for a first piece, from a per-thread free list.
 char* take_head_buffer();
