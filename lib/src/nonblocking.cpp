@@ -119,12 +119,11 @@ bool settle(request_state& s, const MPI_Status& st, int code) noexcept {
 
 // ---- dynamic receives ------------------------------------------------------------------------
 
-dynamic_receive::dynamic_receive(MPI_Comm comm, int source, int tag, char* first,
-                                 std::size_t capacity, bool owns_first)
-    : comm_(comm), first_(first), owns_first_(owns_first) {
+dynamic_receive::dynamic_receive(MPI_Comm comm, int source, int tag)
+    : comm_(comm), first_(take_head_buffer()) {
   wants_status = true;
-  counted_type ct(MPI_BYTE, capacity);
-  const int code = MPI_Irecv(first_, ct.count(), ct.type(), source, tag, comm, &handle);
+  const int code =
+      MPI_Irecv(first_, static_cast<int>(piece_bytes), MPI_BYTE, source, tag, comm, &handle);
   if (code != MPI_SUCCESS) {
     release_first();
     throw_mpi_error("MPI_Irecv", code);
@@ -141,8 +140,7 @@ dynamic_receive::~dynamic_receive() {
 }
 
 void dynamic_receive::release_first() noexcept {
-  if (owns_first_) give_head_buffer(first_);
-  owns_first_ = false;
+  give_head_buffer(first_);
   first_ = nullptr;
 }
 
@@ -169,7 +167,7 @@ bool dynamic_receive::advance(const MPI_Status& st) {
     release_first();
     throw;
   }
-  if (to != first_) std::memcpy(to, first_, head_payload_bytes);
+  std::memcpy(to, first_, head_payload_bytes);
   release_first();
   total_ = static_cast<std::size_t>(t->total);
   const rest_route route = route_from(comm_, st.MPI_SOURCE, t->tag);

@@ -134,14 +134,13 @@ class fixed_receive final : public request_state {
   T value{};
 };
 
-/// A receive of unknown size: an MPI_Irecv of `capacity` bytes into `first` is posted at once and
-/// listed among the pending receives. Its first message is a small value whole, or the head of a
-/// large one, whose rest is then received into the value's own memory.
+/// A receive of unknown size: an MPI_Irecv of config::first_piece_bytes into a head buffer of its
+/// own is posted at once, and listed among the pending receives (make_dynamic_receive). Its first
+/// message is a small value whole, or the head of a large one, whose rest is then received into
+/// the value's own memory.
 class dynamic_receive : public request_state {
  public:
-  /// `first` is a head buffer from take_head_buffer() when `owns_first`, else caller memory.
-  dynamic_receive(MPI_Comm comm, int source, int tag, char* first, std::size_t capacity,
-                  bool owns_first);
+  dynamic_receive(MPI_Comm comm, int source, int tag);
   ~dynamic_receive() override;
   dynamic_receive(const dynamic_receive&) = delete;
   dynamic_receive& operator=(const dynamic_receive&) = delete;
@@ -164,7 +163,6 @@ class dynamic_receive : public request_state {
 
   MPI_Comm comm_;
   char* first_;
-  bool owns_first_;
   bool first_taken_ = false;
   std::size_t total_ = 0;
 };
@@ -185,8 +183,7 @@ std::unique_ptr<request_state> make_dynamic_receive(A&&... args) {
 template <class T>
 class sized_receive final : public dynamic_receive {
  public:
-  sized_receive(MPI_Comm comm, int source, int tag)
-      : dynamic_receive(comm, source, tag, take_head_buffer(), piece_bytes, true) {}
+  sized_receive(MPI_Comm comm, int source, int tag) : dynamic_receive(comm, source, tag) {}
   T value{};
 
  private:
@@ -209,9 +206,7 @@ class sized_receive final : public dynamic_receive {
 class buffer_receive final : public dynamic_receive {
  public:
   buffer_receive(MPI_Comm comm, int source, int tag, char* buffer, std::size_t capacity)
-      : dynamic_receive(comm, source, tag, take_head_buffer(), piece_bytes, true),
-        buffer_(buffer),
-        capacity_(capacity) {}
+      : dynamic_receive(comm, source, tag), buffer_(buffer), capacity_(capacity) {}
 
  private:
   void accept(const char* data, std::size_t n) override;

@@ -398,11 +398,13 @@ template <class R, class S>
   if (detail::pending_receives() == 0) {
     RELAY_MPI(MPI_Probe, source, tag, comm.native(), &st);
   } else {
+    detail::backoff wait;
     for (;;) {  // a blocked probe must still take the first pieces of pending receives
       detail::progress_pending();
       int flag = 0;
       RELAY_MPI(MPI_Iprobe, source, tag, comm.native(), &flag, &st);
       if (flag) break;
+      wait.pause();
     }
   }
   return detail::to_status(st);
