@@ -28,13 +28,13 @@ class rank_reporter : public testing::EmptyTestEventListener {
     failures_.str("");
     // A collective after every test: all ranks run the same tests in the same order.
     const auto texts = relay::gather_text(comm_, mine);
-    const bool failed_anywhere = relay::allreduce(comm_, !mine.empty() ? 1 : 0, relay::max{}) != 0;
+    const bool failed_anywhere = relay::allreduce(comm_, !mine.empty() ? 1 : 0, relay::ops::max{}) != 0;
     if (comm_.rank() != 0) {
       any_failure_ |= failed_anywhere;
       return;
     }
-    for (std::size_t r = 1; r < texts.size(); ++r)
-      if (!texts[r].empty()) std::cout << texts[r];
+    for (std::size_t r = 1; r < texts->size(); ++r)
+      if (!(*texts)[r].empty()) std::cout << (*texts)[r];
     if (failed_anywhere) {
       any_failure_ = true;
       if (!info.result()->Failed())
@@ -72,7 +72,7 @@ int main(int argc, char** argv) {
 
   const int local = RUN_ALL_TESTS();
   const bool failed = local != 0 || reporter->any_failure();
-  const int global = relay::allreduce(world, failed ? 1 : 0, relay::max{});
+  const int global = relay::allreduce(world, failed ? 1 : 0, relay::ops::max{});
   if (world.rank() == 0 && global != 0 && !failed)
     std::cout << "Some tests failed on ranks other than 0 (see above).\n";
   return global;

@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <map>
 #include <numeric>
+#include <optional>
 #include <span>
 #include <stdexcept>
 #include <string>
@@ -110,7 +111,7 @@ void check_scatterv(const relay::communicator& comm, std::size_t max_n, Make mak
       std::vector<E> data;
       for (std::size_t i = 0; i < n; ++i) data.push_back(make(i));
       const std::vector<E> mine =
-          relay::scatterv(comm, comm.rank() == root ? data : std::vector<E>{}, root);
+          relay::scatter_balanced(comm, comm.rank() == root ? data : std::vector<E>{}, root);
       const relay::range block = relay::block_range(n, p, static_cast<std::uint64_t>(comm.rank()));
       EXPECT_EQ(mine.size(), block.size()) << "n " << n << " root " << root;
       if (mine.size() == block.size()) {
@@ -124,11 +125,11 @@ void check_scatterv(const relay::communicator& comm, std::size_t max_n, Make mak
       EXPECT_TRUE(std::is_sorted(sizes.rbegin(), sizes.rend())) << "larger blocks first";
       EXPECT_LE(sizes.front() - sizes.back(), 1U);
 
-      const std::vector<E> back = relay::gatherv(comm, mine, root);
+      const auto back = relay::gatherv(comm, mine, root);
       if (comm.rank() == root) {
         EXPECT_EQ(back, data) << "n " << n << " root " << root;
       } else {
-        EXPECT_TRUE(back.empty());
+        EXPECT_EQ(back, std::nullopt);
       }
       EXPECT_EQ(relay::allgatherv(comm, mine), data);
     }
@@ -163,12 +164,63 @@ TEST(Scatterv, SerializedElementsAnyLength) {
 TEST(Scatterv, MoreRanksThanElements) {
   relay::communicator comm;
   const std::vector<double> data{1.5};
-  const auto mine = relay::scatterv(comm, comm.rank() == 0 ? data : std::vector<double>{}, 0);
+  const auto mine =
+      relay::scatter_balanced(comm, comm.rank() == 0 ? data : std::vector<double>{}, 0);
   EXPECT_EQ(mine, comm.rank() == 0 ? data : std::vector<double>{});
-  const auto words = relay::scatterv(
+  const auto words = relay::scatter_balanced(
       comm, comm.rank() == 0 ? std::vector<std::string>{"only"} : std::vector<std::string>{}, 0);
   EXPECT_EQ(words,
             comm.rank() == 0 ? std::vector<std::string>{"only"} : std::vector<std::string>{});
+}
+
+// scatterv with explicit counts, as MPI_Scatterv: rank r gets counts[r] consecutive elements
+// (zeros included), for trivial and serialized elements, from every root; the pieces gathered back
+// give the data. Counts that do not fit the data raise usage_error on every rank.
+template <class E, class Make>
+void check_scatterv_counts(const relay::communicator& comm, Make make) {
+  const auto p = static_cast<std::size_t>(comm.size());
+  for (int root = 0; root < comm.size(); ++root) {
+    SCOPED_TRACE("root " + std::to_string(root));
+    const bool at_root = comm.rank() == root;
+    // Uneven counts: rank r gets (r * 3 + root) % 4 elements, so some get none.
+    std::vector<std::size_t> counts(p);
+    std::vector<std::size_t> offsets(p + 1, 0);
+    for (std::size_t r = 0; r < p; ++r) {
+      counts[r] = (r * 3 + static_cast<std::size_t>(root)) % 4;
+      offsets[r + 1] = offsets[r] + counts[r];
+    }
+    std::vector<E> data;
+    for (std::size_t i = 0; i < offsets[p]; ++i) data.push_back(make(i));
+    const auto me = static_cast<std::size_t>(comm.rank());
+    const std::vector<E> expected(data.begin() + static_cast<std::ptrdiff_t>(offsets[me]),
+                                  data.begin() + static_cast<std::ptrdiff_t>(offsets[me + 1]));
+    const auto mine = relay::scatterv(comm, at_root ? data : std::vector<E>{},
+                                      at_root ? counts : std::vector<std::size_t>{}, root);
+    EXPECT_EQ(mine, expected);
+    EXPECT_EQ(relay::gatherv(comm, mine, root), at_root ? std::optional(data) : std::nullopt);
+    // Into the same vector, which the root holds the data in.
+    std::vector<E> v = at_root ? data : std::vector<E>(2, make(7));
+    relay::scatterv_into(comm, v, counts, v, root);
+    EXPECT_EQ(v, expected);
+    // Counts for the wrong number of ranks, or that do not add up to the data.
+    std::vector<std::size_t> short_counts(counts.begin(), counts.end() - 1);
+    EXPECT_THROW((void)relay::scatterv(comm, data, short_counts, root), relay::usage_error);
+    std::vector<std::size_t> too_many = counts;
+    too_many[me == 0 ? 0 : me - 1] += 1;  // differs per rank: only the root's are read
+    too_many[0] += 1;
+    EXPECT_THROW((void)relay::scatterv(comm, data, too_many, root), relay::usage_error);
+    // The communicator is still usable afterwards.
+    EXPECT_EQ(relay::scatterv(comm, at_root ? data : std::vector<E>{}, counts, root), expected);
+  }
+}
+
+TEST(Scatterv, ExplicitCountsFromEveryRoot) {
+  relay::communicator comm;
+  check_scatterv_counts<int>(comm, [](std::size_t i) { return static_cast<int>(i * 7); });
+  check_scatterv_counts<double>(comm, [](std::size_t i) { return 0.25 * double(i); });
+  check_scatterv_counts<std::string>(
+      comm, [](std::size_t i) { return make_string(static_cast<int>(i)); });
+  check_scatterv_counts<bool>(comm, [](std::size_t i) { return i % 3 == 0; });
 }
 
 // ---- gather and allgather --------------------------------------------------------------------
@@ -180,11 +232,11 @@ TEST(Gather, EveryKindToEveryRoot) {
     std::vector<T> expected;
     for (int r = 0; r < comm.size(); ++r) expected.push_back(make(r));
     for (int root = 0; root < comm.size(); ++root) {
-      const std::vector<T> got = relay::gather(comm, make(comm.rank()), root);
+      const auto got = relay::gather(comm, make(comm.rank()), root);
       if (comm.rank() == root) {
         EXPECT_EQ(got, expected) << "root " << root;
       } else {
-        EXPECT_TRUE(got.empty());
+        EXPECT_EQ(got, std::nullopt);
       }
     }
     EXPECT_EQ(relay::allgather(comm, make(comm.rank())), expected);
@@ -205,8 +257,8 @@ TEST(Bools, EveryCollectiveFromEveryRoot) {
   for (int root = 0; root < p; ++root) {
     SCOPED_TRACE("root " + std::to_string(root));
     const bool at_root = me == root;
-    const std::vector<bool> gathered = relay::gather(comm, flag(me), root);
-    EXPECT_EQ(gathered, at_root ? flags : std::vector<bool>{});
+    const auto gathered = relay::gather(comm, flag(me), root);
+    EXPECT_EQ(gathered, at_root ? std::optional(flags) : std::nullopt);
     EXPECT_EQ(relay::scatter(comm, at_root ? flags : std::vector<bool>{}, root), flag(me));
     EXPECT_EQ(relay::bcast(comm, at_root && flag(root + 1), root), flag(root + 1));
     // Vectors of bool of several lengths, odd ones included.
@@ -219,17 +271,19 @@ TEST(Bools, EveryCollectiveFromEveryRoot) {
       relay::bcast_into(comm, into, root);
       EXPECT_EQ(into, bits) << n;
       const std::vector<bool> mine =
-          relay::scatterv(comm, at_root ? bits : std::vector<bool>{}, root);
+          relay::scatter_balanced(comm, at_root ? bits : std::vector<bool>{}, root);
       const relay::range block =
           relay::block_range(n, static_cast<std::uint64_t>(p), static_cast<std::uint64_t>(me));
       EXPECT_EQ(mine, std::vector<bool>(bits.begin() + static_cast<std::ptrdiff_t>(block.begin),
                                         bits.begin() + static_cast<std::ptrdiff_t>(block.end)))
           << n;
-      EXPECT_EQ(relay::gatherv(comm, mine, root), at_root ? bits : std::vector<bool>{}) << n;
+      EXPECT_EQ(relay::gatherv(comm, mine, root), at_root ? std::optional(bits) : std::nullopt)
+          << n;
       EXPECT_EQ(relay::allgatherv(comm, mine), bits) << n;
       const auto all = relay::gather(comm, bits, root);
-      EXPECT_EQ(all, at_root ? std::vector<std::vector<bool>>(static_cast<std::size_t>(p), bits)
-                             : std::vector<std::vector<bool>>{})
+      EXPECT_EQ(all, at_root ? std::optional(std::vector<std::vector<bool>>(
+                                   static_cast<std::size_t>(p), bits))
+                             : std::nullopt)
           << n;
     }
   }
@@ -248,11 +302,11 @@ void check_gatherv(const relay::communicator& comm, std::size_t (*length)(int), 
       if (r == comm.rank()) mine.push_back(make(r, i));
     }
   for (int root = 0; root < comm.size(); ++root) {
-    const std::vector<E> got = relay::gatherv(comm, mine, root);
+    const auto got = relay::gatherv(comm, mine, root);
     if (comm.rank() == root) {
       EXPECT_EQ(got, expected) << "root " << root;
     } else {
-      EXPECT_TRUE(got.empty());
+      EXPECT_EQ(got, std::nullopt);
     }
   }
   EXPECT_EQ(relay::allgatherv(comm, mine), expected);
@@ -304,16 +358,18 @@ TEST(ScattervGatherv, PiecesAroundTheEagerLimit) {
       const std::vector<std::string> words(bytes / 16 * p + 1, std::string(10, 'w'));
 
       std::vector<char> all_chars(5, 'z');
-      relay::gatherv_into(comm, relay::scatterv(comm, me ? chars : std::vector<char>{}, root),
+      relay::gatherv_into(comm,
+                          relay::scatter_balanced(comm, me ? chars : std::vector<char>{}, root),
                           all_chars, root);
-      EXPECT_EQ(all_chars, me ? chars : std::vector<char>{});
+      EXPECT_EQ(all_chars, me ? chars : std::vector<char>(5, 'z'));  // left alone off the root
       std::vector<double> all_doubles(doubles.size() + 3, -1.0);
-      relay::gatherv_into(comm, relay::scatterv(comm, me ? doubles : std::vector<double>{}, root),
+      relay::gatherv_into(comm,
+                          relay::scatter_balanced(comm, me ? doubles : std::vector<double>{}, root),
                           all_doubles, root);
-      EXPECT_EQ(all_doubles, me ? doubles : std::vector<double>{});
+      EXPECT_EQ(all_doubles, me ? doubles : std::vector<double>(doubles.size() + 3, -1.0));
       const auto all_words = relay::gatherv(
-          comm, relay::scatterv(comm, me ? words : std::vector<std::string>{}, root), root);
-      EXPECT_EQ(all_words, me ? words : std::vector<std::string>{});
+          comm, relay::scatter_balanced(comm, me ? words : std::vector<std::string>{}, root), root);
+      EXPECT_EQ(all_words, me ? std::optional(words) : std::nullopt);
     }
   }
 }
@@ -336,11 +392,12 @@ void check_aliased(const relay::communicator& comm, std::size_t per_rank, Make m
     std::vector<E> v;
     for (std::size_t i = 0; i < per_rank + static_cast<std::size_t>(me); ++i)
       v.push_back(make(static_cast<std::size_t>(me), i));
+    const std::vector<E> own = v;
     relay::gatherv_into(comm, v, v, root);
-    EXPECT_EQ(v, me == root ? expected : std::vector<E>{});
+    EXPECT_EQ(v, me == root ? expected : own);  // left alone off the root
     // And back: the root's data becomes its own block, the others receive theirs.
     if (me != root) v.assign(3, make(99, 0));  // ignored on non-roots
-    relay::scatterv_into(comm, v, v, root);
+    relay::scatter_balanced_into(comm, v, v, root);
     const relay::range block = relay::block_range(expected.size(), p, static_cast<std::size_t>(me));
     EXPECT_EQ(v, std::vector<E>(expected.begin() + static_cast<std::ptrdiff_t>(block.begin),
                                 expected.begin() + static_cast<std::ptrdiff_t>(block.end)));
@@ -459,14 +516,18 @@ TEST(RootOnlyInput, RootFailuresKeepTheirKindOnEveryRank) {
       EXPECT_EQ(
           thrown(comm, [&] { (void)relay::scatter(comm, std::vector<runtime>(n, {true}), root); }),
           other);
-      EXPECT_EQ(
-          thrown(comm,
-                 [&] { (void)relay::scatterv(comm, std::vector<usage>(2 * n, {true}), root); }),
-          'u');
-      EXPECT_EQ(
-          thrown(comm,
-                 [&] { (void)relay::scatterv(comm, std::vector<runtime>(2 * n, {true}), root); }),
-          other);
+      EXPECT_EQ(thrown(comm,
+                       [&] {
+                         (void)relay::scatter_balanced(comm, std::vector<usage>(2 * n, {true}),
+                                                       root);
+                       }),
+                'u');
+      EXPECT_EQ(thrown(comm,
+                       [&] {
+                         (void)relay::scatter_balanced(comm, std::vector<runtime>(2 * n, {true}),
+                                                       root);
+                       }),
+                other);
     }
     // Nothing fails when nothing is wrong.
     EXPECT_EQ(relay::bcast(comm, usage{false, "ok"}, root).label, "ok");

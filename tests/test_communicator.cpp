@@ -6,10 +6,12 @@
 #include <boost/mpi/communicator.hpp>
 
 #include <chrono>
+#include <climits>
 #include <string>
 #include <thread>
 #include <vector>
 
+#include "relay/detail/checks.hpp"
 #include "relay/relay.hpp"
 #include "test_support.hpp"
 
@@ -120,7 +122,7 @@ TEST(Communicator, DupKeepsMessagesApart) {
   on_copy.wait();
   on_world.wait();
   const relay::communicator copy_of_copy = copy.dup();
-  EXPECT_EQ(relay::allreduce(copy_of_copy, copy.rank(), relay::max{}), world.size() - 1);
+  EXPECT_EQ(relay::allreduce(copy_of_copy, copy.rank(), relay::ops::max{}), world.size() - 1);
 }
 
 TEST(Communicator, BarrierWaitsForTheSlowestRank) {
@@ -142,26 +144,30 @@ TEST(Communicator, BarrierWaitsForTheSlowestRank) {
 TEST(Communicator, ChecksRanksSourcesAndTags) {
   relay::communicator world;
   const int p = world.size();
-  EXPECT_NO_THROW(world.check_rank(0, "root"));
-  EXPECT_NO_THROW(world.check_rank(p - 1, "root"));
-  EXPECT_THROW(world.check_rank(p, "root"), relay::usage_error);
-  EXPECT_THROW(world.check_rank(-1, "root"), relay::usage_error);
+  EXPECT_NO_THROW(relay::detail::check_rank(world, 0, "root"));
+  EXPECT_NO_THROW(relay::detail::check_rank(world, p - 1, "root"));
+  EXPECT_THROW(relay::detail::check_rank(world, p, "root"), relay::usage_error);
+  EXPECT_THROW(relay::detail::check_rank(world, -1, "root"), relay::usage_error);
   try {
-    world.check_rank(p, "destination");
+    relay::detail::check_rank(world, p, "destination");
     ADD_FAILURE() << "no exception";
   } catch (const relay::usage_error& e) {
     EXPECT_NE(std::string(e.what()).find("destination " + std::to_string(p)), std::string::npos)
         << e.what();
   }
-  EXPECT_NO_THROW(world.check_source(relay::any_source));
-  EXPECT_NO_THROW(world.check_source(MPI_PROC_NULL));
-  EXPECT_THROW(world.check_source(p), relay::usage_error);
-  EXPECT_THROW(world.check_source(-7), relay::usage_error);
-  EXPECT_NO_THROW(world.check_tag(0, false));
-  EXPECT_NO_THROW(world.check_tag(32767, false));  // the standard's guaranteed minimum bound
-  EXPECT_NO_THROW(world.check_tag(relay::any_tag, true));
-  EXPECT_THROW(world.check_tag(relay::any_tag, false), relay::usage_error);
-  EXPECT_THROW(world.check_tag(-5, true), relay::usage_error);
+  EXPECT_NO_THROW(relay::detail::check_source(world, relay::any_source));
+  EXPECT_NO_THROW(relay::detail::check_source(world, MPI_PROC_NULL));
+  EXPECT_THROW(relay::detail::check_source(world, p), relay::usage_error);
+  EXPECT_THROW(relay::detail::check_source(world, -7), relay::usage_error);
+  EXPECT_NO_THROW(relay::detail::check_tag(world, 0, false));
+  EXPECT_GE(world.max_tag(), 32767);  // the standard's guaranteed minimum bound
+  EXPECT_NO_THROW(relay::detail::check_tag(world, world.max_tag(), false));
+  EXPECT_THROW(relay::detail::check_tag(
+                   world, world.max_tag() + 1L > INT_MAX ? -1 : world.max_tag() + 1, false),
+               relay::usage_error);
+  EXPECT_NO_THROW(relay::detail::check_tag(world, relay::any_tag, true));
+  EXPECT_THROW(relay::detail::check_tag(world, relay::any_tag, false), relay::usage_error);
+  EXPECT_THROW(relay::detail::check_tag(world, -5, true), relay::usage_error);
 }
 
 TEST(Environment, ReportsMpiState) {

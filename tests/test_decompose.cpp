@@ -128,13 +128,13 @@ TEST(Decompose, NoOverflowNear2To64) {
 }
 
 TEST(Decompose, InvalidArgumentsThrow) {
-  EXPECT_THROW((void)block_range(5, 0, 0), std::invalid_argument);
-  EXPECT_THROW((void)block_range(5, 3, 3), std::invalid_argument);
-  EXPECT_THROW((void)block_owner(5, 3, 5), std::invalid_argument);
-  EXPECT_THROW((void)block_owner(5, 0, 1), std::invalid_argument);
-  EXPECT_THROW((void)block_owner(0, 3, 0), std::invalid_argument);
-  EXPECT_THROW((void)cyclic_range(5, 0, 0), std::invalid_argument);
-  EXPECT_THROW((void)cyclic_range(5, 2, 2), std::invalid_argument);
+  EXPECT_THROW((void)block_range(5, 0, 0), relay::usage_error);
+  EXPECT_THROW((void)block_range(5, 3, 3), relay::usage_error);
+  EXPECT_THROW((void)block_owner(5, 3, 5), relay::usage_error);
+  EXPECT_THROW((void)block_owner(5, 0, 1), relay::usage_error);
+  EXPECT_THROW((void)block_owner(0, 3, 0), relay::usage_error);
+  EXPECT_THROW((void)cyclic_range(5, 0, 0), relay::usage_error);
+  EXPECT_THROW((void)cyclic_range(5, 2, 2), relay::usage_error);
 }
 
 // Each rank takes its block of a shared range; together they cover it once.

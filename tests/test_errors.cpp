@@ -8,6 +8,7 @@
 
 #include <climits>
 #include <map>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -41,14 +42,14 @@ TEST(Errors, InvalidRootRaisesUsageErrorOnEveryRank) {
     EXPECT_THROW(relay::bcast_into(comm, value, root), relay::usage_error);
     EXPECT_THROW((void)relay::scatter(comm, ints, root), relay::usage_error);
     EXPECT_THROW((void)relay::scatter(comm, words, root), relay::usage_error);
-    EXPECT_THROW((void)relay::scatterv(comm, ints, root), relay::usage_error);
-    EXPECT_THROW((void)relay::scatterv(comm, words, root), relay::usage_error);
+    EXPECT_THROW((void)relay::scatter_balanced(comm, ints, root), relay::usage_error);
+    EXPECT_THROW((void)relay::scatter_balanced(comm, words, root), relay::usage_error);
     EXPECT_THROW((void)relay::gather(comm, 1, root), relay::usage_error);
     EXPECT_THROW((void)relay::gather(comm, std::string("x"), root), relay::usage_error);
     EXPECT_THROW((void)relay::gatherv(comm, ints, root), relay::usage_error);
     EXPECT_THROW((void)relay::gatherv(comm, words, root), relay::usage_error);
     EXPECT_THROW((void)relay::reduce(comm, 1, std::plus<>{}, root), relay::usage_error);
-    EXPECT_THROW((void)relay::reduce(comm, ints, relay::max{}, root), relay::usage_error);
+    EXPECT_THROW((void)relay::reduce(comm, ints, relay::ops::max{}, root), relay::usage_error);
     EXPECT_THROW((void)relay::reduce(comm, std::string("x"), concat, root), relay::usage_error);
     expect_in_step(comm);
   }
@@ -129,7 +130,9 @@ TEST(Errors, RootFailureReachesEveryRank) {
       (void)relay::scatter(
           comm, std::vector<fragile>(static_cast<std::size_t>(comm.size()), {true, 1, ""}), root);
     });
-    check([&] { (void)relay::scatterv(comm, std::vector<fragile>(5, {true, 1, ""}), root); });
+    check([&] {
+      (void)relay::scatter_balanced(comm, std::vector<fragile>(5, {true, 1, ""}), root);
+    });
   }
   // The same calls succeed when nothing fails.
   EXPECT_EQ(relay::bcast(comm, fragile{false, 7, ""}, root).value, 7);
@@ -304,9 +307,10 @@ TEST(Errors, GathervOfPartialElementsRaisesAtTheRootAndConsumesThePieces) {
       (void)relay::gatherv(comm, std::vector<char>(bytes, 'x'), 0);
     }
     const auto all = relay::gatherv(comm, std::vector<int>{comm.rank()}, 0);
-    if (comm.rank() == 0) {
-      ASSERT_EQ(all.size(), static_cast<std::size_t>(comm.size()));
-      for (int r = 0; r < comm.size(); ++r) EXPECT_EQ(all[static_cast<std::size_t>(r)], r);
+    ASSERT_EQ(all.has_value(), comm.rank() == 0);
+    if (all) {
+      ASSERT_EQ(all->size(), static_cast<std::size_t>(comm.size()));
+      for (int r = 0; r < comm.size(); ++r) EXPECT_EQ((*all)[static_cast<std::size_t>(r)], r);
     }
   }
 }

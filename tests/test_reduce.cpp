@@ -22,16 +22,16 @@ namespace {
 using namespace relay_test;
 
 /// Runs reduce at every root and allreduce, and checks that the root (and every rank for
-/// allreduce) gets `expected` while the other ranks of reduce get T{}.
+/// allreduce) gets `expected` while the other ranks of reduce get std::nullopt.
 template <class T, class Op>
 void check_reduce(const relay::communicator& comm, const T& mine, Op op, const T& expected,
                   const char* what) {
   for (int root = 0; root < comm.size(); ++root) {
-    const T got = relay::reduce(comm, mine, op, root);
+    const std::optional<T> got = relay::reduce(comm, mine, op, root);
     if (comm.rank() == root) {
       EXPECT_EQ(got, expected) << what << ", root " << root;
     } else {
-      EXPECT_EQ(got, T{}) << what << ", root " << root;
+      EXPECT_EQ(got, std::nullopt) << what << ", root " << root;
     }
   }
   EXPECT_EQ(relay::allreduce(comm, mine, op), expected) << what;
@@ -60,15 +60,15 @@ TEST(Reduce, IntsWithEveryStandardOperation) {
   check_reduce(comm, r + 1, std::plus<>{}, p * (p + 1) / 2, "plus");
   check_reduce(comm, r + 1, std::plus<int>{}, p * (p + 1) / 2, "plus<int>");
   check_reduce(comm, r + 1, std::multiplies<>{}, factorial, "multiplies");
-  check_reduce(comm, r + 1, relay::min{}, 1, "min");
-  check_reduce(comm, r + 1, relay::max{}, p, "max");
-  check_reduce(comm, 2 - r, relay::min{}, 3 - p, "min of negatives");
+  check_reduce(comm, r + 1, relay::ops::min{}, 1, "min");
+  check_reduce(comm, r + 1, relay::ops::max{}, p, "max");
+  check_reduce(comm, 2 - r, relay::ops::min{}, 3 - p, "min of negatives");
   // Operands of the logical operations are 0 or 1: at one rank MPI returns the value unchanged.
   check_reduce(comm, 1, std::logical_and<>{}, 1, "logical_and, all true");
   check_reduce(comm, r == 0 ? 0 : 1, std::logical_and<>{}, 0, "logical_and, rank 0 false");
   check_reduce(comm, r == p - 1 ? 1 : 0, std::logical_or<>{}, 1, "logical_or, one true");
   check_reduce(comm, 0, std::logical_or<>{}, 0, "logical_or, none true");
-  check_reduce(comm, 1, relay::logical_xor{}, p % 2, "logical_xor");
+  check_reduce(comm, 1, relay::ops::logical_xor{}, p % 2, "logical_xor");
   check_reduce(comm, 0xFF ^ (1 << r), std::bit_and<>{}, 0xFF & ~((1 << p) - 1), "bit_and");
   check_reduce(comm, 1 << r, std::bit_or<>{}, (1 << p) - 1, "bit_or");
   check_reduce(comm, r + 1, std::bit_xor<>{}, xor_all, "bit_xor");
@@ -83,8 +83,8 @@ TEST(Reduce, DoublesWithArithmeticAndOrder) {
   for (int i = 0; i < p; ++i) sum += i + 0.5, product *= (i + 1) * 0.5;
   check_reduce(comm, r + 0.5, std::plus<>{}, sum, "plus");  // exact: halves of small integers
   check_reduce(comm, (r + 1) * 0.5, std::multiplies<>{}, product, "multiplies");
-  check_reduce(comm, r - 1.5, relay::min{}, -1.5, "min");
-  check_reduce(comm, r - 1.5, relay::max{}, p - 2.5, "max");
+  check_reduce(comm, r - 1.5, relay::ops::min{}, -1.5, "min");
+  check_reduce(comm, r - 1.5, relay::ops::max{}, p - 2.5, "max");
   check_reduce(comm, std::complex<double>(r, 1), std::plus<>{},
                std::complex<double>(p * (p - 1) / 2, p), "complex plus");
 }
@@ -97,20 +97,20 @@ TEST(Reduce, BoolsAndCharacters) {
   check_reduce(comm, true, std::logical_and<>{}, true, "and");
   check_reduce(comm, r != 0, std::logical_and<>{}, false, "and");
   check_reduce(comm, r == p - 1, std::logical_or<>{}, true, "or");
-  check_reduce(comm, true, relay::logical_xor{}, p % 2 == 1, "xor");
-  check_reduce(comm, r == p - 1, relay::max{}, true, "max");
-  check_reduce(comm, r == p - 1, relay::min{}, p == 1, "min");
+  check_reduce(comm, true, relay::ops::logical_xor{}, p % 2 == 1, "xor");
+  check_reduce(comm, r == p - 1, relay::ops::max{}, true, "max");
+  check_reduce(comm, r == p - 1, relay::ops::min{}, p == 1, "min");
   check_reduce(comm, r == 0, std::plus<>{}, true, "plus");
   check_reduce(comm, r == 0, std::bit_or<>{}, true, "bit_or");
   check_reduce(comm, r == 0, std::bit_and<>{}, p == 1, "bit_and");
   check_reduce(comm, r == 0, std::not_equal_to<>{}, true, "user operation");
-  check_reduce(comm, static_cast<char>('a' + r), relay::max{}, static_cast<char>('a' + p - 1),
+  check_reduce(comm, static_cast<char>('a' + r), relay::ops::max{}, static_cast<char>('a' + p - 1),
                "char max");
   check_reduce(comm, static_cast<char>(r + 1), std::plus<>{}, static_cast<char>(p * (p + 1) / 2),
                "char plus");
   check_reduce(comm, static_cast<wchar_t>(r + 1), std::plus<>{},
                static_cast<wchar_t>(p * (p + 1) / 2), "wchar_t plus");
-  check_reduce(comm, static_cast<char16_t>(r + 1), relay::max{}, static_cast<char16_t>(p),
+  check_reduce(comm, static_cast<char16_t>(r + 1), relay::ops::max{}, static_cast<char16_t>(p),
                "char16_t max");
   check_reduce(comm, static_cast<char32_t>(1U << r), std::bit_or<>{},
                static_cast<char32_t>((1U << p) - 1), "char32_t bit_or");
@@ -127,8 +127,9 @@ TEST(Reduce, VectorsElementWise) {
   for (int i = 0; i < p; ++i) sum += i, squares += i * i;
   const std::vector<int> mine{r, -r, r * r, 7};
   check_reduce(comm, mine, std::plus<>{}, std::vector<int>{sum, -sum, squares, 7 * p}, "plus");
-  check_reduce(comm, mine, relay::min{}, std::vector<int>{0, 1 - p, 0, 7}, "min");
-  check_reduce(comm, mine, relay::max{}, std::vector<int>{p - 1, 0, (p - 1) * (p - 1), 7}, "max");
+  check_reduce(comm, mine, relay::ops::min{}, std::vector<int>{0, 1 - p, 0, 7}, "min");
+  check_reduce(comm, mine, relay::ops::max{}, std::vector<int>{p - 1, 0, (p - 1) * (p - 1), 7},
+               "max");
   check_reduce(comm, std::vector<unsigned>{1U << r, ~(1U << r)}, std::bit_or<>{},
                std::vector<unsigned>{(1U << p) - 1, p == 1 ? ~1U : ~0U}, "bit_or");
   check_reduce(comm, std::vector<unsigned>{1U << r, ~(1U << r)}, std::bit_and<>{},
@@ -151,7 +152,7 @@ TEST(Reduce, VectorsOfBoolElementWise) {
                std::vector<bool>{true, p == 1, false, false, p == 1}, "logical_and");
   check_reduce(comm, mine, std::logical_or<>{}, std::vector<bool>{true, true, p > 1, false, true},
                "logical_or");
-  check_reduce(comm, mine, relay::logical_xor{},
+  check_reduce(comm, mine, relay::ops::logical_xor{},
                std::vector<bool>{p % 2 == 1, true, p / 2 % 2 == 1, false, true}, "logical_xor");
   check_reduce(comm, mine, std::not_equal_to<>{},
                std::vector<bool>{p % 2 == 1, true, p / 2 % 2 == 1, false, true}, "user operation");
@@ -173,10 +174,10 @@ TEST(Reduce, EmptyAndSingleElementVectors) {
   relay::communicator comm;
   const int p = comm.size();
   check_reduce(comm, std::vector<int>{}, std::plus<>{}, std::vector<int>{}, "empty plus");
-  check_reduce(comm, std::vector<double>{}, relay::max{}, std::vector<double>{}, "empty max");
+  check_reduce(comm, std::vector<double>{}, relay::ops::max{}, std::vector<double>{}, "empty max");
   check_reduce(comm, std::vector<int>{comm.rank()}, std::plus<>{},
                std::vector<int>{p * (p - 1) / 2}, "single plus");
-  check_reduce(comm, std::vector<double>{comm.rank() * 1.0}, relay::max{},
+  check_reduce(comm, std::vector<double>{comm.rank() * 1.0}, relay::ops::max{},
                std::vector<double>{p - 1.0}, "single max");
   EXPECT_TRUE(relay::scan(comm, std::vector<int>{}, std::plus<>{}).empty());
   const auto ex = relay::exscan(comm, std::vector<int>{}, std::plus<>{});
@@ -198,7 +199,7 @@ TEST(Reduce, IntoTheValueItself) {
     EXPECT_EQ(v, std::vector<long>(n, p * (p + 1) / 2));
     for (int root = 0; root < p; ++root) {
       std::vector<long> w(n, r + 1);
-      relay::reduce_into(comm, w, w, relay::max{}, root);
+      relay::reduce_into(comm, w, w, relay::ops::max{}, root);
       EXPECT_EQ(w, std::vector<long>(n, r == root ? p : r + 1)) << "root " << root;
     }
   }
@@ -241,9 +242,9 @@ TEST(Reduce, VectorsOfDifferentLengthsRaiseUsageErrorOnEveryRank) {
                  relay::usage_error);
     in_step();
     std::vector<double> out;
-    EXPECT_THROW(relay::allreduce_into(comm, v, out, relay::max{}), relay::usage_error);
+    EXPECT_THROW(relay::allreduce_into(comm, v, out, relay::ops::max{}), relay::usage_error);
     in_step();
-    EXPECT_THROW(relay::reduce_into(comm, v, out, relay::max{}, p - 1), relay::usage_error);
+    EXPECT_THROW(relay::reduce_into(comm, v, out, relay::ops::max{}, p - 1), relay::usage_error);
     in_step();
     // A user operation, and vectors of bool.
     EXPECT_THROW((void)relay::allreduce(comm, v, [](double a, double b) { return a - b; }),
@@ -293,8 +294,8 @@ TEST(Reduce, UserOperationsCombineInRankOrder) {
   check_reduce(comm, r + 1, pick{false}, p, "pick right");
   check_scans<int>(
       comm, [](int i) { return i + 1; }, pick{false}, "pick right");
-  check_reduce(comm, r + 1, relay::commutative{[](int a, int b) { return a + b; }}, p * (p + 1) / 2,
-               "commutative lambda");
+  check_reduce(comm, r + 1, relay::ops::commutative{[](int a, int b) { return a + b; }},
+               p * (p + 1) / 2, "commutative lambda");
   // Element-wise over a vector of a byte-copied struct.
   auto add_points = [](const point& a, const point& b) { return point{a.x + b.x, a.y * b.y}; };
   check_reduce(comm, std::vector<point>{{r, 2.0}, {1, 0.5}}, add_points,
@@ -353,9 +354,10 @@ TEST(Reduce, UnsignedInt128SumBeyond2To64) {
   const u128 all = relay::allreduce(comm, value(r), std::plus<>{});
   EXPECT_TRUE(all == total) << hex(all) << " != " << hex(total);
   for (int root = 0; root < p; ++root) {
-    const u128 got = relay::reduce(comm, value(r), std::plus<>{}, root);
-    const u128 want = r == root ? total : 0;
-    EXPECT_TRUE(got == want) << "root " << root << ": " << hex(got) << " != " << hex(want);
+    const std::optional<u128> got = relay::reduce(comm, value(r), std::plus<>{}, root);
+    ASSERT_EQ(got.has_value(), r == root);
+    if (got)
+      EXPECT_TRUE(*got == total) << "root " << root << ": " << hex(*got) << " != " << hex(total);
   }
   const u128 prod = relay::allreduce(comm, value(r), std::multiplies<>{});
   EXPECT_TRUE(prod == product) << hex(prod) << " != " << hex(product);
@@ -424,7 +426,7 @@ TEST(Scan, IntegerPrefixSumsAndOffsets) {
   check_scans<double>(
       comm, [](int r) { return r < 0 ? 1.0 : r + 1.0; }, std::multiplies<>{}, "multiplies");
   check_scans<int>(
-      comm, [](int r) { return r < 0 ? 1000 : 5 - r; }, relay::min{}, "min");
+      comm, [](int r) { return r < 0 ? 1000 : 5 - r; }, relay::ops::min{}, "min");
   // Vectors, element by element with MPI_SUM.
   const int me = comm.rank();
   EXPECT_EQ(relay::scan(comm, std::vector<int>{me, 2 * me}, std::plus<>{}),

@@ -1,5 +1,7 @@
 #include "relay/communicator.hpp"
 
+#include "relay/detail/checks.hpp"
+
 #include <string>
 
 #include "relay/error.hpp"
@@ -52,17 +54,18 @@ communicator communicator::dup() const {
   return communicator(boost::mpi::communicator(copy, boost::mpi::comm_take_ownership));
 }
 
-void communicator::bad_rank(int rank, const char* what) const {
-  throw usage_error(std::string(what) + " " + std::to_string(rank) +
-                    " is not a rank of this communicator (size " + std::to_string(size_) + ")");
-}
-
-void communicator::bad_tag(int tag) const {
-  throw usage_error("tag " + std::to_string(tag) + " is outside [0, " + std::to_string(tag_ub_) +
-                    "]");
-}
-
 namespace detail {
+void bad_rank(const communicator& comm, int rank, const char* what) {
+  throw usage_error(std::string(what) + " " + std::to_string(rank) +
+                    " is not a rank of this communicator (size " + std::to_string(comm.size()) +
+                    ")");
+}
+
+void bad_tag(const communicator& comm, int tag) {
+  throw usage_error("tag " + std::to_string(tag) + " is outside [0, " +
+                    std::to_string(comm.max_tag()) + "]");
+}
+
 namespace {
 int delete_internal(MPI_Comm, int, void* value, void*) {
   auto* internal = static_cast<MPI_Comm*>(value);

@@ -2,17 +2,18 @@
 
 #include <iostream>
 
-#include "relay/collectives.hpp"
+#include "relay/detail/pieces.hpp"
 
 namespace relay {
 
-std::vector<std::string> gather_text(const communicator& comm, std::string_view text) {
+std::optional<std::vector<std::string>> gather_text(const communicator& comm,
+                                                    std::string_view text) {
   // One gatherv of characters plus the lengths: no serialization needed for text.
   const std::vector<char> mine(text.begin(), text.end());
   std::vector<std::uint64_t> sizes;
   const auto all = detail::gatherv_blocks<char>(comm, 0, mine, sizes, "gather_text");
+  if (comm.rank() != 0) return std::nullopt;
   std::vector<std::string> texts;
-  if (comm.rank() != 0) return texts;
   texts.reserve(sizes.size());
   std::size_t offset = 0;
   for (auto n : sizes) {
@@ -23,12 +24,14 @@ std::vector<std::string> gather_text(const communicator& comm, std::string_view 
 }
 
 void print_ordered(const communicator& comm, std::string_view text, std::ostream& out) {
-  for (const auto& t : gather_text(comm, text)) {
+  const auto texts = gather_text(comm, text);
+  if (!texts) return;
+  for (const auto& t : *texts) {
     if (t.empty()) continue;
     out << t;
     if (t.back() != '\n') out << '\n';
   }
-  if (comm.rank() == 0) out.flush();
+  out.flush();
 }
 
 void print_ordered(const communicator& comm, std::string_view text) {

@@ -55,25 +55,10 @@ class communicator {
   /// The Boost.MPI communicator, for Boost.MPI's own algorithms.
   [[nodiscard]] const boost::mpi::communicator& boost() const noexcept { return comm_; }
 
-  /// Throws usage_error unless `rank` is a rank of this communicator. `what` names the argument
-  /// ("root", "destination") in the message.
-  void check_rank(int rank, const char* what) const {
-    if (rank < 0 || rank >= size_) [[unlikely]]
-      bad_rank(rank, what);
-  }
-  /// As check_rank, but also accepts `any_source` and `MPI_PROC_NULL`.
-  void check_source(int source) const {
-    if (source != any_source && source != MPI_PROC_NULL) check_rank(source, "source");
-  }
-  /// Throws usage_error unless `tag` is in [0, MPI_TAG_UB] (or any_tag when `allow_any`).
-  void check_tag(int tag, bool allow_any) const {
-    if ((tag < 0 || tag > tag_ub_) && !(allow_any && tag == any_tag)) [[unlikely]]
-      bad_tag(tag);
-  }
+  /// The largest tag a message may carry (MPI_TAG_UB; at least 32767).
+  [[nodiscard]] int max_tag() const noexcept { return tag_ub_; }
 
  private:
-  [[noreturn]] void bad_rank(int rank, const char* what) const;
-  [[noreturn]] void bad_tag(int tag) const;
   friend MPI_Comm detail::internal_comm(const communicator& comm);
 
   boost::mpi::communicator comm_;

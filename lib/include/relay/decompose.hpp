@@ -4,8 +4,9 @@
 
 #include <algorithm>
 #include <cstdint>
-#include <stdexcept>
 #include <vector>
+
+#include "relay/error.hpp"
 
 namespace relay {
 
@@ -22,7 +23,7 @@ struct range {
 /// first `n % parts` blocks are the larger ones. The blocks cover [0, n) exactly, in order, for
 /// any n (including n < parts, where trailing blocks are empty). Requires parts > 0, i < parts.
 [[nodiscard]] constexpr range block_range(std::uint64_t n, std::uint64_t parts, std::uint64_t i) {
-  if (parts == 0 || i >= parts) throw std::invalid_argument("block_range: need i < parts");
+  if (parts == 0 || i >= parts) throw usage_error("block_range: need i < parts");
   const std::uint64_t q = n / parts;
   const std::uint64_t r = n % parts;
   const std::uint64_t begin = i * q + std::min(i, r);  // <= n, so no overflow
@@ -32,7 +33,7 @@ struct range {
 /// The part that owns index `index` < n under block_range(n, parts, ·).
 [[nodiscard]] constexpr std::uint64_t block_owner(std::uint64_t n, std::uint64_t parts,
                                                   std::uint64_t index) {
-  if (parts == 0 || index >= n) throw std::invalid_argument("block_owner: need index < n");
+  if (parts == 0 || index >= n) throw usage_error("block_owner: need index < n");
   const std::uint64_t q = n / parts;
   const std::uint64_t r = n % parts;
   const std::uint64_t split = r * (q + 1);  // indices below this are in the larger blocks
@@ -48,7 +49,7 @@ class cyclic_range {
  public:
   constexpr cyclic_range(std::uint64_t n, std::uint64_t parts, std::uint64_t i)
       : n_(n), stride_(parts), first_(i) {
-    if (parts == 0 || i >= parts) throw std::invalid_argument("cyclic_range: need i < parts");
+    if (parts == 0 || i >= parts) throw usage_error("cyclic_range: need i < parts");
   }
 
   class iterator {

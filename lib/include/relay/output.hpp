@@ -3,6 +3,7 @@
 /// Output from many ranks, printed by rank 0 in rank order, never interleaved.
 
 #include <iosfwd>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -18,8 +19,9 @@ void print_ordered(const communicator& comm, std::string_view text, std::ostream
 /// As above, to std::cout.
 void print_ordered(const communicator& comm, std::string_view text);
 
-/// Gathers each rank's `text` to rank 0 and returns them there in rank order (empty elsewhere).
-/// Called by every rank of the communicator.
-[[nodiscard]] std::vector<std::string> gather_text(const communicator& comm, std::string_view text);
+/// Gathers each rank's `text` to rank 0 and returns them there in rank order; the other ranks get
+/// std::nullopt. Called by every rank of the communicator.
+[[nodiscard]] std::optional<std::vector<std::string>> gather_text(const communicator& comm,
+                                                                  std::string_view text);
 
 }  // namespace relay

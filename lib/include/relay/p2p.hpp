@@ -22,6 +22,7 @@
 #include "relay/communicator.hpp"
 #include "relay/datatype.hpp"
 #include "relay/detail/buffer.hpp"
+#include "relay/detail/checks.hpp"
 #include "relay/detail/message.hpp"
 #include "relay/error.hpp"
 #include "relay/serialization.hpp"
@@ -57,13 +58,13 @@ inline status to_status(const MPI_Status& s) {
 }
 
 inline void check_destination(const communicator& comm, int dest, int tag) {
-  if (dest != MPI_PROC_NULL) comm.check_rank(dest, "destination");
-  comm.check_tag(tag, /*allow_any=*/false);
+  if (dest != MPI_PROC_NULL) detail::check_rank(comm, dest, "destination");
+  detail::check_tag(comm, tag, /*allow_any=*/false);
 }
 
 inline void check_receive(const communicator& comm, int source, int tag) {
-  comm.check_source(source);
-  comm.check_tag(tag, /*allow_any=*/true);
+  detail::check_source(comm, source);
+  detail::check_tag(comm, tag, /*allow_any=*/true);
 }
 
 /// What goes on the wire for a value in relay's collectives: its own memory with its MPI element
