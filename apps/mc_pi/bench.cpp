@@ -100,10 +100,10 @@ int bench(int argc, char** argv, const relay::communicator& world) {
   for (const auto& m : methods) {
     std::uint64_t n = m.baseline ? (1u << 20) : (1u << 23);
     // The slowest rank's time, so that every rank takes the same branch (and barriers).
-    double t = relay::allreduce(world, time_method(m, n), relay::max{});
+    double t = relay::allreduce(world, time_method(m, n), relay::ops::max{});
     while (t < 0.05) {
       n *= 4;
-      t = relay::allreduce(world, time_method(m, n), relay::max{});
+      t = relay::allreduce(world, time_method(m, n), relay::ops::max{});
     }
     const auto wanted = static_cast<std::uint64_t>(static_cast<double>(n) * seconds / t);
     counts.push_back(relay::bcast(world, std::max<std::uint64_t>(wanted, 1024), 0));

@@ -80,7 +80,7 @@ std::vector<u128> in_given_order(std::span<const std::uint64_t> ns,
 /// Adds every rank's vector element by element, on every rank.
 std::vector<u128> sum_over_ranks(const relay::communicator& comm, const std::vector<u128>& mine) {
   if (mine.empty()) return mine;
-  return relay::allreduce(comm, mine, relay::commutative{std::plus<u128>{}});
+  return relay::allreduce(comm, mine, relay::ops::commutative{std::plus<u128>{}});
 }
 
 double now() {

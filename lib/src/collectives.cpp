@@ -57,7 +57,7 @@ void announce_root_failure(const communicator& comm, int root) {
   const MPI_Comm internal = internal_comm(comm);
   for (int r = 0; r < comm.size(); ++r)
     if (r != root)
-      MPI_Send(note.data(), static_cast<int>(note.size()), MPI_BYTE, r, config::failed_tag,
+      MPI_Send(note.data(), static_cast<int>(note.size()), MPI_BYTE, r, detail::failed_tag,
                internal);
 }
 
@@ -68,7 +68,7 @@ void send_piece(const piece_wire& w, int dest, int tag, MPI_Comm comm) {
   }
   const std::uint64_t bytes = w.bytes;
   RELAY_MPI(MPI_Send, &bytes, static_cast<int>(sizeof bytes), MPI_BYTE, dest,
-            config::piece_size_tag, comm);
+            detail::piece_size_tag, comm);
   counted_type ct(w.type, w.count);
   RELAY_MPI(MPI_Send, w.data, ct.count(), ct.type(), dest, tag, comm);
 }
@@ -85,14 +85,14 @@ piece_head receive_piece_head(MPI_Comm comm, int source, char* eager, const char
   MPI_Status st;
   RELAY_MPI(MPI_Recv, eager, static_cast<int>(config::eager_bytes), MPI_BYTE, source, MPI_ANY_TAG,
             comm, &st);
-  if (st.MPI_TAG == config::failed_tag) {
+  if (st.MPI_TAG == detail::failed_tag) {
     const std::size_t n = element_count(st, 1);
     const auto kind = n > 0 && eager[0] == static_cast<char>(root_failure::usage)
                           ? root_failure::usage
                           : root_failure::error;
     throw_root_failure(kind, what, source, n > 1 ? std::string(eager + 1, n - 1) : std::string());
   }
-  if (st.MPI_TAG == config::piece_size_tag) {
+  if (st.MPI_TAG == detail::piece_size_tag) {
     std::uint64_t bytes = 0;
     std::memcpy(&bytes, eager, sizeof bytes);
     return {static_cast<std::size_t>(bytes), false};

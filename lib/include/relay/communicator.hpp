@@ -13,8 +13,9 @@ namespace detail {
 MPI_Comm internal_comm(const communicator& comm);
 }
 
-/// Wildcards for receives.
+/// The wildcard source of a receive: a message from any rank (MPI_ANY_SOURCE).
 inline constexpr int any_source = MPI_ANY_SOURCE;
+/// The wildcard tag of a receive: a message with any tag (MPI_ANY_TAG).
 inline constexpr int any_tag = MPI_ANY_TAG;
 /// The color that leaves a rank out of every part in `communicator::split`.
 inline constexpr int undefined_color = MPI_UNDEFINED;

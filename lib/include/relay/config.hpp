@@ -36,16 +36,19 @@ inline constexpr std::size_t first_piece_bytes = 4032;
 /// does not pin its memory for the rest of the run.
 inline constexpr std::size_t max_cached_buffer_bytes = std::size_t{64} << 20;
 
-/// Tags on relay's private duplicate communicator (detail::internal_comm). They cannot collide
-/// with user messages, which travel on the user's communicator.
-inline constexpr int reduce_tag = 1;
-inline constexpr int scan_tag = 2;
-inline constexpr int output_tag = 3;
-inline constexpr int bcast_data_tag = 4;  ///< bcast: the data itself, down the tree
-inline constexpr int bcast_size_tag = 5;  ///< bcast: only the size (or the root's failure)
-inline constexpr int scatter_tag = 6;     ///< scatter, scatterv: a rank's piece
-inline constexpr int gather_tag = 7;      ///< gatherv: a rank's piece
-inline constexpr int failed_tag = 8;      ///< scatter, scatterv: the root failed; no data
-inline constexpr int piece_size_tag = 9;  ///< scatter(v), gatherv: the size of a large piece
-
 }  // namespace relay::config
+
+namespace relay::detail {
+
+// Tags on relay's private duplicate communicator (detail::internal_comm). They cannot collide
+// with user messages, which travel on the user's communicator.
+inline constexpr int reduce_tag = 1;      // reduce, allreduce: a partial result up the tree
+inline constexpr int scan_tag = 2;        // scan, exscan: a partial result between partners
+inline constexpr int bcast_data_tag = 4;  // bcast: the data itself, down the tree
+inline constexpr int bcast_size_tag = 5;  // bcast: only the size (or the root's failure)
+inline constexpr int scatter_tag = 6;     // scatter, scatterv: a rank's piece
+inline constexpr int gather_tag = 7;      // gatherv: a rank's piece
+inline constexpr int failed_tag = 8;      // scatter, scatterv: the root failed; no data
+inline constexpr int piece_size_tag = 9;  // scatter(v), gatherv: the size of a large piece
+
+}  // namespace relay::detail

@@ -12,10 +12,13 @@ namespace relay {
 
 /// A half-open index range [begin, end).
 struct range {
-  std::uint64_t begin = 0;
-  std::uint64_t end = 0;
+  std::uint64_t begin = 0;  ///< the first index
+  std::uint64_t end = 0;    ///< one past the last index
+  /// The number of indices, end - begin.
   [[nodiscard]] constexpr std::uint64_t size() const noexcept { return end - begin; }
+  /// True when the range holds no index.
   [[nodiscard]] constexpr bool empty() const noexcept { return begin == end; }
+  /// Ranges are equal when their ends are.
   friend constexpr bool operator==(const range&, const range&) = default;
 };
 
@@ -47,38 +50,47 @@ struct range {
 /// Iterate with `for (auto k : cyclic_range(n, parts, i))`.
 class cyclic_range {
  public:
+  /// Part `i` of `parts` over [0, n). Throws usage_error unless parts > 0 and i < parts.
   constexpr cyclic_range(std::uint64_t n, std::uint64_t parts, std::uint64_t i)
       : n_(n), stride_(parts), first_(i) {
     if (parts == 0 || i >= parts) throw usage_error("cyclic_range: need i < parts");
   }
 
+  /// A forward iterator over the part's indices.
   class iterator {
    public:
-    using value_type = std::uint64_t;
-    using difference_type = std::ptrdiff_t;
-    constexpr iterator() = default;
+    using value_type = std::uint64_t;        ///< an index
+    using difference_type = std::ptrdiff_t;  ///< as std::iterator_traits needs
+    constexpr iterator() = default;          ///< the end of an empty part
+    /// At index `at`, stepping by `stride`, ending at `n`.
     constexpr iterator(std::uint64_t at, std::uint64_t stride, std::uint64_t n)
         : at_(at), stride_(stride), n_(n) {}
+    /// The current index.
     constexpr std::uint64_t operator*() const noexcept { return at_; }
+    /// Steps to the next index of the part (or to the end).
     constexpr iterator& operator++() noexcept {
       // Saturate at n so that at_ + stride cannot wrap around 2^64.
       at_ = (n_ - at_ > stride_) ? at_ + stride_ : n_;
       return *this;
     }
+    /// Steps to the next index and returns the iterator as it was.
     constexpr iterator operator++(int) noexcept {
       auto copy = *this;
       ++*this;
       return copy;
     }
+    /// Iterators are equal at the same index.
     constexpr bool operator==(const iterator& o) const noexcept { return at_ == o.at_; }
 
    private:
     std::uint64_t at_ = 0, stride_ = 1, n_ = 0;
   };
 
+  /// The part's first index.
   [[nodiscard]] constexpr iterator begin() const noexcept {
     return {std::min(first_, n_), stride_, n_};
   }
+  /// One past the part's last index.
   [[nodiscard]] constexpr iterator end() const noexcept { return {n_, stride_, n_}; }
   /// The number of indices in this part.
   [[nodiscard]] constexpr std::uint64_t size() const noexcept {

@@ -115,7 +115,7 @@ void gatherv_into(const communicator& comm, const std::vector<E>& piece, std::ve
     detail::scratch_buffer scratch;
     const detail::wire w = detail::to_wire(piece, scratch.get());
     const std::size_t unit = direct ? sizeof(E) : 1;
-    detail::send_piece({w.data, w.type, w.count, w.count * unit}, root, config::gather_tag,
+    detail::send_piece({w.data, w.type, w.count, w.count * unit}, root, detail::gather_tag,
                        detail::internal_comm(comm));
     return;
   }

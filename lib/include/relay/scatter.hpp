@@ -155,7 +155,7 @@ void scatter_blocks_into(const communicator& comm, const std::vector<E>& data, s
   };
   if constexpr (trivial<E> && !std::is_same_v<E, bool>) {
     if (comm.rank() != root) {
-      receive_piece(internal_comm(comm), root, config::scatter_tag, datatype<E>(), sizeof(E), mine,
+      receive_piece(internal_comm(comm), root, detail::scatter_tag, datatype<E>(), sizeof(E), mine,
                     what);
       return;
     }

@@ -94,7 +94,7 @@ void bcast_sized(const communicator& comm, int root, std::span<const char> paylo
     MPI_Status st;
     RELAY_MPI(MPI_Recv, first, static_cast<int>(eager), MPI_BYTE, tree.parent, MPI_ANY_TAG,
               tree_comm, &st);
-    if (st.MPI_TAG == config::bcast_data_tag) {
+    if (st.MPI_TAG == detail::bcast_data_tag) {
       n = element_count(st, 1);
       char* target = allocate(static_cast<std::size_t>(n));
       if (n > 0) std::memcpy(target, first, static_cast<std::size_t>(n));
@@ -104,10 +104,10 @@ void bcast_sized(const communicator& comm, int root, std::span<const char> paylo
     }
   }
   if (n <= eager) {
-    send_to_children(tree, data, static_cast<std::size_t>(n), config::bcast_data_tag, tree_comm);
+    send_to_children(tree, data, static_cast<std::size_t>(n), detail::bcast_data_tag, tree_comm);
     return;
   }
-  send_to_children(tree, &n, sizeof n, config::bcast_size_tag, tree_comm);
+  send_to_children(tree, &n, sizeof n, detail::bcast_size_tag, tree_comm);
   if (n >= root_failed) {
     if (is_root) return;  // the root rethrows its own error
     throw_root_failure(n == root_failed_usage ? root_failure::usage : root_failure::error, "bcast",
@@ -118,9 +118,9 @@ void bcast_sized(const communicator& comm, int root, std::span<const char> paylo
   counted_type ct(MPI_BYTE, static_cast<std::size_t>(n));
   if (comm.size() <= 2 || n <= config::bcast_tree_bytes) {
     if (!is_root)
-      RELAY_MPI(MPI_Recv, target, ct.count(), ct.type(), tree.parent, config::bcast_data_tag,
+      RELAY_MPI(MPI_Recv, target, ct.count(), ct.type(), tree.parent, detail::bcast_data_tag,
                 tree_comm, MPI_STATUS_IGNORE);
-    send_to_children(tree, target, static_cast<std::size_t>(n), config::bcast_data_tag, tree_comm);
+    send_to_children(tree, target, static_cast<std::size_t>(n), detail::bcast_data_tag, tree_comm);
   } else {
     RELAY_MPI(MPI_Bcast, target, ct.count(), ct.type(), root, comm.native());
   }

@@ -79,7 +79,7 @@ struct piece_wire {
 };
 
 /// Sends a piece whose size the receiver does not know: up to config::eager_bytes as one message
-/// of bytes on `tag`, larger ones as their size on config::piece_size_tag and then the data on
+/// of bytes on `tag`, larger ones as their size on detail::piece_size_tag and then the data on
 /// `tag`. Blocking.
 void send_piece(const piece_wire& w, int dest, int tag, MPI_Comm comm);
 
@@ -134,13 +134,13 @@ void send_pieces(const communicator& comm, int root, WireOf&& wire_of) {
     const piece_wire w = wire_of(r);
     const int dest = static_cast<int>(r);
     if (w.bytes <= config::eager_bytes) {  // completes at once (see send_to_children)
-      RELAY_MPI(MPI_Send, w.data, static_cast<int>(w.bytes), MPI_BYTE, dest, config::scatter_tag,
+      RELAY_MPI(MPI_Send, w.data, static_cast<int>(w.bytes), MPI_BYTE, dest, detail::scatter_tag,
                 internal);
       continue;
     }
     sizes[r] = w.bytes;
     RELAY_MPI(MPI_Isend, &sizes[r], static_cast<int>(sizeof sizes[r]), MPI_BYTE, dest,
-              config::piece_size_tag, internal, &requests.emplace_back());
+              detail::piece_size_tag, internal, &requests.emplace_back());
     MPI_Datatype type = w.type;
     int count = static_cast<int>(w.count);
     if (w.count > static_cast<std::size_t>(INT_MAX)) {
@@ -148,7 +148,7 @@ void send_pieces(const communicator& comm, int root, WireOf&& wire_of) {
       type = ct->type();
       count = ct->count();
     }
-    RELAY_MPI(MPI_Isend, w.data, count, type, dest, config::scatter_tag, internal,
+    RELAY_MPI(MPI_Isend, w.data, count, type, dest, detail::scatter_tag, internal,
               &requests.emplace_back());
   }
   RELAY_MPI(MPI_Waitall, static_cast<int>(requests.size()), requests.data(), MPI_STATUSES_IGNORE);
@@ -190,7 +190,7 @@ void gather_pieces(const communicator& comm, int root, std::size_t own_bytes, MP
     // Take the large pieces anyway, so that no sender is left waiting, then report.
     for (std::size_t r = 0; r < p; ++r)
       if (static_cast<int>(r) != root && staged_at[r] == not_staged)
-        drop_piece(internal, static_cast<int>(r), config::gather_tag, offsets[r + 1] - offsets[r]);
+        drop_piece(internal, static_cast<int>(r), detail::gather_tag, offsets[r + 1] - offsets[r]);
     throw usage_error(
         "gatherv: a piece is not a whole number of elements (do the ranks agree "
         "on the type?)");
@@ -205,7 +205,7 @@ void gather_pieces(const communicator& comm, int root, std::size_t own_bytes, MP
     }
     counted_type ct(type, bytes / unit);
     RELAY_MPI(MPI_Recv, base + offsets[r], ct.count(), ct.type(), static_cast<int>(r),
-              config::gather_tag, internal, MPI_STATUS_IGNORE);
+              detail::gather_tag, internal, MPI_STATUS_IGNORE);
   }
 }
 
@@ -224,7 +224,7 @@ void scatter_serialized(const communicator& comm, int root, T& mine, Check&& che
   if (comm.rank() != root) {
     scratch_buffer scratch;
     byte_buffer& bytes = scratch.get();
-    receive_piece(internal_comm(comm), root, config::scatter_tag, MPI_BYTE, 1, bytes, what);
+    receive_piece(internal_comm(comm), root, detail::scatter_tag, MPI_BYTE, 1, bytes, what);
     load(bytes, mine);
     return;
   }

@@ -20,11 +20,11 @@ T tree_reduce(const communicator& comm, T value, const Op& op) {
   const int rank = comm.rank(), size = comm.size();
   for (int mask = 1; mask < size; mask <<= 1) {
     if (rank & mask) {
-      send(internal, value, rank - mask, config::reduce_tag);
+      send(internal, value, rank - mask, detail::reduce_tag);
       break;
     }
     if (rank + mask < size)
-      value = op(std::move(value), recv<T>(internal, rank + mask, config::reduce_tag));
+      value = op(std::move(value), recv<T>(internal, rank + mask, detail::reduce_tag));
   }
   return value;
 }
@@ -36,8 +36,8 @@ std::optional<T> tree_reduce_to(const communicator& comm, T value, Op op, int ro
   T out = tree_reduce(comm, std::move(value), op);
   if (root != 0) {
     const communicator internal(internal_comm(comm));
-    if (comm.rank() == 0) send(internal, out, root, config::reduce_tag);
-    if (comm.rank() == root) out = recv<T>(internal, 0, config::reduce_tag);
+    if (comm.rank() == 0) send(internal, out, root, detail::reduce_tag);
+    if (comm.rank() == root) out = recv<T>(internal, 0, detail::reduce_tag);
   }
   if (comm.rank() != root) return std::nullopt;
   return std::optional<T>(std::move(out));
@@ -55,7 +55,7 @@ std::optional<T> doubling_scan(const communicator& comm, const T& value, const O
   for (int mask = 1; mask < size; mask <<= 1) {
     const int partner = rank ^ mask;
     if (partner >= size) continue;
-    T theirs = sendrecv<T>(internal, partial, partner, partner, config::scan_tag, config::scan_tag);
+    T theirs = sendrecv<T>(internal, partial, partner, partner, detail::scan_tag, detail::scan_tag);
     if (partner < rank) {
       lower = lower ? op(theirs, *lower) : theirs;
       partial = op(std::move(theirs), partial);
