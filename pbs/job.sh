@@ -38,9 +38,20 @@ relay_job_cores() {
 # what was chosen. With more ranks on a node than it has cores (an oversubscribed test machine),
 # the ranks are left unbound: Open MPI refuses to bind more ranks than cores, and ranks pinned two
 # to a core run slower than free ones.
+# Under Slurm, srun binds only through a task plugin (task/affinity or task/cgroup); where the
+# cluster has none (TaskPlugin=task/none), srun would print "cluster configuration lacks support
+# for cpu binding" into the job's output at any --cpu-bind, so none is passed.
 relay_job_bind() {
-  local launcher=$1 per_node=$2 cores
+  local launcher=$1 per_node=$2 cores plugins
   cores=$(relay_job_cores)
+  if [[ $launcher == srun ]]; then
+    plugins=$(scontrol show config 2>/dev/null | awk -F' = ' '$1 ~ /^TaskPlugin +$/ { print $2 }')
+    if [[ -n $plugins && $plugins != *task/affinity* && $plugins != *task/cgroup* ]]; then
+      relay_binding="ranks not bound: Slurm here has no task plugin that binds ($plugins)"
+      relay_bind=()
+      return
+    fi
+  fi
   if ((per_node <= cores)); then
     relay_binding="ranks bound to cores ($per_node per node, $cores cores)"
     if [[ $launcher == srun ]]; then relay_bind=(--cpu-bind=cores); else relay_bind=(--bind-to core); fi
