@@ -30,8 +30,14 @@ check_job() {
   local out=$submit/$app.$id.out
   cl_check "$script (job $id): wrote $app.$id.out" test -s "$out"
   [[ -s $out ]] || return 0
+  # The job says first what it ran on and the exact mpirun line ("job: ..."; pbs/job.sh).
+  cl_check "$script (job $id): the output starts with the job's nodes, $ranks ranks, the mpirun line" \
+    test "$(head -n 2 "$out" | grep -cE "^job: ($id on [0-9]+ nodes?: [^;]*; $ranks ranks; |mpirun --hostfile )")" = 2
   case $app in
-    scatter_gather) cl_check_scatter_gather "$out" "$ranks" ;;
+    scatter_gather)
+      grep -v '^job: ' "$out" >"$out.app"
+      cl_check_scatter_gather "$out.app" "$ranks"
+      ;;
     prime_sums) cl_check_prime_sums "$out" "$ranks" ;;
     mc_pi) cl_check_mc_pi "$out" "$ranks" ;;
     mpi_bench) cl_check_mpi_bench "$out" "$ranks" bcast 1024 ;;

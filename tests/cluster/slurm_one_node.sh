@@ -5,7 +5,7 @@
 # every pbs/*.slurm script is submitted with sbatch as a user would, from a directory that holds
 # build/bin and apps/ as the repository root does, and each job's output is checked: the lesson's
 # scatter_gather output, the seed's prime sums, pi, the task farm's status log (every task done
-# exactly once), and a small mpi_bench run.
+# exactly once), and a small mpi_bench run; and each output starts with the job's header.
 # shellcheck source=tests/cluster/lib.sh
 source "$(dirname -- "${BASH_SOURCE[0]}")/lib.sh"
 cl_init "$@"
@@ -31,8 +31,13 @@ for app in scatter_gather prime_sums mc_pi task_farm mpi_bench; do
   cl_check "$app: job $id completed with exit code 0:0 ($(cl_job_state "$id"))" \
     test "$(cl_job_state "$id") $(cl_job_exit "$id")" = "COMPLETED 0:0"
   cl_check "$app: its output is $app.$id.out" test -s "$out"
+  # The job says first what it ran on and the exact launch line ("job: ..."; pbs/job.sh).
+  cl_check "$app: its output starts with the job's node, 4 ranks and the launch line" \
+    test "$(head -n 2 "$out" | grep -cE "^job: ($id on 1 node: [^;]*; 4 ranks; |(srun|mpirun) )")" = 2
 done
-cl_check_scatter_gather "$submit/scatter_gather.${job[scatter_gather]}.out" 4
+# The app's own output, without the job's header, is the lesson's.
+grep -v '^job: ' "$submit/scatter_gather.${job[scatter_gather]}.out" >"$CL_WORK/scatter_gather.out"
+cl_check_scatter_gather "$CL_WORK/scatter_gather.out" 4
 cl_check_prime_sums "$submit/prime_sums.${job[prime_sums]}.out" 4
 cl_check_mc_pi "$submit/mc_pi.${job[mc_pi]}.out" 4
 cl_check_mpi_bench "$submit/mpi_bench.${job[mpi_bench]}.out" 4 bcast 1024

@@ -35,8 +35,14 @@ for app in scatter_gather prime_sums mc_pi task_farm mpi_bench; do
     test "$(cl_job_state "$id") $(cl_job_exit "$id")" = "COMPLETED 0:0"
   cl_check "$app: job $id ran on h[1-2]" \
     test "$(cl_client scontrol show job -o "$id" | grep -o ' NodeList=[^ ]*')" = " NodeList=h[1-2]"
+  # The job says first what it ran on and the exact launch line ("job: ..."; pbs/job.sh).
+  cl_check "$app: its output starts with the job's 2 nodes, 4 ranks and the launch line" \
+    test "$(head -n 2 "$submit/$app.$id.out" |
+      grep -cE "^job: ($id on 2 nodes: h\[1-2\]; 4 ranks; |(srun|mpirun) )")" = 2
 done
-cl_check_scatter_gather "$submit/scatter_gather.${job[scatter_gather]}.out" 4
+# The app's own output, without the job's header, is the lesson's.
+grep -v '^job: ' "$submit/scatter_gather.${job[scatter_gather]}.out" >"$CL_WORK/scatter_gather.out"
+cl_check_scatter_gather "$CL_WORK/scatter_gather.out" 4
 cl_check_prime_sums "$submit/prime_sums.${job[prime_sums]}.out" 4
 cl_check_mc_pi "$submit/mc_pi.${job[mc_pi]}.out" 4
 cl_check_mpi_bench "$submit/mpi_bench.${job[mpi_bench]}.out" 4 bcast 1024
