@@ -79,25 +79,19 @@ void drop_piece(MPI_Comm comm, int source, int tag, std::size_t bytes) {
   MPI_Recv(discard.data(), ct.count(), ct.type(), source, tag, comm, MPI_STATUS_IGNORE);
 }
 
-piece_head receive_piece_head(MPI_Comm comm, int source, char* eager, const char* what) {
-  // Any tag: the source's next message on the private communicator is this piece's first
-  // (messages between two ranks arrive in order, and earlier collectives took theirs).
-  MPI_Status st;
-  RELAY_MPI(MPI_Recv, eager, static_cast<int>(config::eager_bytes), MPI_BYTE, source, MPI_ANY_TAG,
-            comm, &st);
+piece_head unusual_piece_head(const MPI_Status& st, int source, const char* eager,
+                              const char* what) {
   if (st.MPI_TAG == detail::failed_tag) {
-    const std::size_t n = element_count(st, 1);
+    const std::size_t n = received_byte_count(st);
     const auto kind = n > 0 && eager[0] == static_cast<char>(root_failure::usage)
                           ? root_failure::usage
                           : root_failure::error;
     throw_root_failure(kind, what, source, n > 1 ? std::string(eager + 1, n - 1) : std::string());
   }
-  if (st.MPI_TAG == detail::piece_size_tag) {
-    std::uint64_t bytes = 0;
-    std::memcpy(&bytes, eager, sizeof bytes);
-    return {static_cast<std::size_t>(bytes), false};
-  }
-  return {element_count(st, 1), true};
+  // detail::piece_size_tag: the size of a large piece, whose data follows.
+  std::uint64_t bytes = 0;
+  std::memcpy(&bytes, eager, sizeof bytes);
+  return {static_cast<std::size_t>(bytes), false};
 }
 
 std::vector<std::uint64_t> allgather_counts(const communicator& comm, std::uint64_t mine) {

@@ -77,8 +77,7 @@ int delete_internal(MPI_Comm, int, void* value, void*) {
 }
 }  // namespace
 
-MPI_Comm internal_comm(const communicator& comm) {
-  if (comm.internal_ != MPI_COMM_NULL) return comm.internal_;
+MPI_Comm make_internal_comm(const communicator& comm) {
   static const int keyval = [] {
     int key = MPI_KEYVAL_INVALID;
     RELAY_MPI(MPI_Comm_create_keyval, MPI_COMM_NULL_COPY_FN, delete_internal, &key, nullptr);

@@ -10,8 +10,9 @@ namespace relay {
 
 class communicator;
 namespace detail {
-MPI_Comm internal_comm(const communicator& comm);
-}
+inline MPI_Comm internal_comm(const communicator& comm);
+MPI_Comm make_internal_comm(const communicator& comm);
+}  // namespace detail
 
 /// The wildcard source of a receive: a message from any rank (MPI_ANY_SOURCE).
 inline constexpr int any_source = MPI_ANY_SOURCE;
@@ -61,6 +62,7 @@ class communicator {
 
  private:
   friend MPI_Comm detail::internal_comm(const communicator& comm);
+  friend MPI_Comm detail::make_internal_comm(const communicator& comm);
 
   boost::mpi::communicator comm_;
   // comm_'s handle: Boost.MPI's conversion is an out-of-line call, and every message asks for it.
@@ -74,8 +76,15 @@ class communicator {
 namespace detail {
 /// A private duplicate of `comm`, made on first use and kept as an attribute of `comm`, so that
 /// messages relay sends inside its own algorithms never match a user's receives. Every rank
-/// reaches the first use from the same collective call, so the duplication is matched.
-MPI_Comm internal_comm(const communicator& comm);
+/// reaches the first use from the same collective call, so the duplication is matched. Inline:
+/// every collective asks for it, and after the first use it is a cached handle.
+inline MPI_Comm internal_comm(const communicator& comm) {
+  if (comm.internal_ != MPI_COMM_NULL) [[likely]]
+    return comm.internal_;
+  return make_internal_comm(comm);
+}
+/// internal_comm's first use on `comm`: finds or makes the duplicate, and caches it.
+MPI_Comm make_internal_comm(const communicator& comm);
 }  // namespace detail
 
 }  // namespace relay

@@ -90,7 +90,20 @@ struct piece_head {
   std::size_t bytes;
   bool arrived;
 };
-piece_head receive_piece_head(MPI_Comm comm, int source, char* eager, const char* what);
+/// receive_piece_head for a first message that is not the piece itself: a failure (throws) or a
+/// size. Out of line, so that the common case below stays a few inline instructions.
+piece_head unusual_piece_head(const MPI_Status& st, int source, const char* eager,
+                              const char* what);
+inline piece_head receive_piece_head(MPI_Comm comm, int source, char* eager, const char* what) {
+  // Any tag: the source's next message on the private communicator is this piece's first
+  // (messages between two ranks arrive in order, and earlier collectives took theirs).
+  MPI_Status st;
+  RELAY_MPI(MPI_Recv, eager, static_cast<int>(config::eager_bytes), MPI_BYTE, source, MPI_ANY_TAG,
+            comm, &st);
+  if (st.MPI_TAG != detail::failed_tag && st.MPI_TAG != detail::piece_size_tag) [[likely]]
+    return {received_byte_count(st), true};
+  return unusual_piece_head(st, source, eager, what);
+}
 
 /// Receives and drops the data of a piece announced by its size, so that its sender, blocked in
 /// MPI_Send, is released even though the receiver cannot use it.
