@@ -15,6 +15,9 @@ relay_usage() { awk 'NR == 1 { next } !/^#/ { exit } { sub(/^# ?/, ""); print }'
 
 relay_is_root() { [[ $(id -u) -eq 0 ]]; }
 
+# Prints the apps, one a line, from apps/apps.txt (the one list of them).
+relay_apps() { grep -E '^[a-z0-9_]+$' "$RELAY_ROOT/apps/apps.txt"; }
+
 # Logical CPUs this process may use (honours affinity masks and cgroup cpusets). GNU nproc also
 # obeys OMP_NUM_THREADS and OMP_THREAD_LIMIT, which in a hybrid MPI+OpenMP job say something else.
 relay_cores() {

@@ -12,7 +12,7 @@ set -euo pipefail
 # shellcheck source=scripts/lib.sh
 source "$(dirname -- "${BASH_SOURCE[0]}")/lib.sh"
 
-APPS=(scatter_gather prime_sums mc_pi task_farm mpi_bench)
+mapfile -t APPS < <(relay_apps)
 
 relay_parse_preset "$@"
 ranks=${RELAY_RANKS:-$(relay_cores)}

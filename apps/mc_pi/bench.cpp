@@ -7,7 +7,6 @@
 // load hits them alike; the table shows per-rank medians and their ratio to the baseline.
 
 #include <algorithm>
-#include <cstdio>
 #include <iostream>
 #include <random>
 #include <string>
@@ -16,6 +15,7 @@
 #include <nlohmann/json.hpp>
 
 #include "app.hpp"
+#include "format.hpp"
 #include "kernels.hpp"
 #include "relay/collectives.hpp"
 #include "relay/reduce.hpp"
@@ -46,12 +46,6 @@ double median(std::vector<double> v) {
   std::sort(v.begin(), v.end());
   const std::size_t n = v.size();
   return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
-}
-
-std::string fmt(const char* spec, double value) {
-  char buffer[64];
-  std::snprintf(buffer, sizeof buffer, spec, value);
-  return buffer;
 }
 
 int bench(int argc, char** argv, const relay::communicator& world) {
@@ -150,15 +144,17 @@ int bench(int argc, char** argv, const relay::communicator& world) {
   std::size_t best = 0;
   for (std::size_t m = 0; m < methods.size(); ++m) {
     std::string per;
-    for (std::size_t r = 0; r < ranks; ++r) per += (r ? " / " : "") + fmt("%.0f", all[r][m] / 1e6);
-    std::cout << "| " << methods[m].description << " | " << fmt("%.1f", mean[m] / 1e6) << " | "
-              << per << " | " << fmt("%.2f", mean[m] / mean[0]) << "x |\n";
+    for (std::size_t r = 0; r < ranks; ++r)
+      per += (r ? " / " : "") + relay::app::format("%.0f", all[r][m] / 1e6);
+    std::cout << "| " << methods[m].description << " | "
+              << relay::app::format("%.1f", mean[m] / 1e6) << " | " << per << " | "
+              << relay::app::format("%.2f", mean[m] / mean[0]) << "x |\n";
     if (m > 0 && (best == 0 || mean[m] > mean[best])) best = m;
   }
   if (best > 0)
-    std::cout << "fastest: " << methods[best].name << " " << fmt("%.1f", mean[best] / 1e6)
-              << " M samples/s per core, " << fmt("%.2f", mean[best] / mean[0])
-              << "x the baseline\n";
+    std::cout << "fastest: " << methods[best].name << " "
+              << relay::app::format("%.1f", mean[best] / 1e6) << " M samples/s per core, "
+              << relay::app::format("%.2f", mean[best] / mean[0]) << "x the baseline\n";
   return relay::app::exit_ok;
 }
 

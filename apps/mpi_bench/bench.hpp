@@ -20,7 +20,6 @@ struct settings {
   int max_iters = 100000;  ///< at most this many
   int window = 64;         ///< messages in flight in the bandwidth test
   std::size_t elements = 100000;  ///< elements of each serialized container
-  bool progress = false;          ///< print progress on stderr (rank 0)
 };
 
 /// One measured line: our library against a reference (raw MPI, or Boost.MPI).

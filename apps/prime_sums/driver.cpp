@@ -13,6 +13,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "clock.hpp"
 #include "relay/decompose.hpp"
 #include "relay/p2p.hpp"
 #include "relay/reduce.hpp"
@@ -85,14 +86,6 @@ std::vector<u128> sum_over_ranks(const relay::communicator& comm, const std::vec
 
 double now() {
   return MPI_Wtime();
-}
-
-/// CPU seconds of this process so far: with other jobs on the machine the wall time of a rank
-/// includes waiting for a core, its CPU time does not.
-double cpu_now() {
-  timespec t{};
-  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t);
-  return static_cast<double>(t.tv_sec) + 1e-9 * static_cast<double>(t.tv_nsec);
 }
 
 /// ceil(a / b) without overflow near 2^64.
@@ -206,7 +199,7 @@ run_result run_trial(const relay::communicator& comm, std::span<const std::uint6
   const std::vector<std::uint64_t> sorted = distinct(ns);
   run_result out;
   trial_buckets tb(sorted);
-  const double start = now(), cpu_start = cpu_now();
+  const double start = now(), cpu_start = relay::app::cpu_seconds();
   const std::uint64_t max_n = sorted.empty() ? 0 : sorted.back();
   const auto p = static_cast<std::uint64_t>(comm.size());
   const auto r = static_cast<std::uint64_t>(comm.rank());
@@ -245,7 +238,7 @@ run_result run_trial(const relay::communicator& comm, std::span<const std::uint6
     }
   }
   out.mine.seconds = now() - start;
-  out.mine.cpu_seconds = cpu_now() - cpu_start;
+  out.mine.cpu_seconds = relay::app::cpu_seconds() - cpu_start;
   out.mine.numbers = tb.tested;
   out.mine.work = tb.steps;
   out.sums = in_given_order(ns, sorted, tb.prefix(comm));
@@ -258,7 +251,7 @@ run_result run_sieve(const relay::communicator& comm, std::span<const std::uint6
                      const options& opt) {
   const std::vector<std::uint64_t> sorted = distinct(ns);
   run_result out;
-  const double start = now(), cpu_start = cpu_now();
+  const double start = now(), cpu_start = relay::app::cpu_seconds();
   std::vector<u128> sums(sorted.size(), 0);
   if (!sorted.empty()) {
     // Blocks of the wheel bytes that hold 0..max N, balanced by estimated work (the work per
@@ -279,7 +272,7 @@ run_result run_sieve(const relay::communicator& comm, std::span<const std::uint6
     out.mine.numbers = hi > lo ? static_cast<std::uint64_t>(hi - lo) : 0;
   }
   out.mine.seconds = now() - start;
-  out.mine.cpu_seconds = cpu_now() - cpu_start;
+  out.mine.cpu_seconds = relay::app::cpu_seconds() - cpu_start;
   out.sums = in_given_order(ns, sorted, sum_over_ranks(comm, sums));
   return out;
 }
@@ -303,7 +296,7 @@ run_result run_lucy(const relay::communicator& comm, std::span<const std::uint64
                     const options& opt) {
   const std::vector<std::uint64_t> sorted = distinct(ns);
   run_result out;
-  const double start = now(), cpu_start = cpu_now();
+  const double start = now(), cpu_start = relay::app::cpu_seconds();
   const std::vector<int> owner = lucy_owners(sorted, comm.size());
   std::vector<u128> sums(sorted.size(), 0);
   // Refuse (on every rank alike) an N whose tables would not fit in memory.
@@ -326,7 +319,7 @@ run_result run_lucy(const relay::communicator& comm, std::span<const std::uint64
       opt.progress(static_cast<double>(++mine_done) / static_cast<double>(mine_total));
   }
   out.mine.seconds = now() - start;
-  out.mine.cpu_seconds = cpu_now() - cpu_start;
+  out.mine.cpu_seconds = relay::app::cpu_seconds() - cpu_start;
   out.sums = in_given_order(ns, sorted, sum_over_ranks(comm, sums));
   return out;
 }

@@ -19,11 +19,11 @@ relay_add_mpi_test(NAME app.mpi_bench.one_rank RANKS 1 TIMEOUT 60
 relay_add_mpi_test(NAME app.mpi_bench.help RANKS 1 COMMAND ${mb} --help
   PASS_REGULAR_EXPRESSION "--min-size")
 foreach(bad IN ITEMS
-    "--min-size;0;--min-size must be positive"
+    "--min-size;0;--min-size must be at least 1"
     "--min-size;-1;--min-size must not be negative"
     "--max-size;abc;--max-size must be a non-negative integer"
     "--max-size;1e30;--max-size is too large"
-    "--reps;0;--reps must be positive"
+    "--reps;0;--reps must be at least 1"
     "--ops;bogus;unknown operation 'bogus'"
     "--loop-ms;x;--loop-ms must be a positive number")
   list(GET bad 0 option)
