@@ -111,8 +111,9 @@ int bench(int argc, char** argv, const relay::communicator& world) {
 
   std::vector<double> my_medians;
   for (const auto& r : rates) my_medians.push_back(median(r));
-  const auto all = relay::gather(world, my_medians, 0);  // [rank][method]
-  if (world.rank() != 0) return relay::app::exit_ok;
+  const auto gathered = relay::gather(world, my_medians, 0);  // [rank][method], on rank 0
+  if (!gathered) return relay::app::exit_ok;
+  const auto& all = *gathered;
 
   const auto ranks = all.size();
   std::vector<double> mean(methods.size(), 0.0);

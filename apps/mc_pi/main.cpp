@@ -25,12 +25,12 @@ int mc_pi_main(int argc, char** argv, const relay::communicator& world) {
   line.clear();
   const auto everyone =
       relay::gather(world, mc_pi::per_rank{result.my_samples, result.my_seconds}, 0);
-  if (world.rank() != 0) return relay::app::exit_ok;
+  if (!everyone) return relay::app::exit_ok;  // rank 0 prints
 
   if (o.json)
     mc_pi::print_json(o.run, result, world.size());
   else
-    mc_pi::print_text(o.run, result, everyone, o.baseline);
+    mc_pi::print_text(o.run, result, *everyone, o.baseline);
   return relay::app::exit_ok;
 }
 

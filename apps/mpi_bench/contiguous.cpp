@@ -159,7 +159,7 @@ row run_typed(const relay::communicator& comm, const settings& s, const std::str
     };
   } else if (op == "scatter") {
     c.raw = [&] { MPI_Scatter(all.data(), count, type, b.data(), count, type, 0, raw); };
-    c.lib = [&] { relay::scatterv_into(comm, all, b, 0); };
+    c.lib = [&] { relay::scatter_balanced_into(comm, all, b, 0); };
     c.check = [&](const std::function<void()>& side, int salt) {
       if (me == 0) fill(all, 0, salt);
       std::fill(b.begin(), b.end(), E{});

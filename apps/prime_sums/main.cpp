@@ -36,7 +36,9 @@ prime_sums::outcome run_method(method m, const relay::communicator& world,
   prime_sums::run_result r = prime_sums::run(m, world, ns, opt);
   const relay::timing wall = clock.summarize(world);
   line.clear();
-  prime_sums::outcome out{m, std::move(r.sums), relay::gather(world, r.mine, 0), wall.max, 1};
+  prime_sums::outcome out{
+      m, std::move(r.sums),
+      relay::gather(world, r.mine, 0).value_or(std::vector<prime_sums::rank_stats>{}), wall.max, 1};
   out.imbalance = relay::summarize(world, r.mine.seconds).imbalance();
   return out;
 }

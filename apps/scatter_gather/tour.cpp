@@ -98,7 +98,7 @@ result run(const relay::communicator& comm, const options& opts, std::ostream* t
         "rank " + std::to_string(rank) + " received " + std::to_string(received) + " from rank 0";
   }
   rank_lines(comm, text, line);
-  const auto all_received = relay::gather(comm, received, 0);
+  const auto all_received = relay::gather(comm, received, 0).value_or(std::vector<int>{});
   for (int r = 0; r < static_cast<int>(all_received.size()); ++r)
     if (all_received[static_cast<std::size_t>(r)] >= 0)
       res.p2p.push_back({0, r, all_received[static_cast<std::size_t>(r)]});
@@ -123,7 +123,7 @@ result run(const relay::communicator& comm, const options& opts, std::ostream* t
   root_line(comm, text, "we will be scattering: " + py_list(values, opts.full));
   std::vector<big> mine;
   if (opts.count)
-    mine = relay::scatterv(comm, values, 0);
+    mine = relay::scatter_balanced(comm, values, 0);
   else
     mine.push_back(relay::scatter(comm, values, 0));
   const auto shown = [&](const std::vector<big>& v) {
@@ -135,14 +135,15 @@ result run(const relay::communicator& comm, const options& opts, std::ostream* t
   root_line(comm, text, "# gather: every rank adds 1 and rank 0 collects");
   for (auto& v : mine) v += 1;
   rank_lines(comm, text, "rank " + std::to_string(rank) + " has data: " + shown(mine));
-  res.gathered = opts.count ? relay::gatherv(comm, mine, 0) : relay::gather(comm, mine.front(), 0);
+  res.gathered = (opts.count ? relay::gatherv(comm, mine, 0) : relay::gather(comm, mine.front(), 0))
+                     .value_or(std::vector<big>{});  // empty off the root
   root_line(comm, text, "master collected: " + py_list(res.gathered, opts.full));
 
   // --- reduce: the sum of the gathered values ---------------------------------------------------
   root_line(comm, text, "# reduce: the sum of the gathered values");
   big local = 0;
   for (const auto& v : mine) local += v;
-  res.sum = relay::reduce(comm, local, std::plus<>{}, 0);
+  res.sum = relay::reduce(comm, local, std::plus<>{}, 0).value_or(big{0});
   if (rank == 0) {
     big check = 0;
     for (const auto& v : res.gathered) check += v;
