@@ -5,6 +5,7 @@
 /// fewest bytes its elements take, so truncated or corrupt input throws relay::error instead of
 /// reading past the end or allocating what a corrupt length claims.
 
+#include <boost/archive/archive_exception.hpp>
 #include <boost/archive/binary_iarchive.hpp>
 #include <boost/mpl/bool.hpp>
 #include <boost/serialization/nvp.hpp>
@@ -17,6 +18,7 @@
 #include <optional>
 #include <span>
 #include <streambuf>
+#include <string>
 #include <tuple>
 #include <type_traits>
 #include <utility>
@@ -135,8 +137,23 @@ class iarchive {
     } else if constexpr (needs_boost_v<T>) {
       auto& f = boost_archive();
       f.source.seek(pos_);
-      f.archive >> value;
+      try {
+        f.archive >> value;
+      } catch (const boost::archive::archive_exception& e) {
+        // Boost's own word for bytes that ran out or make no sense; relay's callers catch
+        // relay::error. (Lengths inside Boost's part are Boost's to check, and it does not
+        // bound them by the bytes left.)
+        throw error(std::string("serialized data could not be read (") + e.what() +
+                    "): the archive is corrupt");
+      }
       pos_ = f.source.position();
+    } else if constexpr (std::is_same_v<T, bool>) {
+      // Flags (an optional's presence, a vector<bool>'s elements) are one byte, 0 or 1; any
+      // other byte would make a bool that is neither true nor false.
+      const auto byte = static_cast<unsigned char>(*take(1));
+      if (byte > 1)
+        throw error("serialized data holds a flag that is not 0 or 1: the archive is corrupt");
+      value = byte == 1;
     } else if constexpr (raw_bytes_v<T>) {
       load_binary(&value, sizeof(T));
     } else if constexpr (is_string<T>::value) {
