@@ -180,23 +180,24 @@ constexpr archive_problem find_archive_problem() {
 
 /// Instantiated only for a type T that relay can neither send as bytes nor archive: its
 /// static_assert stops the compilation, and the compiler names T in the instantiation it reports
-/// ("In instantiation of 'struct relay::detail::cannot_send<person>'"), which a string literal
-/// message cannot do.
+/// (GCC: "In instantiation of 'struct relay::detail::cannot_send<person>'" above the error;
+/// Clang: "in instantiation of template class 'relay::detail::cannot_send<person>'" below it),
+/// which a string literal message cannot do.
 template <class T>
 struct cannot_send {
   static constexpr archive_problem problem = find_archive_problem<T>();
   static_assert(problem != archive_problem::unsafe_bytes,
-                "relay cannot send the type T of relay::detail::cannot_send<T> (named above) as "
-                "its bytes: T is trivially copyable, but holds a pointer, a reference, a view "
-                "(std::span, std::string_view) or a type with a serialize() of its own, so its "
-                "bytes mean nothing on another rank. Add to T a member "
-                "`template <class Archive> void serialize(Archive& ar, unsigned) { ar & ...; }`, "
-                "or, if its bytes are safe after all, declare "
+                "relay cannot send the type T of relay::detail::cannot_send<T> (the compiler "
+                "prints T in that instantiation) as its bytes: T is trivially copyable, but holds "
+                "a pointer, a reference, a view (std::span, std::string_view) or a type with a "
+                "serialize() of its own, so its bytes mean nothing on another rank. Add to T a "
+                "member `template <class Archive> void serialize(Archive& ar, unsigned) "
+                "{ ar & ...; }`, or, if its bytes are safe after all, declare "
                 "`template <> inline constexpr bool relay::send_as_bytes<T> = true;`");
   static_assert(problem != archive_problem::no_serialize,
-                "relay cannot send the type T of relay::detail::cannot_send<T> (named above): T "
-                "is not trivially copyable, not a container that relay knows, and has no "
-                "serialize(). Add to T a member "
+                "relay cannot send the type T of relay::detail::cannot_send<T> (the compiler "
+                "prints T in that instantiation): T is not trivially copyable, not a container "
+                "that relay knows, and has no serialize(). Add to T a member "
                 "`template <class Archive> void serialize(Archive& ar, unsigned) { ar & ...; }` "
                 "(or a free serialize(Archive&, T&, unsigned) in T's namespace)");
 };
