@@ -44,9 +44,11 @@ concept sendable = trivial<std::remove_cvref_t<T>> || contiguous<T> ||
 
 namespace relay::detail {
 
-/// Stops the compilation, with a message that names what to add, unless T is sendable. Called
-/// where the public API takes a value of type T, so that the message comes first, instead of an
-/// error from inside the archive or Boost.Serialization.
+/// Stops the compilation unless T is sendable, in relay::detail::cannot_send<U>
+/// (archive_traits.hpp), whose instantiation names the type U at fault and whose message says what
+/// to add. Called where the public API takes a value of type T (send, recv, sendrecv, isend,
+/// irecv), and by save and load, which every collective's serialized path calls, so that this
+/// message comes first instead of an error from inside the archive or Boost.Serialization.
 template <class T>
 constexpr void check_sendable() {
   using U = std::remove_cvref_t<T>;
@@ -73,6 +75,7 @@ void load(std::span<const char> in, T& value) {
   }
 }
 
+/// Loads a value of type T from the archive bytes `in`.
 template <class T>
 [[nodiscard]] T load(std::span<const char> in) {
   T value{};
