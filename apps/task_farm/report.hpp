@@ -1,0 +1,32 @@
+#pragma once
+// What task_farm prints (rank 0 only): the plan of a dry run, "nothing to do", the summary of a
+// run as text or as one JSON object, and the one-line messages on stderr.
+
+#include <cstddef>
+#include <string>
+#include <vector>
+
+#include "status.hpp"
+#include "summary.hpp"
+
+namespace task_farm {
+
+/// A dry run's answer on stdout: the tasks that would run (`to_run` of `total`, `skipped` having
+/// succeeded before), as a table or, with `json`, one object.
+void print_plan(bool json, const std::vector<run_plan::entry>& to_run, std::size_t total,
+                std::size_t skipped, const std::string& outdir);
+
+/// "task_farm: nothing to do: <message>" on stdout, or with `json` an empty run's summary.
+void print_nothing_to_do(bool json, const std::string& message, std::size_t total,
+                         std::size_t skipped, const std::string& outdir);
+
+/// A run's summary on stdout (text, or one JSON object with `json`). When the farm was stopped
+/// by a signal or --fail-fast, or a task failed, one line on stderr then says so, where the log
+/// is, and how to run the rest (`resume_command`).
+void print_run(const run_summary& s, bool json, const std::string& outdir,
+               const std::string& resume_command);
+
+/// "task_farm: <message>" on stderr.
+void print_error(const std::string& message);
+
+}  // namespace task_farm
