@@ -1,17 +1,17 @@
 #pragma once
-// Support shared by the apps: one exit path for every rank, command-line parsing that fails the
-// same way on every rank, and number parsing with clear messages.
+// Support shared by the apps: one exit path for every rank and command-line parsing that fails the
+// same way on every rank. Number parsing is in parse.hpp (included here for the apps' use).
 
 #include <CLI/CLI.hpp>
 
-#include <cstdint>
 #include <functional>
-#include <stdexcept>
 #include <string>
 #include <string_view>
 
+#include "parse.hpp"
 #include "relay/communicator.hpp"
 #include "relay/environment.hpp"
+#include "relay/error.hpp"
 
 namespace relay::app {
 
@@ -20,29 +20,22 @@ inline constexpr int exit_ok = 0;
 inline constexpr int exit_failure = 1;  ///< the run failed (an MPI error, a failed check)
 inline constexpr int exit_usage = 2;    ///< bad command-line input
 
-/// Bad command-line input. Every rank parses the same arguments, so every rank raises it together.
-class usage_error : public std::runtime_error {
- public:
-  using std::runtime_error::runtime_error;
-};
+/// Bad command-line input: relay's own usage_error, so that the apps and the library share one
+/// hierarchy. Every rank parses the same arguments, so every rank raises it together.
+using usage_error = relay::usage_error;
 
 /// Asks the app to end with `code` (after --help, say) without an error message.
 struct exit_request {
   int code;
 };
 
-/// Parses a count: a plain non-negative integer ("1000") or one in e-notation ("1e9", "2.5e3")
-/// that names an integer, at most `max`. `what` names the option in messages, e.g. "--count".
-/// Throws usage_error for a negative, fractional, non-numeric or too large value.
-[[nodiscard]] std::uint64_t parse_count(std::string_view text, std::string_view what,
-                                        std::uint64_t max = UINT64_MAX);
-
 /// Parses argv with CLI11 on every rank. --help prints on rank 0 and ends the app with 0;
 /// parse errors become usage_error (the same on every rank).
 void parse(CLI::App& cli, int argc, char** argv, const communicator& comm);
 
 /// Runs an app's body on every rank with MPI started, and turns its ending into an exit code:
-/// - usage_error: rank 0 prints "<name>: <message>; see --help" and every rank returns 2;
+/// - usage_error (relay::usage_error): rank 0 prints "<name>: <message>; see --help" and every rank
+/// returns 2;
 /// - any other exception: rank 0 (or, when only some ranks failed, each failing rank) prints
 ///   "<name>: error: <message>" and the app returns 1.
 /// A failure on only some ranks would leave the others waiting in a collective; the failing

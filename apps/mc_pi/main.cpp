@@ -137,11 +137,10 @@ int mc_pi_main(int argc, char** argv, const relay::communicator& world) {
   const bool samples_given = !samples_text.empty();
   options.samples = default_samples;
   if (samples_given) {
-    options.samples = relay::app::parse_count(samples_text, "--samples", mc_pi::max_samples);
-    if (options.samples == 0)
-      throw usage_error("--samples must be at least 1 (got \"" + samples_text + "\")");
+    options.samples =
+        relay::app::parse_count(samples_text, "--samples", {.max = mc_pi::max_samples});
   }
-  if (!seed_text.empty()) options.seed = relay::app::parse_count(seed_text, "--seed");
+  if (!seed_text.empty()) options.seed = relay::app::parse_count(seed_text, "--seed", {.min = 0});
   if (!target_text.empty()) {
     options.target_error = parse_positive(target_text, "--target-error");
     if (!samples_given) options.samples = mc_pi::max_samples;

@@ -45,7 +45,7 @@ std::size_t parse_size(std::string text, const std::string& what) {
     }
   }
   constexpr std::uint64_t limit = std::uint64_t{1} << 30;  // 1 GiB per message is plenty
-  const std::uint64_t n = relay::app::parse_count(text, what, limit / unit);
+  const std::uint64_t n = relay::app::parse_count(text, what, {.min = 0, .max = limit / unit});
   if (n == 0) throw usage_error(what + " must be positive");
   return static_cast<std::size_t>(n * unit);
 }
@@ -193,11 +193,12 @@ int bench(int argc, char** argv, const relay::communicator& world) {
   if (min_size > max_size)
     throw usage_error("--min-size (" + std::to_string(min_size) + ") is larger than --max-size (" +
                       std::to_string(max_size) + ")");
-  s.reps = static_cast<int>(relay::app::parse_count(reps_text, "--reps", 1000));
+  s.reps = static_cast<int>(relay::app::parse_count(reps_text, "--reps", {.min = 0, .max = 1000}));
   if (s.reps == 0) throw usage_error("--reps must be positive");
-  s.window = static_cast<int>(relay::app::parse_count(window_text, "--window", 4096));
+  s.window =
+      static_cast<int>(relay::app::parse_count(window_text, "--window", {.min = 0, .max = 4096}));
   if (s.window == 0) throw usage_error("--window must be positive");
-  s.elements = relay::app::parse_count(elements_text, "--elements", 100'000'000);
+  s.elements = relay::app::parse_count(elements_text, "--elements", {.min = 0, .max = 100'000'000});
   if (s.elements == 0) throw usage_error("--elements must be positive");
   try {
     std::size_t used = 0;

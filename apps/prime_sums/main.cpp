@@ -211,7 +211,7 @@ int prime_sums_main(int argc, char** argv, const relay::communicator& world) {
   const method chosen = parse_method(method_text, automatic);
   const decomposition decomp = parse_decomposition(decomposition_text);
   std::vector<std::uint64_t> ns;
-  for (const auto& t : n_texts) ns.push_back(relay::app::parse_count(t, "N"));
+  for (const auto& t : n_texts) ns.push_back(relay::app::parse_count(t, "N", {.min = 0}));
   if (ns.empty()) {
     if (argc > 1) throw relay::app::usage_error("no N given (e.g. prime_sums 1e9)");
     ns = seed_ns;  // no arguments at all: the seed's example

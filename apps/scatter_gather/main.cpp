@@ -46,7 +46,8 @@ int tour(int argc, char** argv, const relay::communicator& world) {
   cli.footer("Example: mpirun -n 5 scatter_gather   |   mpirun -n 3 scatter_gather --count 10");
   relay::app::parse(cli, argc, argv, world);
   if (!count_text.empty())
-    opts.count = relay::app::parse_count(count_text, "--count", scatter_gather::max_count);
+    opts.count = relay::app::parse_count(count_text, "--count",
+                                         {.min = 0, .max = scatter_gather::max_count});
 
   const auto res = scatter_gather::run(world, opts, json ? nullptr : &std::cout);
   if (json && world.rank() == 0) std::cout << to_json(res).dump() << std::endl;

@@ -61,11 +61,13 @@ Examples:
 
 farm_options merge_options(const cli_args& a, farm_options base) {
   if (!a.chunksize.empty()) {
-    base.chunksize = relay::app::parse_count(a.chunksize, "--chunksize", 1u << 30);
+    base.chunksize =
+        relay::app::parse_count(a.chunksize, "--chunksize", {.min = 0, .max = 1u << 30});
     if (base.chunksize == 0)
       throw relay::app::usage_error("--chunksize must be at least 1 (got \"" + a.chunksize + "\")");
   }
-  if (!a.retries.empty()) base.retries = relay::app::parse_count(a.retries, "--retries", 1000000);
+  if (!a.retries.empty())
+    base.retries = relay::app::parse_count(a.retries, "--retries", {.min = 0, .max = 1000000});
   if (!a.timeout.empty()) base.timeout = parse_seconds(a.timeout, "--timeout", false);
   if (!a.grace.empty()) base.grace = parse_seconds(a.grace, "--grace", true);
   if (a.fail_fast) base.fail_fast = true;
