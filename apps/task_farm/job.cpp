@@ -5,7 +5,6 @@
 
 #include <cstdint>
 #include <cstdlib>
-#include <iostream>
 #include <span>
 #include <utility>
 #include <vector>
@@ -15,6 +14,7 @@
 #include "relay/collectives.hpp"
 #include "relay/environment.hpp"
 #include "relay/error.hpp"
+#include "report.hpp"
 #include "status.hpp"
 
 namespace task_farm {
@@ -55,7 +55,7 @@ job_result run_job(const relay::communicator& world, prepared& p, signal_source&
     try {
       make_directories(settings.outdir);
     } catch (const relay::usage_error& e) {
-      std::cerr << "task_farm: rank " << world.rank() << ": " << e.what() << std::endl;
+      write_stderr("task_farm: rank " + std::to_string(world.rank()) + ": " + e.what() + "\n");
     }
   }
   const auto hosts = relay::gather(world, settings.host, 0);

@@ -5,7 +5,6 @@
 #include <cerrno>
 #include <cstring>
 #include <exception>
-#include <iostream>
 #include <utility>
 
 #include <nlohmann/json.hpp>
@@ -135,9 +134,9 @@ prepared prepare_resume(const cli_args& a) {
   } else if (a.task_file.empty() && ::access(meta.task_file.c_str(), R_OK) == 0) {
     try {
       if (read_file(meta.task_file, "task file") != saved)
-        std::cerr << "task_farm: note: '" << meta.task_file
-                  << "' changed since this farm started; resuming with its saved copy " << copy_path
-                  << " (name the file after --resume to use the new one)" << std::endl;
+        write_stderr("task_farm: note: '" + meta.task_file +
+                     "' changed since this farm started; resuming with its saved copy " +
+                     copy_path + " (name the file after --resume to use the new one)\n");
     } catch (const relay::usage_error&) {
     }
   }

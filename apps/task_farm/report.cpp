@@ -1,5 +1,8 @@
 #include "report.hpp"
 
+#include <unistd.h>
+
+#include <cerrno>
 #include <iostream>
 
 #include <nlohmann/json.hpp>
@@ -7,6 +10,28 @@
 namespace task_farm {
 
 using nlohmann::ordered_json;
+
+namespace {
+
+void write_all(int fd, std::string_view text) {
+  std::cout.flush();
+  while (!text.empty()) {
+    const ssize_t n = ::write(fd, text.data(), text.size());
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return;  // nowhere to report it
+    text.remove_prefix(static_cast<std::size_t>(n));
+  }
+}
+
+}  // namespace
+
+void write_stdout(std::string_view lines) {
+  write_all(STDOUT_FILENO, lines);
+}
+
+void write_stderr(std::string_view lines) {
+  write_all(STDERR_FILENO, lines);
+}
 
 void print_plan(bool json, const std::vector<run_plan::entry>& to_run, std::size_t total,
                 std::size_t skipped, const std::string& outdir) {
@@ -45,22 +70,20 @@ void print_nothing_to_do(bool json, const std::string& message, std::size_t tota
 
 void print_run(const run_summary& s, bool json, const std::string& outdir,
                const std::string& resume_command) {
-  if (json)
-    std::cout << to_json(s, outdir).dump() << std::endl;
-  else
-    std::cout << to_text(s, outdir) << std::flush;
+  // The summary and the line after it are written at once each: see write_stderr.
+  write_stdout(json ? to_json(s, outdir).dump() + "\n" : to_text(s, outdir));
   if (s.signal != 0 || s.failed_fast || s.failed > 0) {
-    std::string why = s.signal        ? "stopped by " + signal_name(s.signal)
-                      : s.failed_fast ? "stopped after a failure (--fail-fast)"
-                                      : std::to_string(s.failed) + " task(s) failed";
-    std::cerr << "task_farm: " << why << "; " << s.succeeded + s.skipped << " of " << s.tasks
-              << " tasks have succeeded, all logged in " << outdir
-              << "/status.tsv. To run the rest: " << resume_command << std::endl;
+    const std::string why = s.signal        ? "stopped by " + signal_name(s.signal)
+                            : s.failed_fast ? "stopped after a failure (--fail-fast)"
+                                            : std::to_string(s.failed) + " task(s) failed";
+    write_stderr("task_farm: " + why + "; " + std::to_string(s.succeeded + s.skipped) + " of " +
+                 std::to_string(s.tasks) + " tasks have succeeded, all logged in " + outdir +
+                 "/status.tsv. To run the rest: " + resume_command + "\n");
   }
 }
 
 void print_error(const std::string& message) {
-  std::cerr << "task_farm: " << message << std::endl;
+  write_stderr("task_farm: " + message + "\n");
 }
 
 }  // namespace task_farm

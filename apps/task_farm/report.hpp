@@ -4,6 +4,7 @@
 
 #include <cstddef>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "status.hpp"
@@ -28,5 +29,13 @@ void print_run(const run_summary& s, bool json, const std::string& outdir,
 
 /// "task_farm: <message>" on stderr.
 void print_error(const std::string& message);
+
+/// Writes whole lines to stdout or stderr with a single write(2) each (std::cout is flushed
+/// first). Under mpirun a rank's stdout and stderr reach the job's output through separate pipes
+/// that mpirun forwards as it reads them, so a line written in pieces (as `std::cerr << a << b`
+/// does, one write per piece) can have other output land inside it; a line written at once
+/// cannot be split (up to PIPE_BUF, 4096 bytes).
+void write_stdout(std::string_view lines);
+void write_stderr(std::string_view lines);
 
 }  // namespace task_farm
