@@ -1,34 +1,13 @@
 #include "cli.hpp"
 
-#include <cerrno>
-#include <cmath>
-#include <cstdlib>
 #include <utility>
 
 #include "app.hpp"
+#include "relay/error.hpp"
 
 namespace task_farm {
 
 namespace {
-
-/// Parses a duration in seconds: a plain decimal number ("30", "0.5", "1e3"), not negative, and
-/// more than 0 unless `allow_zero`.
-double parse_seconds(const std::string& text, const char* what, bool allow_zero) {
-  const auto bad = [&](const std::string& why) {
-    return relay::app::usage_error(std::string(what) + " " + why + " (got \"" + text + "\")");
-  };
-  if (text.empty() || text.find_first_not_of("0123456789.eE+-") != std::string::npos)
-    throw bad("must be a number of seconds");
-  if (text.front() == '-') throw bad("must not be negative");
-  char* end = nullptr;
-  errno = 0;
-  const double v = std::strtod(text.c_str(), &end);
-  if (end != text.c_str() + text.size()) throw bad("must be a number of seconds");
-  if (errno == ERANGE || !std::isfinite(v) || v > 1e9) throw bad("is too large");
-  if (v < 0) throw bad("must not be negative");
-  if (v == 0 && !allow_zero) throw bad("must be more than 0");
-  return v;
-}
 
 constexpr const char* description =
     "Serial farming across MPI ranks: runs each line of TASKFILE as a shell command (/bin/sh -c), "
@@ -62,14 +41,12 @@ Examples:
 farm_options merge_options(const cli_args& a, farm_options base) {
   if (!a.chunksize.empty()) {
     base.chunksize =
-        relay::app::parse_count(a.chunksize, "--chunksize", {.min = 0, .max = 1u << 30});
-    if (base.chunksize == 0)
-      throw relay::app::usage_error("--chunksize must be at least 1 (got \"" + a.chunksize + "\")");
+        relay::app::parse_count(a.chunksize, "--chunksize", {.min = 1, .max = 1u << 30});
   }
   if (!a.retries.empty())
     base.retries = relay::app::parse_count(a.retries, "--retries", {.min = 0, .max = 1000000});
-  if (!a.timeout.empty()) base.timeout = parse_seconds(a.timeout, "--timeout", false);
-  if (!a.grace.empty()) base.grace = parse_seconds(a.grace, "--grace", true);
+  if (!a.timeout.empty()) base.timeout = relay::app::parse_seconds(a.timeout, "--timeout", false);
+  if (!a.grace.empty()) base.grace = relay::app::parse_seconds(a.grace, "--grace", true);
   if (a.fail_fast) base.fail_fast = true;
   return base;
 }
@@ -110,11 +87,11 @@ cli_args parse_cli(int argc, char** argv, const relay::communicator& world) {
     cli.get_option(name)->type_name(type);
   relay::app::parse(cli, argc, argv, world);
   if (!a.resume.empty() && !a.output_dir.empty())
-    throw relay::app::usage_error(
+    throw relay::usage_error(
         "--output-dir cannot be used with --resume (the output "
         "directory is the one resumed)");
   if (a.resume.empty() && a.task_file.empty())
-    throw relay::app::usage_error(
+    throw relay::usage_error(
         "a task file is required: task_farm TASKFILE (or --resume "
         "OUTDIR)");
   (void)merge_options(a, farm_options{});  // every rank checks the numbers alike

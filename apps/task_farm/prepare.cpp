@@ -10,6 +10,7 @@
 #include <nlohmann/json.hpp>
 
 #include "app.hpp"
+#include "clock.hpp"
 #include "outdir.hpp"
 #include "relay/collectives.hpp"
 #include "relay/error.hpp"
@@ -25,7 +26,7 @@ namespace {
 using json = nlohmann::ordered_json;
 
 std::string now_iso() {
-  return format_time(wall_now());
+  return format_time(relay::app::wall_seconds());
 }
 
 /// Rank 0: reads and checks the input, creates or reopens the output directory.

@@ -12,6 +12,7 @@
 #include <fstream>
 #include <thread>
 
+#include "clock.hpp"
 #include "meta.hpp"
 #include "protocol.hpp"
 #include "relay/error.hpp"
@@ -280,10 +281,10 @@ class Runner : public ::testing::Test {
   attempt_record run(const std::string& command, double timeout = 0, double interrupt_after = -1) {
     process_runner proc({dir.path.string(), timeout, 3, "hostx"});
     if (auto r = proc.start({7, 1, command}, 2)) return *r;
-    const double t0 = mono_now();
+    const double t0 = relay::app::monotonic_seconds();
     bool interrupted = false;
     for (;;) {
-      const double now = mono_now();
+      const double now = relay::app::monotonic_seconds();
       if (interrupt_after >= 0 && !interrupted && now - t0 >= interrupt_after) {
         proc.interrupt_at(now);
         interrupted = true;
