@@ -30,7 +30,6 @@
 
 #include <mpi.h>
 #include <signal.h>
-#include <sys/resource.h>
 
 #include <algorithm>
 #include <cmath>
@@ -39,6 +38,7 @@
 #include <deque>
 #include <unordered_map>
 
+#include "clock.hpp"
 #include "relay/nonblocking.hpp"
 #include "relay/p2p.hpp"
 #include "summary.hpp"
@@ -84,15 +84,8 @@ class backoff {
  private:
   double cap_, stretch_cap_;
   double next_ = backoff_min;
-  double quiet_since_ = mono_now();
+  double quiet_since_ = relay::app::monotonic_seconds();
 };
-
-double cpu_seconds() {
-  rusage ru{};
-  getrusage(RUSAGE_SELF, &ru);
-  return static_cast<double>(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) +
-         static_cast<double>(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) * 1e-6;
-}
 
 std::vector<assignment> take(std::deque<assignment>& queue, std::uint64_t n) {
   std::vector<assignment> out;
@@ -148,8 +141,8 @@ void announce_stop(const farm_settings& settings, int s) {
 farm_result run_master(const relay::communicator& comm, const farm_settings& settings,
                        std::vector<assignment> tasks, const record_sink& sink,
                        signal_source& signals) {
-  const double started = mono_now();
-  const double cpu_start = cpu_seconds();
+  const double started = relay::app::monotonic_seconds();
+  const double cpu_start = relay::app::cpu_seconds();
   const auto& opt = settings.options;
   const int size = comm.size();
   farm_result result;
@@ -189,12 +182,12 @@ farm_result run_master(const relay::communicator& comm, const farm_settings& set
   };
   const auto begin_stop = [&](stop_mode m, double grace) {
     if (m < mode || (m == mode && m != stop_mode::interrupt)) return;
-    if (mode == stop_mode::none) stop_started = mono_now();
+    if (mode == stop_mode::none) stop_started = relay::app::monotonic_seconds();
     mode = std::max(mode, m);
     master_msg stop{msg_kind::stop, m, grace, {}};
     for (int w = 1; w < size; ++w)
       if (!reported[static_cast<std::size_t>(w)]) out.send(comm, encode(stop), w, tag_to_worker);
-    local.stop(m, mono_now(), grace);
+    local.stop(m, relay::app::monotonic_seconds(), grace);
   };
 
   for (;;) {
@@ -236,7 +229,7 @@ farm_result run_master(const relay::communicator& comm, const farm_settings& set
     }
     if (result.failed_fast) begin_stop(stop_mode::drain, 0);
     // Rank 0's own tasks.
-    const double now = mono_now();
+    const double now = relay::app::monotonic_seconds();
     mine.clear();
     local.step(now, mine);
     log(mine);
@@ -268,8 +261,8 @@ farm_result run_master(const relay::communicator& comm, const farm_settings& set
   }
   proc.kill_now();
   out.flush();
-  result.cpu_seconds[0] = cpu_seconds() - cpu_start;
-  result.seconds = mono_now() - started;
+  result.cpu_seconds[0] = relay::app::cpu_seconds() - cpu_start;
+  result.seconds = relay::app::monotonic_seconds() - started;
   return result;
 }
 
@@ -277,7 +270,7 @@ farm_result run_master(const relay::communicator& comm, const farm_settings& set
 
 farm_result run_worker(const relay::communicator& comm, const farm_settings& settings,
                        signal_source& signals) {
-  const double cpu_start = cpu_seconds();
+  const double cpu_start = relay::app::cpu_seconds();
   const auto& opt = settings.options;
   process_runner proc({settings.outdir, opt.timeout, comm.rank(), settings.host});
   local_runner local(proc, opt.retries, opt.fail_fast);
@@ -292,7 +285,7 @@ farm_result run_worker(const relay::communicator& comm, const farm_settings& set
   std::vector<attempt_record> recs;
   for (;;) {
     bool heard = false;
-    const double now = mono_now();
+    const double now = relay::app::monotonic_seconds();
     while (relay::iprobe(comm, 0, tag_to_worker)) {
       heard = true;
       const auto msg = decode_master_msg(receive_bytes(comm, 0, tag_to_worker));
@@ -314,18 +307,19 @@ farm_result run_worker(const relay::communicator& comm, const farm_settings& set
       if (result.signal == 0) result.signal = s;
     }
     const std::size_t before = recs.size();
-    local.step(mono_now(), recs);
+    local.step(relay::app::monotonic_seconds(), recs);
     if (recs.size() > before) last_elapsed = recs.back().elapsed;
     out.prune();
 
     if (final_sent) {
       if (bye) break;
     } else if (local.done() && (local.mode() != stop_mode::none || no_more)) {
-      worker_msg fin{msg_kind::final, 0, result.signal, cpu_seconds() - cpu_start, std::move(recs)};
+      worker_msg fin{msg_kind::final, 0, result.signal, relay::app::cpu_seconds() - cpu_start,
+                     std::move(recs)};
       out.send(comm, encode(fin), 0, tag_to_master);
       recs.clear();
       final_sent = true;
-      wait.reset(mono_now());  // the answer comes at once
+      wait.reset(relay::app::monotonic_seconds());  // the answer comes at once
     } else if (!waiting_reply && !no_more && local.mode() == stop_mode::none &&
                (local.needs_work() || (last_elapsed < prefetch_below &&
                                        local.queued() < static_cast<std::size_t>(want)))) {
@@ -333,7 +327,7 @@ farm_result run_worker(const relay::communicator& comm, const farm_settings& set
                tag_to_master);
       recs.clear();
       waiting_reply = true;
-      wait.reset(mono_now());
+      wait.reset(relay::app::monotonic_seconds());
     } else if (!recs.empty()) {
       // Each finished attempt goes to rank 0 at once, to be logged: nothing waits for the end
       // of a chunk.
@@ -347,7 +341,8 @@ farm_result run_worker(const relay::communicator& comm, const farm_settings& set
     if (final_sent || !local.busy())
       timeout = wait.next(now);
     else
-      timeout = std::min(stop_check_interval, local.next_deadline() - mono_now());
+      timeout =
+          std::min(stop_check_interval, local.next_deadline() - relay::app::monotonic_seconds());
     signals.wait(timeout);
   }
   out.flush();

@@ -2,6 +2,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "relay/error.hpp"
 #include "taskfile.hpp"
 
 namespace task_farm {
@@ -31,14 +32,14 @@ farm_meta meta_from_json(std::string_view text) {
   try {
     j = nlohmann::json::parse(text);
   } catch (const nlohmann::json::exception&) {
-    throw input_error("farm.json is not valid JSON");
+    throw relay::usage_error("farm.json is not valid JSON");
   }
   try {
     if (!j.is_object() || j.value("format", std::string()) != format_name)
-      throw input_error("farm.json is not a task_farm's");
+      throw relay::usage_error("farm.json is not a task_farm's");
     if (j.at("version").get<int>() != format_version)
-      throw input_error("farm.json has version " + j.at("version").dump() +
-                        "; this task_farm reads version " + std::to_string(format_version));
+      throw relay::usage_error("farm.json has version " + j.at("version").dump() +
+                               "; this task_farm reads version " + std::to_string(format_version));
     farm_meta meta;
     meta.task_file = j.at("task_file").get<std::string>();
     meta.created = j.at("created").get<std::string>();
@@ -50,10 +51,10 @@ farm_meta meta_from_json(std::string_view text) {
     meta.options.grace = o.at("grace").get<double>();
     meta.options.fail_fast = o.at("fail_fast").get<bool>();
     if (meta.options.chunksize == 0 || meta.options.timeout < 0 || meta.options.grace < 0)
-      throw input_error("farm.json holds invalid options");
+      throw relay::usage_error("farm.json holds invalid options");
     return meta;
   } catch (const nlohmann::json::exception& e) {
-    throw input_error(std::string("farm.json is incomplete: ") + e.what());
+    throw relay::usage_error(std::string("farm.json is incomplete: ") + e.what());
   }
 }
 

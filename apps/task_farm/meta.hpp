@@ -33,7 +33,7 @@ inline constexpr std::string_view tasks_copy_name = "tasks.txt";
 
 /// farm.json's text for `meta`.
 [[nodiscard]] std::string to_json(const farm_meta& meta);
-/// Parses farm.json; throws input_error if it is not a task_farm's.
+/// Parses farm.json; throws relay::usage_error if it is not a task_farm's.
 [[nodiscard]] farm_meta meta_from_json(std::string_view text);
 
 }  // namespace task_farm

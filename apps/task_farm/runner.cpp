@@ -16,6 +16,8 @@
 #include <ctime>
 #include <stdexcept>
 
+#include "clock.hpp"
+
 extern char** environ;
 
 namespace task_farm {
@@ -31,24 +33,11 @@ sigset_t farm_signal_set() {
   return set;
 }
 
-double clock_seconds(clockid_t id) {
-  timespec ts{};
-  clock_gettime(id, &ts);
-  return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) * 1e-9;
-}
-
 std::string task_path(const std::string& outdir, std::int64_t id, const char* ext) {
   return outdir + "/task-" + std::to_string(id) + ext;
 }
 
 }  // namespace
-
-double mono_now() {
-  return clock_seconds(CLOCK_MONOTONIC);
-}
-double wall_now() {
-  return clock_seconds(CLOCK_REALTIME);
-}
 
 void block_signals() {
   const sigset_t set = farm_signal_set();
@@ -147,16 +136,16 @@ std::optional<attempt_record> process_runner::start(const assignment& a, std::in
   current_.id = a.id;
   current_.rank = settings_.rank;
   current_.attempt = attempt;
-  current_.start = wall_now();
-  start_mono_ = mono_now();
+  current_.start = relay::app::wall_seconds();
+  start_mono_ = relay::app::monotonic_seconds();
   const auto fail = [&](int code, const std::string& what) {
     std::fprintf(stderr, "task_farm: rank %d: task %lld could not start: %s: %s\n",
                  static_cast<int>(settings_.rank), static_cast<long long>(a.id), what.c_str(),
                  std::strerror(code));
     current_.result = outcome::error;
     current_.exit_code = 127;
-    current_.end = wall_now();
-    current_.elapsed = mono_now() - start_mono_;
+    current_.end = relay::app::wall_seconds();
+    current_.elapsed = relay::app::monotonic_seconds() - start_mono_;
     return current_;
   };
   // The files are opened here, not in the child: the task writes straight into them, so no
@@ -221,7 +210,7 @@ std::optional<attempt_record> process_runner::start(const assignment& a, std::in
 }
 
 attempt_record process_runner::finish(int wait_status, double now) {
-  current_.end = wall_now();
+  current_.end = relay::app::wall_seconds();
   current_.elapsed = now - start_mono_;
   if (current_.elapsed < 0) current_.elapsed = 0;
   if (WIFEXITED(wait_status)) {
@@ -249,7 +238,7 @@ std::optional<attempt_record> process_runner::poll(double now) {
   do {
     r = ::waitpid(pid_, &status, WNOHANG);
   } while (r < 0 && errno == EINTR);
-  if (r == pid_) return finish(status, mono_now());
+  if (r == pid_) return finish(status, relay::app::monotonic_seconds());
   if (r < 0) {  // cannot happen for our own child; treat it as gone
     return finish(255 << 8, now);
   }

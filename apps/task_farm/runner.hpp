@@ -18,10 +18,6 @@ namespace task_farm {
 
 inline constexpr double never = std::numeric_limits<double>::infinity();
 
-/// Seconds on a monotonic clock, and since the epoch.
-[[nodiscard]] double mono_now();
-[[nodiscard]] double wall_now();
-
 /// The signals the farm handles itself: SIGTERM, SIGINT, SIGHUP, SIGUSR1, SIGUSR2 (stop the farm)
 /// and SIGCHLD (a task ended).
 /// block_signals() must run first thing in main, before MPI starts its threads, so that every

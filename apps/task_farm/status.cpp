@@ -7,6 +7,8 @@
 #include <ctime>
 #include <unordered_map>
 
+#include "relay/error.hpp"
+
 namespace task_farm {
 
 namespace {
@@ -215,7 +217,7 @@ status_log_contents parse_status_log(std::string_view text) {
   const auto header_end = text.find('\n');
   const std::string_view header = text.substr(0, header_end);
   if (header_end == std::string_view::npos || header != status_header())
-    throw input_error("status.tsv does not start with the farm's header line");
+    throw relay::usage_error("status.tsv does not start with the farm's header line");
   std::size_t pos = header_end + 1;
   out.complete_bytes = pos;
   std::size_t line_no = 1;
@@ -228,8 +230,9 @@ status_log_contents parse_status_log(std::string_view text) {
     }
     auto parsed = parse_status_line(text.substr(pos, end - pos));
     if (!parsed)
-      throw input_error("status.tsv line " + std::to_string(line_no) + " is not a status line: '" +
-                        std::string(text.substr(pos, std::min<std::size_t>(end - pos, 80))) + "'");
+      throw relay::usage_error(
+          "status.tsv line " + std::to_string(line_no) + " is not a status line: '" +
+          std::string(text.substr(pos, std::min<std::size_t>(end - pos, 80))) + "'");
     out.lines.push_back(std::move(*parsed));
     pos = end + 1;
     out.complete_bytes = pos;
@@ -246,17 +249,19 @@ run_plan plan_run(const std::vector<task>& tasks, const std::vector<status_line>
   for (const auto& line : history) {
     const auto it = index.find(line.rec.id);
     if (it == index.end())
-      throw input_error("the log has task " + std::to_string(line.rec.id) + " ('" +
-                        line.command.substr(0, 60) + "'), but line " + std::to_string(line.rec.id) +
-                        " of the task file is no task now: the task file was edited, so line "
-                        "numbers (the task ids) no longer match the log");
+      throw relay::usage_error(
+          "the log has task " + std::to_string(line.rec.id) + " ('" + line.command.substr(0, 60) +
+          "'), but line " + std::to_string(line.rec.id) +
+          " of the task file is no task now: the task file was edited, so line "
+          "numbers (the task ids) no longer match the log");
     const task& t = tasks[it->second];
     if (t.command != line.command)
-      throw input_error("the log has task " + std::to_string(t.id) + " as '" +
-                        line.command.substr(0, 60) + "', but line " + std::to_string(t.id) +
-                        " of the task file is now '" + t.command.substr(0, 60) +
-                        "': the task file was edited, so line numbers (the task ids) no longer "
-                        "match the log");
+      throw relay::usage_error(
+          "the log has task " + std::to_string(t.id) + " as '" + line.command.substr(0, 60) +
+          "', but line " + std::to_string(t.id) + " of the task file is now '" +
+          t.command.substr(0, 60) +
+          "': the task file was edited, so line numbers (the task ids) no longer "
+          "match the log");
     last_attempt[it->second] = std::max(last_attempt[it->second], line.rec.attempt);
     if (line.rec.result == outcome::ok) succeeded[it->second] = true;
   }

@@ -75,7 +75,7 @@ struct status_log_contents {
   bool torn_tail = false;  ///< a partial last line was found (and ignored)
 };
 
-/// Parses the text of a status log. Throws input_error if the header is not the farm's or a
+/// Parses the text of a status log. Throws relay::usage_error if the header is not the farm's or a
 /// complete line is malformed ("status.tsv line 7: ...").
 [[nodiscard]] status_log_contents parse_status_log(std::string_view text);
 
@@ -90,8 +90,8 @@ struct run_plan {
 };
 
 /// Plans a run: every task without a logged success runs, with attempt numbers that continue the
-/// log's. Throws input_error when the log does not belong to these tasks: a logged id that is no
-/// task now, or whose command differs (the task file was edited, so line numbers, the ids, no
+/// log's. Throws relay::usage_error when the log does not belong to these tasks: a logged id that
+/// is no task now, or whose command differs (the task file was edited, so line numbers, the ids, no
 /// longer name the same tasks).
 [[nodiscard]] run_plan plan_run(const std::vector<task>& tasks,
                                 const std::vector<status_line>& history);

@@ -8,6 +8,7 @@
 #include <cerrno>
 #include <cstring>
 
+#include "relay/error.hpp"
 #include "status.hpp"
 #include "taskfile.hpp"
 
@@ -28,25 +29,26 @@ void write_all(int fd, std::string_view data, const std::string& path) {
 
 status_log::status_log(const std::string& path, std::uint64_t keep_bytes) : path_(path) {
   fd_ = ::open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
-  if (fd_ < 0) throw input_error("cannot write '" + path + "': " + std::strerror(errno));
+  if (fd_ < 0) throw relay::usage_error("cannot write '" + path + "': " + std::strerror(errno));
   if (::flock(fd_, LOCK_EX | LOCK_NB) != 0) {
     const int err = errno;
     ::close(fd_);
     fd_ = -1;
     if (err == EWOULDBLOCK)
-      throw input_error("'" + path + "' is in use by another task_farm that is still running");
-    throw input_error("cannot lock '" + path + "': " + std::strerror(err));
+      throw relay::usage_error("'" + path +
+                               "' is in use by another task_farm that is still running");
+    throw relay::usage_error("cannot lock '" + path + "': " + std::strerror(err));
   }
   struct stat st {};
-  if (::fstat(fd_, &st) != 0) throw input_error("cannot stat '" + path + "'");
+  if (::fstat(fd_, &st) != 0) throw relay::usage_error("cannot stat '" + path + "'");
   if (keep_bytes < static_cast<std::uint64_t>(st.st_size)) {
     if (::ftruncate(fd_, static_cast<off_t>(keep_bytes)) != 0)
-      throw input_error("cannot truncate '" + path + "': " + std::strerror(errno));
+      throw relay::usage_error("cannot truncate '" + path + "': " + std::strerror(errno));
     st.st_size = static_cast<off_t>(keep_bytes);
   }
   if (st.st_size == 0) write_all(fd_, std::string(status_header()) + "\n", path_);
   if (::fdatasync(fd_) != 0)
-    throw input_error("cannot sync '" + path + "': " + std::strerror(errno));
+    throw relay::usage_error("cannot sync '" + path + "': " + std::strerror(errno));
   syncer_ = std::thread([this] { sync_loop(); });
 }
 

@@ -31,7 +31,7 @@ class status_log {
 
   /// Opens `path` for appending, creating it with its header line if it does not exist, and
   /// truncates it to `keep_bytes` if given (a torn last line from a killed job). Throws
-  /// input_error if the file cannot be opened or another farm holds the lock.
+  /// relay::usage_error if the file cannot be opened or another farm holds the lock.
   status_log(const std::string& path, std::uint64_t keep_bytes = UINT64_MAX);
   ~status_log();
   status_log(const status_log&) = delete;

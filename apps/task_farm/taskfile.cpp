@@ -7,6 +7,8 @@
 #include <cerrno>
 #include <cstring>
 
+#include "relay/error.hpp"
+
 namespace task_farm {
 
 std::vector<task> parse_tasks(std::string_view text) {
@@ -20,12 +22,13 @@ std::vector<task> parse_tasks(std::string_view text) {
     std::string_view line = text.substr(pos, end - pos);
     pos = end + 1;
     if (line.size() > max_line_bytes)
-      throw input_error("line " + std::to_string(line_no) + " is " + std::to_string(line.size()) +
-                        " bytes long; a task may be at most 1 MiB (" +
-                        std::to_string(max_line_bytes) + " bytes)");
+      throw relay::usage_error("line " + std::to_string(line_no) + " is " +
+                               std::to_string(line.size()) +
+                               " bytes long; a task may be at most 1 MiB (" +
+                               std::to_string(max_line_bytes) + " bytes)");
     if (line.find('\0') != std::string_view::npos)
-      throw input_error("line " + std::to_string(line_no) +
-                        " holds a NUL byte (is this a binary file?)");
+      throw relay::usage_error("line " + std::to_string(line_no) +
+                               " holds a NUL byte (is this a binary file?)");
     if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
     const auto first = line.find_first_not_of(" \t\r\f\v");
     if (first == std::string_view::npos || line[first] == '#') continue;
@@ -36,8 +39,8 @@ std::vector<task> parse_tasks(std::string_view text) {
 
 std::string read_file(const std::string& path, std::string_view what) {
   const auto fail = [&](int err) {
-    return input_error("cannot read " + std::string(what) + " '" + path +
-                       "': " + std::strerror(err));
+    return relay::usage_error("cannot read " + std::string(what) + " '" + path +
+                              "': " + std::strerror(err));
   };
   const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) throw fail(errno);
@@ -72,7 +75,7 @@ std::string read_file(const std::string& path, std::string_view what) {
 void write_file_atomic(const std::string& path, std::string_view text) {
   const std::string tmp = path + ".tmp";
   const auto fail = [&](const std::string& file) {
-    return input_error("cannot write '" + file + "': " + std::strerror(errno));
+    return relay::usage_error("cannot write '" + file + "': " + std::strerror(errno));
   };
   const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
   if (fd < 0) throw fail(tmp);

@@ -3,19 +3,11 @@
 
 #include <cstddef>
 #include <cstdint>
-#include <stdexcept>
 #include <string>
 #include <string_view>
 #include <vector>
 
 namespace task_farm {
-
-/// Bad input from the user (a task file, an output directory, a farm to resume): the farm prints
-/// one line and exits with code 2.
-class input_error : public std::runtime_error {
- public:
-  using std::runtime_error::runtime_error;
-};
 
 /// One task: the command on line `id` of the task file.
 struct task {
@@ -29,15 +21,15 @@ inline constexpr std::size_t max_line_bytes = std::size_t{1} << 20;
 
 /// Parses the text of a task file. Each line that holds something other than white space is a
 /// task, run by /bin/sh -c, except lines whose first non-blank character is '#'. A trailing '\r'
-/// (a file saved on Windows) is dropped. Throws input_error naming the line for a NUL byte or a
-/// line longer than max_line_bytes.
+/// (a file saved on Windows) is dropped. Throws relay::usage_error naming the line for a NUL byte
+/// or a line longer than max_line_bytes.
 [[nodiscard]] std::vector<task> parse_tasks(std::string_view text);
 
-/// Reads a whole file. Throws input_error ("cannot read task file 'x': No such file or
+/// Reads a whole file. Throws relay::usage_error ("cannot read task file 'x': No such file or
 /// directory") when it cannot; `what` names the file's role in the message.
 [[nodiscard]] std::string read_file(const std::string& path, std::string_view what);
 
-/// Writes `text` to `path` atomically (a temporary file, fsync, rename). Throws input_error.
+/// Writes `text` to `path` atomically (a temporary file, fsync, rename). Throws relay::usage_error.
 void write_file_atomic(const std::string& path, std::string_view text);
 
 }  // namespace task_farm

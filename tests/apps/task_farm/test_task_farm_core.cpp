@@ -12,8 +12,10 @@
 #include <fstream>
 #include <thread>
 
+#include "clock.hpp"
 #include "meta.hpp"
 #include "protocol.hpp"
+#include "relay/error.hpp"
 #include "runner.hpp"
 #include "status.hpp"
 #include "summary.hpp"
@@ -70,7 +72,7 @@ TEST(TaskFile, NulByteNamesItsLine) {
   try {
     (void)parse_tasks(std::string("a\nb\0c\n", 6));
     FAIL() << "no error";
-  } catch (const input_error& e) {
+  } catch (const relay::usage_error& e) {
     EXPECT_STREQ(e.what(), "line 2 holds a NUL byte (is this a binary file?)");
   }
 }
@@ -81,18 +83,18 @@ TEST(TaskFile, LinesUpTo1MiB) {
   try {
     (void)parse_tasks("a\nb\n" + ok + "x\n");
     FAIL() << "no error";
-  } catch (const input_error& e) {
+  } catch (const relay::usage_error& e) {
     EXPECT_NE(std::string(e.what()).find("line 3 is 1048577 bytes long"), std::string::npos);
   }
 }
 
 TEST(TaskFile, ReadFileErrorsAreClear) {
   temp_dir d;
-  EXPECT_THROW((void)read_file((d.path / "missing").string(), "task file"), input_error);
+  EXPECT_THROW((void)read_file((d.path / "missing").string(), "task file"), relay::usage_error);
   try {
     (void)read_file(d.path.string(), "task file");
     FAIL();
-  } catch (const input_error& e) {
+  } catch (const relay::usage_error& e) {
     EXPECT_NE(std::string(e.what()).find("Is a directory"), std::string::npos);
   }
   write_file_atomic((d.path / "f").string(), "abc\n");
@@ -149,11 +151,11 @@ TEST(Status, LogWithTornTail) {
   EXPECT_EQ(log.lines.size(), 2u);
   EXPECT_TRUE(log.torn_tail);
   EXPECT_EQ(log.complete_bytes, complete);
-  EXPECT_THROW((void)parse_status_log("not a header\n"), input_error);
+  EXPECT_THROW((void)parse_status_log("not a header\n"), relay::usage_error);
   try {
     (void)parse_status_log(std::string(status_header()) + "\ngarbage\n");
     FAIL();
-  } catch (const input_error& e) {
+  } catch (const relay::usage_error& e) {
     EXPECT_NE(std::string(e.what()).find("line 2"), std::string::npos);
   }
 }
@@ -186,12 +188,13 @@ TEST(Plan, SkipsSucceededAndContinuesAttemptNumbers) {
 
 TEST(Plan, EditedTaskFileIsRefused) {
   std::vector<status_line> history = {{rec(2, outcome::ok), "h", "b"}};
-  EXPECT_NO_THROW((void)plan_run(parse_tasks("a\nb\nc\n"), history));      // appended: fine
-  EXPECT_NO_THROW((void)plan_run(parse_tasks("A\nb\n"), history));         // unlogged line changed
-  EXPECT_THROW((void)plan_run(parse_tasks("b\n"), history), input_error);  // moved
-  EXPECT_THROW((void)plan_run(parse_tasks("a\nB\n"), history), input_error);      // changed
-  EXPECT_THROW((void)plan_run(parse_tasks("a\n"), history), input_error);         // id 2 gone
-  EXPECT_THROW((void)plan_run(parse_tasks("a\n#b\nb\n"), history), input_error);  // now a comment
+  EXPECT_NO_THROW((void)plan_run(parse_tasks("a\nb\nc\n"), history));  // appended: fine
+  EXPECT_NO_THROW((void)plan_run(parse_tasks("A\nb\n"), history));     // unlogged line changed
+  EXPECT_THROW((void)plan_run(parse_tasks("b\n"), history), relay::usage_error);     // moved
+  EXPECT_THROW((void)plan_run(parse_tasks("a\nB\n"), history), relay::usage_error);  // changed
+  EXPECT_THROW((void)plan_run(parse_tasks("a\n"), history), relay::usage_error);     // id 2 gone
+  EXPECT_THROW((void)plan_run(parse_tasks("a\n#b\nb\n"), history),
+               relay::usage_error);  // now a comment
 }
 
 // ---- farm.json and the messages -------------------------------------------------------------
@@ -203,9 +206,9 @@ TEST(Meta, RoundTripAndRejects) {
   m.runs = 3;
   m.options = {10, 2, 1.5, 0.5, true};
   EXPECT_EQ(meta_from_json(to_json(m)), m);
-  EXPECT_THROW((void)meta_from_json("{}"), input_error);
-  EXPECT_THROW((void)meta_from_json("not json"), input_error);
-  EXPECT_THROW((void)meta_from_json(R"({"format":"task_farm","version":1})"), input_error);
+  EXPECT_THROW((void)meta_from_json("{}"), relay::usage_error);
+  EXPECT_THROW((void)meta_from_json("not json"), relay::usage_error);
+  EXPECT_THROW((void)meta_from_json(R"({"format":"task_farm","version":1})"), relay::usage_error);
 }
 
 TEST(Protocol, RoundTrip) {
@@ -278,10 +281,10 @@ class Runner : public ::testing::Test {
   attempt_record run(const std::string& command, double timeout = 0, double interrupt_after = -1) {
     process_runner proc({dir.path.string(), timeout, 3, "hostx"});
     if (auto r = proc.start({7, 1, command}, 2)) return *r;
-    const double t0 = mono_now();
+    const double t0 = relay::app::monotonic_seconds();
     bool interrupted = false;
     for (;;) {
-      const double now = mono_now();
+      const double now = relay::app::monotonic_seconds();
       if (interrupt_after >= 0 && !interrupted && now - t0 >= interrupt_after) {
         proc.interrupt_at(now);
         interrupted = true;

@@ -1,0 +1,101 @@
+#include "cli.hpp"
+
+#include <utility>
+
+#include "app.hpp"
+#include "relay/error.hpp"
+
+namespace task_farm {
+
+namespace {
+
+constexpr const char* description =
+    "Serial farming across MPI ranks: runs each line of TASKFILE as a shell command (/bin/sh -c), "
+    "spread dynamically over the ranks, rank 0 included. A task's id is its line number; blank "
+    "lines and lines starting with '#' are skipped. Tasks see TASK_ID, TASK_RANK, TASK_HOST and "
+    "TASK_ATTEMPT, run in their own process group, and write to OUTDIR/task-<id>.out and .err. "
+    "OUTDIR/status.tsv logs every finished attempt (id, rank, host, exit, result, start, end, "
+    "elapsed, attempt, command) the moment it ends, so a job killed at its walltime loses "
+    "nothing: --resume OUTDIR runs what did not succeed. Exit code: 0 when every task "
+    "succeeded, 1 when some failed or did not run, 2 for bad input, 128+N when stopped by "
+    "signal N.";
+
+constexpr const char* footer =
+    R"(Stopping: on SIGTERM, SIGINT or SIGHUP (or SIGUSR1/SIGUSR2) the farm hands out no more
+tasks, gives running tasks --grace seconds, kills their process groups, logs what finished, prints
+the command that resumes it, and exits with 128+signal. Open MPI's mpirun passes SIGTERM/SIGINT on
+to the ranks and kills them odls_base_sigkill_timeout seconds later (default 1), so under mpirun
+the farm shortens the grace period to fit that window; lengthen it with
+  mpirun --mca odls_base_sigkill_timeout 60 ...   (or export OMPI_MCA_odls_base_sigkill_timeout=60)
+mpirun forwards SIGUSR1 without killing anything, so for a walltime warning (Slurm:
+--signal=B:USR1@120, then kill -USR1 the mpirun) the whole --grace applies.
+
+Examples:
+  mpirun -n 4 task_farm tasks.txt --output-dir run1
+  mpirun -n 4 task_farm tasks.txt --chunksize 10 --retries 2 --timeout 600
+  mpirun -n 4 task_farm --resume run1           # run what failed or did not finish
+  task_farm tasks.txt --dry-run                 # list the tasks, run nothing)";
+
+}  // namespace
+
+farm_options merge_options(const cli_args& a, farm_options base) {
+  if (!a.chunksize.empty()) {
+    base.chunksize =
+        relay::app::parse_count(a.chunksize, "--chunksize", {.min = 1, .max = 1u << 30});
+  }
+  if (!a.retries.empty())
+    base.retries = relay::app::parse_count(a.retries, "--retries", {.min = 0, .max = 1000000});
+  if (!a.timeout.empty()) base.timeout = relay::app::parse_seconds(a.timeout, "--timeout", false);
+  if (!a.grace.empty()) base.grace = relay::app::parse_seconds(a.grace, "--grace", true);
+  if (a.fail_fast) base.fail_fast = true;
+  return base;
+}
+
+cli_args parse_cli(int argc, char** argv, const relay::communicator& world) {
+  CLI::App cli{description, "task_farm"};
+  cli_args a;
+  cli.add_option("TASKFILE", a.task_file,
+                 "The task file: one shell command per line. With --resume: a new version of "
+                 "the farm's task file (lines may be added; logged lines must not change)");
+  cli.add_option("-o,--output-dir", a.output_dir,
+                 "Where outputs and status.tsv go (created). Default: ./farm-<timestamp>");
+  cli.add_option("--resume", a.resume,
+                 "Resume the farm in this directory: run the tasks that failed or did not "
+                 "finish, with its saved task file and options (options given again win)");
+  cli.add_option("--chunksize", a.chunksize,
+                 "Task ids a free rank gets per request, as pool.map's chunksize (>= 1). "
+                 "Default: 1");
+  cli.add_option("--retries", a.retries,
+                 "Run a failed task up to this many more times, at once, on the same rank. "
+                 "Default: 0");
+  cli.add_option("--timeout", a.timeout,
+                 "Seconds an attempt may run; then its process group gets SIGTERM, and SIGKILL "
+                 "2 s later. Default: no limit");
+  cli.add_option("--grace", a.grace,
+                 "Seconds running tasks get to finish when the farm is stopped by a signal, "
+                 "before their process groups are killed (see below). Default: 5");
+  cli.add_flag("--fail-fast", a.fail_fast,
+               "After the first task that fails (with all its retries), start no more tasks; "
+               "running ones finish");
+  cli.add_flag("--dry-run", a.dry_run, "Print the tasks that would run, and run nothing");
+  cli.add_flag("--json", a.json, "Print the summary as one JSON object");
+  cli.footer(footer);
+  for (const auto& [name, type] :
+       {std::pair{"TASKFILE", "FILE"}, std::pair{"--output-dir", "DIR"},
+        std::pair{"--resume", "DIR"}, std::pair{"--chunksize", "K"}, std::pair{"--retries", "K"},
+        std::pair{"--timeout", "SECONDS"}, std::pair{"--grace", "SECONDS"}})
+    cli.get_option(name)->type_name(type);
+  relay::app::parse(cli, argc, argv, world);
+  if (!a.resume.empty() && !a.output_dir.empty())
+    throw relay::usage_error(
+        "--output-dir cannot be used with --resume (the output "
+        "directory is the one resumed)");
+  if (a.resume.empty() && a.task_file.empty())
+    throw relay::usage_error(
+        "a task file is required: task_farm TASKFILE (or --resume "
+        "OUTDIR)");
+  (void)merge_options(a, farm_options{});  // every rank checks the numbers alike
+  return a;
+}
+
+}  // namespace task_farm

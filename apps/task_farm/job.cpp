@@ -1,0 +1,100 @@
+#include "job.hpp"
+
+#include <limits.h>
+#include <unistd.h>
+
+#include <cstdint>
+#include <cstdlib>
+#include <span>
+#include <utility>
+#include <vector>
+
+#include "farm.hpp"
+#include "outdir.hpp"
+#include "relay/collectives.hpp"
+#include "relay/environment.hpp"
+#include "relay/error.hpp"
+#include "report.hpp"
+#include "status.hpp"
+
+namespace task_farm {
+
+namespace {
+
+std::string self_path() {
+  char buf[PATH_MAX];
+  const ssize_t n = ::readlink("/proc/self/exe", buf, sizeof buf - 1);
+  if (n <= 0) return "task_farm";
+  return std::string(buf, static_cast<std::size_t>(n));
+}
+
+/// How to start this farm again, for the message printed when it is stopped early.
+std::string resume_command(int ranks, const std::string& outdir) {
+  std::string launcher;
+  if (std::getenv("OMPI_MCA_orte_hnp_uri"))
+    launcher = "mpirun -n " + std::to_string(ranks) + " ";
+  else if (std::getenv("SLURM_STEP_ID"))
+    launcher = "srun -n " + std::to_string(ranks) + " ";
+  else if (ranks > 1)
+    launcher = "mpiexec -n " + std::to_string(ranks) + " ";
+  return launcher + self_path() + " --resume " + outdir;
+}
+
+}  // namespace
+
+job_result run_job(const relay::communicator& world, prepared& p, signal_source& signals) {
+  farm_settings settings;
+  settings.options = p.options;
+  settings.outdir = p.outdir;
+  settings.grace = p.options.grace;
+  settings.term_grace = fit_grace(settings.grace, settings.note);
+  settings.host = relay::environment::processor_name();
+  settings.resume_command = resume_command(world.size(), p.outdir);
+  if (world.rank() != 0 && !is_directory(settings.outdir)) {
+    // Another node without a shared file system: its tasks' output stays on its own disk.
+    try {
+      make_directories(settings.outdir);
+    } catch (const relay::usage_error& e) {
+      write_stderr("task_farm: rank " + std::to_string(world.rank()) + ": " + e.what() + "\n");
+    }
+  }
+  const auto hosts = relay::gather(world, settings.host, 0);
+
+  record_sink sink;
+  if (world.rank() == 0) {
+    sink = [&](std::span<const attempt_record> recs) {
+      std::string lines;
+      for (const auto& r : recs) {
+        status_line line{r, hosts[static_cast<std::size_t>(r.rank)], p.commands[r.id]};
+        lines += format_status_line(line);
+      }
+      p.log->append(lines);
+    };
+  }
+  std::vector<std::int64_t> planned;
+  if (world.rank() == 0) {
+    planned.reserve(p.queue.size());
+    for (const auto& t : p.queue) planned.push_back(t.id);
+  }
+  const farm_result result = run_farm(world, settings, std::move(p.queue), sink, signals);
+
+  job_result out;
+  out.outdir = settings.outdir;
+  out.resume_command = settings.resume_command;
+  if (world.rank() != 0) return out;
+  p.log->sync();
+  run_facts facts;
+  facts.total_tasks = p.total_tasks;
+  facts.skipped = p.skipped;
+  facts.planned = std::move(planned);
+  facts.records = result.records;
+  facts.seconds = result.seconds;
+  facts.hosts = hosts;
+  facts.cpu_seconds = result.cpu_seconds;
+  facts.signal = result.signal;
+  facts.failed_fast = result.failed_fast;
+  out.summary = summarize(facts);
+  return out;
+}
+
+}  // namespace task_farm

@@ -1,0 +1,218 @@
+#include "prepare.hpp"
+
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <exception>
+#include <utility>
+
+#include <nlohmann/json.hpp>
+
+#include "app.hpp"
+#include "clock.hpp"
+#include "outdir.hpp"
+#include "relay/collectives.hpp"
+#include "relay/error.hpp"
+#include "report.hpp"
+#include "runner.hpp"
+#include "status.hpp"
+#include "taskfile.hpp"
+
+namespace task_farm {
+
+namespace {
+
+using json = nlohmann::ordered_json;
+
+std::string now_iso() {
+  return format_time(relay::app::wall_seconds());
+}
+
+/// Rank 0: reads and checks the input, creates or reopens the output directory.
+prepared prepare_new(const cli_args& a) {
+  prepared p;
+  p.options = merge_options(a, farm_options{});
+  const std::string text = read_file(a.task_file, "task file");
+  std::vector<task> tasks;
+  try {
+    tasks = parse_tasks(text);
+  } catch (const relay::usage_error& e) {
+    throw relay::usage_error("task file '" + a.task_file + "': " + e.what());
+  }
+  p.total_tasks = tasks.size();
+  const run_plan plan = plan_run(tasks, {});
+  if (a.dry_run) {
+    print_plan(a.json, plan.to_run, tasks.size(), 0, "");
+    p.finished = true;
+    return p;
+  }
+  std::string dir = a.output_dir.empty() ? default_output_dir() : a.output_dir;
+  make_directories(dir);
+  dir = absolute(dir);
+  if (exists(dir + "/" + std::string(meta_file_name)))
+    throw relay::usage_error("'" + dir + "' already holds a farm: resume it with --resume " + dir +
+                             ", or choose another --output-dir");
+  p.outdir = dir;
+  p.log = std::make_unique<status_log>(dir + "/" + std::string(status_file_name));
+  write_file_atomic(dir + "/" + std::string(tasks_copy_name), text);
+  farm_meta meta;
+  meta.task_file = absolute(a.task_file);
+  meta.created = now_iso();
+  meta.runs = 1;
+  meta.options = p.options;
+  write_file_atomic(dir + "/" + std::string(meta_file_name), to_json(meta));
+  if (tasks.empty()) {
+    print_nothing_to_do(a.json, "the task file '" + a.task_file + "' holds no tasks", 0, 0, dir);
+    p.finished = true;
+    return p;
+  }
+  for (const auto& e : plan.to_run) {
+    p.commands.emplace(e.t.id, e.t.command);
+    p.queue.push_back({e.t.id, e.first_attempt, e.t.command});
+  }
+  return p;
+}
+
+prepared prepare_resume(const cli_args& a) {
+  prepared p;
+  const std::string& dir_arg = a.resume;
+  if (!exists(dir_arg))
+    throw relay::usage_error("cannot resume '" + dir_arg + "': " + std::strerror(ENOENT));
+  if (!is_directory(dir_arg))
+    throw relay::usage_error("cannot resume '" + dir_arg + "': it is not a directory");
+  const std::string dir = absolute(dir_arg);
+  const std::string meta_path = dir + "/" + std::string(meta_file_name);
+  if (!exists(meta_path))
+    throw relay::usage_error("cannot resume '" + dir_arg +
+                             "': it is not a task_farm output directory (it has no farm.json)");
+  farm_meta meta;
+  try {
+    meta = meta_from_json(read_file(meta_path, "farm file"));
+  } catch (const relay::usage_error& e) {
+    throw relay::usage_error("cannot resume '" + dir_arg + "': " + e.what());
+  }
+  p.options = merge_options(a, meta.options);
+  p.outdir = dir;
+  const std::string status_path = dir + "/" + std::string(status_file_name);
+  if (!exists(status_path))
+    throw relay::usage_error("cannot resume '" + dir_arg + "': it has no status.tsv");
+  // Lock the log before reading it, so that it cannot grow under us (a dry run only reads).
+  if (!a.dry_run) p.log = std::make_unique<status_log>(status_path);
+  status_log_contents history;
+  try {
+    history = parse_status_log(read_file(status_path, "status log"));
+  } catch (const relay::usage_error& e) {
+    throw relay::usage_error("cannot resume '" + dir_arg + "': " + e.what());
+  }
+  const std::string copy_path = dir + "/" + std::string(tasks_copy_name);
+  const std::string saved = read_file(copy_path, "the farm's copy of its task file");
+  const std::string text = a.task_file.empty() ? saved : read_file(a.task_file, "task file");
+  const std::string source = a.task_file.empty() ? copy_path : a.task_file;
+  std::vector<task> tasks;
+  run_plan plan;
+  try {
+    tasks = parse_tasks(text);
+    plan = plan_run(tasks, history.lines);
+  } catch (const relay::usage_error& e) {
+    throw relay::usage_error("cannot resume '" + dir_arg + "' with '" + source + "': " + e.what());
+  }
+  p.total_tasks = tasks.size();
+  p.skipped = plan.already_succeeded;
+  if (a.dry_run) {
+    print_plan(a.json, plan.to_run, tasks.size(), plan.already_succeeded, dir);
+    p.finished = true;
+    return p;
+  }
+  if (history.torn_tail) {
+    // A job killed in the middle of writing a line: that attempt runs again.
+    p.log.reset();
+    p.log = std::make_unique<status_log>(status_path, history.complete_bytes);
+  }
+  if (!a.task_file.empty() && text != saved) {
+    write_file_atomic(copy_path, text);
+    meta.task_file = absolute(a.task_file);
+  } else if (a.task_file.empty() && ::access(meta.task_file.c_str(), R_OK) == 0) {
+    try {
+      if (read_file(meta.task_file, "task file") != saved)
+        write_stderr("task_farm: note: '" + meta.task_file +
+                     "' changed since this farm started; resuming with its saved copy " +
+                     copy_path + " (name the file after --resume to use the new one)\n");
+    } catch (const relay::usage_error&) {
+    }
+  }
+  ++meta.runs;
+  meta.options = p.options;
+  write_file_atomic(meta_path, to_json(meta));
+  if (plan.to_run.empty()) {
+    print_nothing_to_do(
+        a.json, "all " + std::to_string(tasks.size()) + " tasks in " + dir + " have succeeded",
+        tasks.size(), plan.already_succeeded, dir);
+    p.finished = true;
+    return p;
+  }
+  for (const auto& e : plan.to_run) {
+    p.commands.emplace(e.t.id, e.t.command);
+    p.queue.push_back({e.t.id, e.first_attempt, e.t.command});
+  }
+  return p;
+}
+
+/// What rank 0 tells the others after preparing.
+std::string share(const prepared& p) {
+  json j;
+  j["error"] = p.error;
+  j["finished"] = p.finished;
+  j["code"] = p.code;
+  j["outdir"] = p.outdir;
+  j["chunksize"] = p.options.chunksize;
+  j["retries"] = p.options.retries;
+  j["timeout"] = p.options.timeout;
+  j["grace"] = p.options.grace;
+  j["fail_fast"] = p.options.fail_fast;
+  return j.dump();
+}
+
+prepared unshare(const std::string& text) {
+  const auto j = json::parse(text);
+  prepared p;
+  p.error = j.at("error").get<std::string>();
+  p.finished = j.at("finished").get<bool>();
+  p.code = j.at("code").get<int>();
+  p.outdir = j.at("outdir").get<std::string>();
+  p.options.chunksize = j.at("chunksize").get<std::uint64_t>();
+  p.options.retries = j.at("retries").get<std::uint64_t>();
+  p.options.timeout = j.at("timeout").get<double>();
+  p.options.grace = j.at("grace").get<double>();
+  p.options.fail_fast = j.at("fail_fast").get<bool>();
+  return p;
+}
+
+}  // namespace
+
+prepared prepare(const relay::communicator& world, const cli_args& a) {
+  prepared p;
+  if (world.rank() == 0) {
+    try {
+      p = a.resume.empty() ? prepare_new(a) : prepare_resume(a);
+    } catch (const relay::usage_error& e) {
+      p = prepared{};
+      p.error = e.what();
+      p.code = relay::app::exit_usage;
+    } catch (const std::exception& e) {
+      p = prepared{};
+      p.error = std::string("error: ") + e.what();
+      p.code = relay::app::exit_failure;
+    }
+  }
+  // Every rank, rank 0 too, runs with the options as shared, so that all agree to the bit.
+  prepared shared = unshare(relay::bcast(world, world.rank() == 0 ? share(p) : "", 0));
+  shared.queue = std::move(p.queue);
+  shared.total_tasks = p.total_tasks;
+  shared.skipped = p.skipped;
+  shared.commands = std::move(p.commands);
+  shared.log = std::move(p.log);
+  return shared;
+}
+
+}  // namespace task_farm
