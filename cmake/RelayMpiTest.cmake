@@ -1,6 +1,11 @@
-# relay_add_mpi_test(NAME <name> COMMAND <exe> [args...] [RANKS 1 2 3 4] [TIMEOUT s]
-#                    [LABELS ...] [PASS_REGULAR_EXPRESSION re] [WILL_FAIL] [QUIET]
+# relay_add_mpi_test(NAME <name> COMMAND <exe> [args...] [RANKS 1 2 3 4] [FULL_RANKS ...]
+#                    [TIMEOUT s] [LABELS ...] [PASS_REGULAR_EXPRESSION re] [WILL_FAIL] [QUIET]
 #                    [WRAPPER <cmd> [args...]])
+#
+# FULL_RANKS: more rank counts, registered with the label "full", which the default test presets
+# leave out (the "full" presets run them too; or ctest -L full). For checks whose outcome does
+# not depend on the rank count, such as the apps' bad-input cases: the suite runs them at 1 and 3
+# ranks, the full matrix adds 2 and 4.
 #
 # WRAPPER runs before the launcher (a script that checks the job's output or exit code); it sees
 # the rank count in RELAY_TEST_RANKS. QUIET asks Open MPI's launcher not to add its own banner
@@ -24,10 +29,14 @@ endif()
 
 set(RELAY_TEST_RANKS 1 2 3 4 CACHE STRING "Rank counts at which every MPI test runs")
 set(RELAY_TEST_TIMEOUT 120 CACHE STRING "Seconds before an MPI test is declared hung")
+# The rank counts of a bad-input case (an app given bad input must print one line and exit with
+# code 2 at any rank count): 1 and 3 ranks in the suite, 2 and 4 as well under the label "full".
+# Spliced into relay_add_mpi_test's arguments.
+set(RELAY_BAD_INPUT_RANKS RANKS 1 3 FULL_RANKS 2 4)
 
 function(relay_add_mpi_test)
   cmake_parse_arguments(ARG "WILL_FAIL;QUIET" "NAME;TIMEOUT;PASS_REGULAR_EXPRESSION"
-                        "COMMAND;RANKS;LABELS;WRAPPER" ${ARGN})
+                        "COMMAND;RANKS;FULL_RANKS;LABELS;WRAPPER" ${ARGN})
   if(NOT ARG_RANKS)
     set(ARG_RANKS ${RELAY_TEST_RANKS})
   endif()
@@ -44,8 +53,12 @@ function(relay_add_mpi_test)
     # Harmless for other users; lets CI and containers run as root.
     list(APPEND launcher_env OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1)
   endif()
-  foreach(p IN LISTS ARG_RANKS)
+  foreach(p IN LISTS ARG_RANKS ARG_FULL_RANKS)
     set(test_name ${ARG_NAME}.${p}ranks)
+    set(labels mpi ${ARG_LABELS})
+    if(p IN_LIST ARG_FULL_RANKS AND NOT p IN_LIST ARG_RANKS)
+      list(APPEND labels full)
+    endif()
     add_test(NAME ${test_name}
       COMMAND ${ARG_WRAPPER} ${MPIEXEC_EXECUTABLE} ${MPIEXEC_NUMPROC_FLAG} ${p} ${launcher_flags}
               ${MPIEXEC_PREFLAGS} ${ARG_COMMAND} ${MPIEXEC_POSTFLAGS})
@@ -53,7 +66,7 @@ function(relay_add_mpi_test)
       PROCESSORS ${p}
       TIMEOUT ${ARG_TIMEOUT}
       ENVIRONMENT "${launcher_env};RELAY_TEST_RANKS=${p}"
-      LABELS "mpi;${ARG_LABELS}")
+      LABELS "${labels}")
     if(ARG_PASS_REGULAR_EXPRESSION)
       set_tests_properties(${test_name} PROPERTIES
         PASS_REGULAR_EXPRESSION "${ARG_PASS_REGULAR_EXPRESSION}")

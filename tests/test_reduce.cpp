@@ -1,8 +1,8 @@
-// Reductions and prefix reductions: reduce, allreduce, scan, exscan. Built-in, standard and user
-// operations, commutative and not, on MPI's path (trivial values and vectors of them, 128-bit
+// Reductions and prefix reductions: reduce, allreduce, scan, exscan, and reduce_into and
+// allreduce_into (into the caller's object, in place, reusing its memory). Built-in, standard and
+// user operations, commutative and not, on MPI's path (trivial values and vectors of them, 128-bit
 // integers and structs included, the latter with user operations) and on the serialized path
 // (strings, maps, nested vectors).
-
 #include <gtest/gtest.h>
 
 #include <complex>
@@ -329,6 +329,139 @@ TEST(Reduce, AllreduceAroundTheLengthCheckBlock) {
     std::vector<int> in_place = mine;
     relay::allreduce_into(comm, in_place, in_place, std::plus<>{});
     EXPECT_EQ(in_place, expected);
+  }
+}
+
+// ---- reduce_into and allreduce_into: the result in the caller's object -------------------------
+
+/// Runs reduce_into at every root and allreduce_into with `mine`, into a result that starts as
+/// `start`: the root (every rank for allreduce_into) gets `expected`; the other ranks' result is
+/// left as it was.
+template <class T, class Op>
+void check_into(const relay::communicator& comm, const T& mine, Op op, const T& expected,
+                const T& start, const char* what) {
+  for (int root = 0; root < comm.size(); ++root) {
+    T result = start;
+    relay::reduce_into(comm, mine, result, op, root);
+    EXPECT_EQ(result, comm.rank() == root ? expected : start) << what << ", root " << root;
+  }
+  T result = start;
+  relay::allreduce_into(comm, mine, result, op);
+  EXPECT_EQ(result, expected) << what;
+}
+
+TEST(Reduce, IntoTrivialValuesAndVectors) {
+  relay::communicator comm;
+  const int p = comm.size(), r = comm.rank();
+  digits all;
+  for (int i = 0; i < p; ++i) all = append(all, digit(i));
+  // Trivial values: built-in operations, a user operation in rank order, a byte-copied struct.
+  check_into(comm, r + 1, std::plus<>{}, p * (p + 1) / 2, -7, "int, plus");
+  check_into(comm, r - 0.5, relay::max{}, p - 1.5, 99.0, "double, max");
+  check_into(comm, r % 2 == 0, std::logical_and<>{}, p == 1, true, "bool, and");
+  check_into(comm, digit(r), append, all, digits{42, 100}, "digits, in rank order");
+  auto add_points = [](const point& a, const point& b) { return point{a.x + b.x, a.y + b.y}; };
+  check_into(comm, point{r, 0.25}, add_points, point{p * (p - 1) / 2, 0.25 * p}, point{-1, -1},
+             "point");
+  // Vectors: results that start empty, shorter, longer and of the same length.
+  for (const std::size_t start : {std::size_t{0}, std::size_t{2}, std::size_t{5000}}) {
+    SCOPED_TRACE("result of " + std::to_string(start) + " elements to start with");
+    for (const std::size_t n : {std::size_t{0}, std::size_t{1}, std::size_t{2}, std::size_t{777}}) {
+      SCOPED_TRACE(std::to_string(n) + " elements");
+      std::vector<long> ramp(n), sums(n);
+      for (std::size_t i = 0; i < n; ++i) {
+        ramp[i] = static_cast<long>(i) * (r + 1);
+        sums[i] = static_cast<long>(i) * p * (p + 1) / 2;
+      }
+      check_into(comm, ramp, std::plus<>{}, sums, std::vector<long>(start, -3), "vector<long>");
+      check_into(comm, std::vector<double>(n, -r), relay::min{}, std::vector<double>(n, 1 - p),
+                 std::vector<double>(start, 8.0), "vector<double>, min");
+      check_into(comm, std::vector<digits>(n, digit(r)), append, std::vector<digits>(n, all),
+                 std::vector<digits>(start), "vector<digits>, in rank order");
+    }
+  }
+}
+
+// A result vector with room enough is reduced into where it is: a loop that reduces into one
+// vector allocates nothing once warm. Off the root, reduce_into leaves the result alone,
+// memory included.
+TEST(Reduce, IntoReusesTheResultsMemory) {
+  relay::communicator comm;
+  const int p = comm.size(), r = comm.rank();
+  std::vector<int> result(4096, -1);
+  const int* const memory = result.data();
+  for (int round = 0; round < 5; ++round) {
+    for (const std::size_t n :
+         {std::size_t{4096}, std::size_t{10}, std::size_t{0}, std::size_t{3000}}) {
+      SCOPED_TRACE("round " + std::to_string(round) + ", " + std::to_string(n) + " elements");
+      const std::vector<int> mine(n, r + round);
+      relay::allreduce_into(comm, mine, result, std::plus<>{});
+      EXPECT_EQ(result, std::vector<int>(n, p * (p - 1) / 2 + p * round));
+      EXPECT_EQ(result.data(), memory);
+      for (int root = 0; root < p; ++root) {
+        const std::vector<int> before = result;
+        relay::reduce_into(comm, mine, result, relay::max{}, root);
+        EXPECT_EQ(result, r == root ? std::vector<int>(n, p - 1 + round) : before);
+        EXPECT_EQ(result.data(), memory);
+      }
+    }
+  }
+  EXPECT_EQ(result.capacity(), std::size_t{4096});
+}
+
+// In place (the value is the result) with a non-commutative user operation: the ranks are still
+// combined in rank order, on both sides of the block that carries an allreduce's length check.
+TEST(Reduce, IntoInPlaceWithAUserOperation) {
+  relay::communicator comm;
+  const int p = comm.size(), r = comm.rank();
+  digits all;
+  for (int i = 0; i < p; ++i) all = append(all, digit(i));
+  const std::size_t structs = (relay::detail::checked_block_bytes - 16) / sizeof(digits);
+  for (const std::size_t n : {std::size_t{1}, structs, structs + 1, 5 * structs + 3}) {
+    SCOPED_TRACE(std::to_string(n) + " elements");
+    std::vector<digits> v(n, digit(r));
+    const digits* const memory = v.data();
+    relay::allreduce_into(comm, v, v, append);
+    EXPECT_EQ(v, std::vector<digits>(n, all));
+    EXPECT_EQ(v.data(), memory);
+    for (int root = 0; root < p; ++root) {
+      std::vector<digits> w(n, digit(r));
+      relay::reduce_into(comm, w, w, append, root);
+      EXPECT_EQ(w, std::vector<digits>(n, r == root ? all : digit(r))) << "root " << root;
+    }
+  }
+  digits d = digit(r);
+  relay::allreduce_into(comm, d, d, append);
+  EXPECT_EQ(d, all);
+}
+
+// Different lengths: usage_error on every rank for reduce_into at every root and allreduce_into,
+// into another vector or in place, with a built-in or a user operation; the ranks stay in step.
+TEST(Reduce, IntoLengthMismatchRaisesUsageErrorOnEveryRank) {
+  relay::communicator comm;
+  RELAY_REQUIRE_RANKS(comm, 2);
+  const int p = comm.size(), r = comm.rank();
+  auto in_step = [&] { EXPECT_EQ(relay::allreduce(comm, r, std::plus<>{}), p * (p - 1) / 2); };
+  auto minus = [](long a, long b) { return a - b; };
+  for (const std::size_t n :
+       {static_cast<std::size_t>(r), std::size_t{3000} * static_cast<std::size_t>(r + 1)}) {
+    SCOPED_TRACE(std::to_string(n) + " elements on rank " + std::to_string(r));
+    const std::vector<long> v(n, 1);
+    std::vector<long> out(8, 0);
+    for (int root = 0; root < p; ++root) {
+      EXPECT_THROW(relay::reduce_into(comm, v, out, std::plus<>{}, root), relay::usage_error);
+      in_step();
+      std::vector<long> aliased = v;
+      EXPECT_THROW(relay::reduce_into(comm, aliased, aliased, minus, root), relay::usage_error);
+      in_step();
+    }
+    EXPECT_THROW(relay::allreduce_into(comm, v, out, std::plus<>{}), relay::usage_error);
+    in_step();
+    EXPECT_THROW(relay::allreduce_into(comm, v, out, minus), relay::usage_error);
+    in_step();
+    std::vector<long> aliased = v;
+    EXPECT_THROW(relay::allreduce_into(comm, aliased, aliased, std::plus<>{}), relay::usage_error);
+    in_step();
   }
 }
 

@@ -47,7 +47,8 @@ relay_add_mpi_test(NAME app.mc_pi.large_n TIMEOUT 300
 relay_add_mpi_test(NAME app.mc_pi.help RANKS 1 2 COMMAND ${mcpi} --help
   PASS_REGULAR_EXPRESSION "--samples[^\n]*\n?[^\n]*Default 1e9.*--target-error")
 
-# Bad input: one line from rank 0, exit code 2, on every rank count.
+# Bad input: one line from rank 0, exit code 2, at 1 and 3 ranks (and 2 and 4 under the label
+# full: see RELAY_BAD_INPUT_RANKS).
 foreach(bad IN ITEMS "--samples;0;--samples must be at least 1"
                      "--samples;-1;--samples must not be negative"
                      "--samples;abc;--samples must be a non-negative integer"
@@ -68,9 +69,9 @@ foreach(bad IN ITEMS "--samples;0;--samples must be at least 1"
   list(GET bad 2 message)
   string(MAKE_C_IDENTIFIER "${option}_${value}" id)
   string(REGEX REPLACE "^_+" "" id "${id}")
-  relay_add_mpi_test(NAME app.mc_pi.bad_${id} QUIET TIMEOUT 30
+  relay_add_mpi_test(NAME app.mc_pi.bad_${id} ${RELAY_BAD_INPUT_RANKS} QUIET TIMEOUT 30
     WRAPPER ${expect_usage_error} 2 "^mc_pi: ${message}"
     COMMAND ${mcpi} ${option} ${value})
 endforeach()
-relay_add_mpi_test(NAME app.mc_pi.bad_option QUIET TIMEOUT 30
+relay_add_mpi_test(NAME app.mc_pi.bad_option ${RELAY_BAD_INPUT_RANKS} QUIET TIMEOUT 30
   WRAPPER ${expect_usage_error} 2 "^mc_pi: .*--bogus" COMMAND ${mcpi} --bogus)

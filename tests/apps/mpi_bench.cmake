@@ -30,10 +30,10 @@ foreach(bad IN ITEMS
   list(GET bad 1 value)
   list(GET bad 2 message)
   string(MAKE_C_IDENTIFIER "${option}_${value}" id)
-  relay_add_mpi_test(NAME app.mpi_bench.bad${id} QUIET TIMEOUT 30
+  relay_add_mpi_test(NAME app.mpi_bench.bad${id} ${RELAY_BAD_INPUT_RANKS} QUIET TIMEOUT 30
     WRAPPER ${expect_usage_error} 2 "^mpi_bench: ${message}" COMMAND ${mb} ${option} ${value})
 endforeach()
-relay_add_mpi_test(NAME app.mpi_bench.bad_min_above_max QUIET TIMEOUT 30
+relay_add_mpi_test(NAME app.mpi_bench.bad_min_above_max ${RELAY_BAD_INPUT_RANKS} QUIET TIMEOUT 30
   WRAPPER ${expect_usage_error} 2 "^mpi_bench: --min-size \\(2048\\) is larger than --max-size"
   COMMAND ${mb} --min-size 2K --max-size 1K)
 relay_add_mpi_test(NAME app.mpi_bench.bad_p2p_one_rank RANKS 1 QUIET TIMEOUT 30

@@ -55,29 +55,31 @@ relay_add_mpi_test(NAME app.prime_sums.json_trial RANKS 2
 # --verify: agreement is reported; a difference (injected) fails loudly with exit code 1.
 relay_add_mpi_test(NAME app.prime_sums.verify COMMAND ${ps} 1e8 12345678 --method sieve --verify
   PASS_REGULAR_EXPRESSION "# verify: lucy agrees on all 2 values")
-relay_add_mpi_test(NAME app.prime_sums.verify_fails QUIET TIMEOUT 30
+relay_add_mpi_test(NAME app.prime_sums.verify_fails ${RELAY_BAD_INPUT_RANKS} QUIET TIMEOUT 30
   WRAPPER ${expect_usage_error} 1 "^prime_sums: VERIFY FAILED for N = 1000: lucy gives 76128, sieve gives 76127$"
   COMMAND ${ps} 1000 --method lucy --verify --inject-fault --json)
 relay_add_mpi_test(NAME app.prime_sums.help RANKS 1 2 COMMAND ${ps} --help
   PASS_REGULAR_EXPRESSION "lucy .*What is distributed: the list of N")
-# Bad input: one line from rank 0, exit code 2, every rank ends.
+# Bad input: one line from rank 0, exit code 2, every rank ends; at 1 and 3 ranks (and 2 and 4
+# under the label full: see RELAY_BAD_INPUT_RANKS), as is verify_fails above.
 foreach(bad IN ITEMS "-5;N must not be negative" "abc;N must be a non-negative integer"
                      "1e99;N is too large" "1e30;N is too large"
                      "18446744073709551616;N is too large" "2.5;N must be a whole number")
   list(GET bad 0 value)
   list(GET bad 1 message)
   string(MAKE_C_IDENTIFIER "${value}" id)
-  relay_add_mpi_test(NAME app.prime_sums.bad_n_${id} QUIET TIMEOUT 30
+  relay_add_mpi_test(NAME app.prime_sums.bad_n_${id} ${RELAY_BAD_INPUT_RANKS} QUIET TIMEOUT 30
     WRAPPER ${expect_usage_error} 2 "^prime_sums: ${message}" COMMAND ${ps} 100 ${value})
 endforeach()
-relay_add_mpi_test(NAME app.prime_sums.bad_no_n QUIET TIMEOUT 30
+relay_add_mpi_test(NAME app.prime_sums.bad_no_n ${RELAY_BAD_INPUT_RANKS} QUIET TIMEOUT 30
   WRAPPER ${expect_usage_error} 2 "^prime_sums: no N given" COMMAND ${ps} --method sieve)
-relay_add_mpi_test(NAME app.prime_sums.bad_method QUIET TIMEOUT 30
+relay_add_mpi_test(NAME app.prime_sums.bad_method ${RELAY_BAD_INPUT_RANKS} QUIET TIMEOUT 30
   WRAPPER ${expect_usage_error} 2 "^prime_sums: unknown method \"fast\"" COMMAND ${ps} 100 --method fast)
-relay_add_mpi_test(NAME app.prime_sums.bad_decomposition QUIET TIMEOUT 30
+relay_add_mpi_test(NAME app.prime_sums.bad_decomposition ${RELAY_BAD_INPUT_RANKS} QUIET
+  TIMEOUT 30
   WRAPPER ${expect_usage_error} 2 "^prime_sums: unknown decomposition \"random\""
   COMMAND ${ps} 100 --method trial --decomposition random)
-relay_add_mpi_test(NAME app.prime_sums.bad_chunk QUIET TIMEOUT 30
+relay_add_mpi_test(NAME app.prime_sums.bad_chunk ${RELAY_BAD_INPUT_RANKS} QUIET TIMEOUT 30
   WRAPPER ${expect_usage_error} 2 "^prime_sums: --chunk must be at least 1" COMMAND ${ps} 100 --chunk 0)
-relay_add_mpi_test(NAME app.prime_sums.bad_option QUIET TIMEOUT 30
+relay_add_mpi_test(NAME app.prime_sums.bad_option ${RELAY_BAD_INPUT_RANKS} QUIET TIMEOUT 30
   WRAPPER ${expect_usage_error} 2 "^prime_sums: .*--bogus" COMMAND ${ps} 100 --bogus)

@@ -22,9 +22,10 @@ foreach(bad IN ITEMS "-1;must not be negative" "abc;must be a non-negative integ
   list(GET bad 0 value)
   list(GET bad 1 message)
   string(MAKE_C_IDENTIFIER "${value}" id)
-  relay_add_mpi_test(NAME app.scatter_gather.bad_count_${id} QUIET TIMEOUT 30
+  relay_add_mpi_test(NAME app.scatter_gather.bad_count_${id} ${RELAY_BAD_INPUT_RANKS} QUIET
+    TIMEOUT 30
     WRAPPER ${expect_usage_error} 2 "^scatter_gather: --count ${message}"
     COMMAND ${sg} --count ${value})
 endforeach()
-relay_add_mpi_test(NAME app.scatter_gather.bad_option QUIET TIMEOUT 30
+relay_add_mpi_test(NAME app.scatter_gather.bad_option ${RELAY_BAD_INPUT_RANKS} QUIET TIMEOUT 30
   WRAPPER ${expect_usage_error} 2 "^scatter_gather: .*--bogus" COMMAND ${sg} --bogus)

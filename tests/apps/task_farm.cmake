@@ -27,7 +27,8 @@ relay_add_mpi_test(NAME app.task_farm.no_busy_poll RANKS 1 2 TIMEOUT 60
 relay_add_mpi_test(NAME app.task_farm.help RANKS 1 COMMAND ${tf} --help
   PASS_REGULAR_EXPRESSION "odls_base_sigkill_timeout")
 
-# Bad input: one line from rank 0, exit code 2, no hang. The files are made by fixtures.sh.
+# Bad input: one line from rank 0, exit code 2, no hang, at 1 and 3 ranks (and 2 and 4 under the
+# label full: see RELAY_BAD_INPUT_RANKS). The files are made by fixtures.sh.
 set(tf_bad bash ${tf_scripts}/fixtures.sh ${expect_usage_error} 2)
 foreach(bad IN ITEMS
     "missing|cannot read task file '@DIR@/nope.txt': No such file or directory|@DIR@/nope.txt"
@@ -50,6 +51,6 @@ foreach(bad IN ITEMS
   list(GET parts 0 id)
   list(GET parts 1 message)
   list(SUBLIST parts 2 -1 args)
-  relay_add_mpi_test(NAME app.task_farm.bad_${id} RANKS 1 2 QUIET TIMEOUT 30
+  relay_add_mpi_test(NAME app.task_farm.bad_${id} ${RELAY_BAD_INPUT_RANKS} QUIET TIMEOUT 30
     WRAPPER ${tf_bad} "^task_farm: .*${message}" COMMAND ${tf} ${args})
 endforeach()
