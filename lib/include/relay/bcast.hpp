@@ -28,6 +28,7 @@ namespace relay {
 /// (the fastest path, as MPI_Bcast itself). Called by every rank of the communicator.
 template <class T>
 void bcast_into(const communicator& comm, T& value, int root) {
+  detail::check_sendable<T>();
   detail::check_rank(comm, root, "root");
   const bool is_root = comm.rank() == root;
   if constexpr (trivial<T>) {
@@ -74,6 +75,7 @@ void bcast_into(const communicator& comm, T& value, int root) {
 /// root may move its value in.
 template <class T>
 [[nodiscard]] T bcast(const communicator& comm, T value, int root) {
+  detail::check_sendable<T>();
   bcast_into(comm, value, root);
   return value;
 }

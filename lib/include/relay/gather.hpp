@@ -34,6 +34,7 @@ namespace relay {
 template <class T>
 [[nodiscard]] std::optional<std::vector<T>> gather(const communicator& comm, const T& value,
                                                    int root) {
+  detail::check_sendable<T>();
   detail::check_rank(comm, root, "root");
   const bool is_root = comm.rank() == root;
   std::vector<T> out;
@@ -60,6 +61,7 @@ template <class T>
 /// communicator.
 template <class T>
 [[nodiscard]] std::vector<T> allgather(const communicator& comm, const T& value) {
+  detail::check_sendable<T>();
   std::vector<T> out;
   if constexpr (std::is_same_v<T, bool>) {
     const auto bytes = allgather(comm, static_cast<unsigned char>(value));  // as in gather

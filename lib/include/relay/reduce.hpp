@@ -32,6 +32,7 @@ namespace relay {
 /// communicator with the same root.
 template <class T, class Op>
 [[nodiscard]] std::optional<T> reduce(const communicator& comm, const T& value, Op op, int root) {
+  detail::check_sendable<T>();
   detail::check_rank(comm, root, "root");
   if constexpr (detail::mpi_reducible<T>) {
     T out = detail::mpi_reduce(comm, value, op, root, detail::reduce_kind::reduce);
@@ -54,6 +55,7 @@ template <class T, class Op>
 template <class T, class Op>
 requires detail::moved_in<T>
 [[nodiscard]] std::optional<T> reduce(const communicator& comm, T&& value, Op op, int root) {
+  detail::check_sendable<T>();
   if constexpr (detail::reducible_in_place<T>) {
     detail::check_rank(comm, root, "root");
     detail::mpi_reduce(comm, value, value, op, root, detail::reduce_kind::reduce);
@@ -81,6 +83,7 @@ void reduce_into(const communicator& comm, const T& value, T& result, Op op, int
 /// As reduce, with the result on every rank. Called by every rank of the communicator.
 template <class T, class Op>
 [[nodiscard]] T allreduce(const communicator& comm, const T& value, Op op) {
+  detail::check_sendable<T>();
   if constexpr (detail::mpi_reducible<T>) {
     return detail::mpi_reduce(comm, value, op, 0, detail::reduce_kind::allreduce);
   } else if constexpr (detail::is_bool_vector<T>) {
@@ -97,6 +100,7 @@ template <class T, class Op>
 template <class T, class Op>
 requires detail::moved_in<T>
 [[nodiscard]] T allreduce(const communicator& comm, T&& value, Op op) {
+  detail::check_sendable<T>();
   if constexpr (detail::reducible_in_place<T>) {
     detail::mpi_reduce(comm, value, value, op, 0, detail::reduce_kind::allreduce);
     return std::move(value);

@@ -22,6 +22,7 @@ namespace relay {
 /// communicator.
 template <class T, class Op>
 [[nodiscard]] T scan(const communicator& comm, const T& value, Op op) {
+  detail::check_sendable<T>();
   if constexpr (detail::mpi_reducible<T>)
     return detail::mpi_reduce(comm, value, op, 0, detail::reduce_kind::scan);
   else if constexpr (detail::is_bool_vector<T>)
@@ -35,6 +36,7 @@ template <class T, class Op>
 template <class T, class Op>
 requires detail::moved_in<T>
 [[nodiscard]] T scan(const communicator& comm, T&& value, Op op) {
+  detail::check_sendable<T>();
   if constexpr (detail::reducible_in_place<T>) {
     detail::mpi_reduce(comm, value, value, op, 0, detail::reduce_kind::scan);
     return std::move(value);
@@ -47,6 +49,7 @@ requires detail::moved_in<T>
 /// since nothing precedes it. Called by every rank of the communicator.
 template <class T, class Op>
 [[nodiscard]] std::optional<T> exscan(const communicator& comm, const T& value, Op op) {
+  detail::check_sendable<T>();
   if constexpr (detail::mpi_reducible<T>) {
     T out = detail::mpi_reduce(comm, value, op, 0, detail::reduce_kind::exscan);
     if (comm.rank() == 0) return std::nullopt;
@@ -65,6 +68,7 @@ template <class T, class Op>
 template <class T, class Op>
 requires detail::moved_in<T>
 [[nodiscard]] std::optional<T> exscan(const communicator& comm, T&& value, Op op) {
+  detail::check_sendable<T>();
   if constexpr (detail::reducible_in_place<T>) {
     detail::mpi_reduce(comm, value, value, op, 0, detail::reduce_kind::exscan);
     if (comm.rank() == 0) return std::nullopt;
@@ -78,6 +82,7 @@ requires detail::moved_in<T>
 /// gives each rank its offset). Called by every rank of the communicator.
 template <class T, class Op>
 [[nodiscard]] T exscan(const communicator& comm, const T& value, Op op, const T& identity) {
+  detail::check_sendable<T>();
   auto out = exscan(comm, value, op);
   return out ? std::move(*out) : identity;
 }
@@ -87,6 +92,7 @@ template <class T, class Op>
 template <class T, class Op>
 requires detail::moved_in<T>
 [[nodiscard]] T exscan(const communicator& comm, T&& value, Op op, const T& identity) {
+  detail::check_sendable<T>();
   auto out = exscan(comm, std::move(value), op);
   return out ? std::move(*out) : identity;
 }

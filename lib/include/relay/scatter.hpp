@@ -39,6 +39,7 @@ void scatter_blocks_into(const communicator& comm, const std::vector<E>& data, s
 /// with the same root.
 template <class T>
 [[nodiscard]] T scatter(const communicator& comm, const std::vector<T>& values, int root) {
+  detail::check_sendable<T>();
   detail::check_rank(comm, root, "root");
   const bool is_root = comm.rank() == root;
   const auto p = static_cast<std::uint64_t>(comm.size());
