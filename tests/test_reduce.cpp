@@ -357,7 +357,7 @@ TEST(Reduce, IntoTrivialValuesAndVectors) {
   for (int i = 0; i < p; ++i) all = append(all, digit(i));
   // Trivial values: built-in operations, a user operation in rank order, a byte-copied struct.
   check_into(comm, r + 1, std::plus<>{}, p * (p + 1) / 2, -7, "int, plus");
-  check_into(comm, r - 0.5, relay::max{}, p - 1.5, 99.0, "double, max");
+  check_into(comm, r - 0.5, relay::ops::max{}, p - 1.5, 99.0, "double, max");
   check_into(comm, r % 2 == 0, std::logical_and<>{}, p == 1, true, "bool, and");
   check_into(comm, digit(r), append, all, digits{42, 100}, "digits, in rank order");
   auto add_points = [](const point& a, const point& b) { return point{a.x + b.x, a.y + b.y}; };
@@ -374,7 +374,7 @@ TEST(Reduce, IntoTrivialValuesAndVectors) {
         sums[i] = static_cast<long>(i) * p * (p + 1) / 2;
       }
       check_into(comm, ramp, std::plus<>{}, sums, std::vector<long>(start, -3), "vector<long>");
-      check_into(comm, std::vector<double>(n, -r), relay::min{}, std::vector<double>(n, 1 - p),
+      check_into(comm, std::vector<double>(n, -r), relay::ops::min{}, std::vector<double>(n, 1 - p),
                  std::vector<double>(start, 8.0), "vector<double>, min");
       check_into(comm, std::vector<digits>(n, digit(r)), append, std::vector<digits>(n, all),
                  std::vector<digits>(start), "vector<digits>, in rank order");
@@ -400,7 +400,7 @@ TEST(Reduce, IntoReusesTheResultsMemory) {
       EXPECT_EQ(result.data(), memory);
       for (int root = 0; root < p; ++root) {
         const std::vector<int> before = result;
-        relay::reduce_into(comm, mine, result, relay::max{}, root);
+        relay::reduce_into(comm, mine, result, relay::ops::max{}, root);
         EXPECT_EQ(result, r == root ? std::vector<int>(n, p - 1 + round) : before);
         EXPECT_EQ(result.data(), memory);
       }
@@ -489,8 +489,9 @@ TEST(Reduce, UnsignedInt128SumBeyond2To64) {
   for (int root = 0; root < p; ++root) {
     const std::optional<u128> got = relay::reduce(comm, value(r), std::plus<>{}, root);
     ASSERT_EQ(got.has_value(), r == root);
-    if (got)
+    if (got) {
       EXPECT_TRUE(*got == total) << "root " << root << ": " << hex(*got) << " != " << hex(total);
+    }
   }
   const u128 prod = relay::allreduce(comm, value(r), std::multiplies<>{});
   EXPECT_TRUE(prod == product) << hex(prod) << " != " << hex(product);

@@ -131,8 +131,8 @@ void check_movement(const part& s, Make make, const char* kind) {
     T into = me == root ? make(w) : make(w + 17);  // non-roots: something else to replace
     relay::bcast_into(s.comm, into, root);
     EXPECT_EQ(into, expected);
-    const std::vector<T> gathered = relay::gather(s.comm, make(w), root);
-    EXPECT_EQ(gathered, me == root ? everyone : std::vector<T>{});
+    const auto gathered = relay::gather(s.comm, make(w), root);
+    EXPECT_EQ(gathered, me == root ? std::optional(everyone) : std::nullopt);
   }
   SCOPED_TRACE(s.name + ", " + kind);
   EXPECT_EQ(relay::allgather(s.comm, make(w)), everyone);
@@ -171,12 +171,23 @@ void check_vectors(const part& s, Element element, Make make, const char* kind) 
     for (int root = 0; root < n; ++root) {
       SCOPED_TRACE(s.name + ", " + kind + ", " + std::to_string(length) + " elements, root " +
                    std::to_string(root));
-      EXPECT_EQ(relay::scatterv(s.comm, me == root ? data : V{}, root), block);
+      EXPECT_EQ(relay::scatter_balanced(s.comm, me == root ? data : V{}, root), block);
+      // The same blocks through explicit counts, and reversed counts (the last rank first).
+      std::vector<std::size_t> counts(parts), reversed(parts);
+      for (std::size_t r = 0; r < parts; ++r) counts[r] = base + (r < extra ? 1 : 0);
+      for (std::size_t r = 0; r < parts; ++r) reversed[r] = counts[parts - 1 - r];
+      EXPECT_EQ(relay::scatterv(s.comm, me == root ? data : V{}, counts, root), block);
+      std::size_t rbegin = 0;
+      for (std::size_t r = 0; r < mine; ++r) rbegin += reversed[r];
+      EXPECT_EQ(relay::scatterv(s.comm, me == root ? data : V{}, reversed, root),
+                V(data.begin() + static_cast<std::ptrdiff_t>(rbegin),
+                  data.begin() + static_cast<std::ptrdiff_t>(rbegin + reversed[mine])));
     }
   }
   for (int root = 0; root < n; ++root) {
     SCOPED_TRACE(s.name + ", " + kind + ", root " + std::to_string(root));
-    EXPECT_EQ(relay::gatherv(s.comm, make(w), root), me == root ? all : V{});
+    EXPECT_EQ(relay::gatherv(s.comm, make(w), root),
+              me == root ? std::optional(all) : std::nullopt);
   }
   SCOPED_TRACE(s.name + ", " + kind);
   EXPECT_EQ(relay::allgatherv(s.comm, make(w)), all);
@@ -241,8 +252,9 @@ void check_reductions(const part& s, Make make, Op op, const char* kind) {
   const T inclusive = before ? combine(op, *before, mine) : mine;
   for (int root = 0; root < n; ++root) {
     SCOPED_TRACE(s.name + ", " + kind + ", root " + std::to_string(root));
-    EXPECT_EQ(relay::reduce(s.comm, mine, op, root), me == root ? *total : T{});
-    EXPECT_EQ(relay::reduce(s.comm, make(w), op, root), me == root ? *total : T{});  // moved in
+    const std::optional<T> expected = me == root ? total : std::nullopt;
+    EXPECT_EQ(relay::reduce(s.comm, mine, op, root), expected);
+    EXPECT_EQ(relay::reduce(s.comm, make(w), op, root), expected);  // moved in
     if constexpr (has_into<T, Op>) {
       T into = make(w + 5);  // left alone off the root
       relay::reduce_into(s.comm, mine, into, op, root);
@@ -338,10 +350,10 @@ TEST(Split, ScattervGathervAllgatherv) {
 TEST(Split, Reductions) {
   for_each_part([](const part& s) {
     check_reductions(s, int_of, std::plus<>{}, "int, plus");
-    check_reductions(s, int_of, relay::max{}, "int, max");
+    check_reductions(s, int_of, relay::ops::max{}, "int, max");
     check_reductions(s, digits_of, append, "digits, in rank order");
     check_reductions(s, triple_of, std::plus<>{}, "vector<long>, plus");
-    check_reductions(s, triple_of, relay::min{}, "vector<long>, min");
+    check_reductions(s, triple_of, relay::ops::min{}, "vector<long>, min");
     check_reductions(s, digits_triple_of, append, "vector<digits>, in rank order");
     check_reductions(s, string_of, std::plus<>{}, "string, concatenated");
     check_reductions(

@@ -54,12 +54,18 @@ bool all_ranks_failed(MPI_Comm agreement) {
 /// Ends an app whose body threw: a clean shared exit when every rank failed alike, else abort.
 int fail(MPI_Comm agreement, int rank, std::string_view name, const std::string& message,
          int code) {
+  // Each line goes out in one piece (std::cerr writes every << on its own), so that under mpirun,
+  // which forwards stdout and stderr separately, it always starts a line of the job's output.
+  const auto line = [](const std::string& text) {
+    std::cout.flush();
+    std::cerr.write(text.data(), static_cast<std::streamsize>(text.size()));
+  };
   if (all_ranks_failed(agreement)) {
-    if (rank == 0) std::cerr << name << ": " << message << std::endl;
+    if (rank == 0) line(std::string(name) + ": " + message + "\n");
     return code;
   }
-  std::cerr << name << ": rank " << rank << ": " << message
-            << " (other ranks did not fail; aborting the job)" << std::endl;
+  line(std::string(name) + ": rank " + std::to_string(rank) + ": " + message +
+       " (other ranks did not fail; aborting the job)\n");
   MPI_Abort(MPI_COMM_WORLD, code);
   return code;
 }

@@ -20,10 +20,6 @@ inline constexpr int exit_ok = 0;
 inline constexpr int exit_failure = 1;  ///< the run failed (an MPI error, a failed check)
 inline constexpr int exit_usage = 2;    ///< bad command-line input
 
-/// Bad command-line input: relay's own usage_error, so that the apps and the library share one
-/// hierarchy. Every rank parses the same arguments, so every rank raises it together.
-using usage_error = relay::usage_error;
-
 /// Asks the app to end with `code` (after --help, say) without an error message.
 struct exit_request {
   int code;

@@ -11,7 +11,7 @@ namespace mpi_bench {
 
 namespace {
 
-using relay::app::usage_error;
+using relay::usage_error;
 
 /// Parses a size in bytes: "4096", "1e6", "64K", "4KiB", "16M", "1MiB", "1G" (K/M/G are powers
 /// of 1024). Must be positive.

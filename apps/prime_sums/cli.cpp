@@ -10,7 +10,7 @@ namespace prime_sums {
 
 namespace {
 
-using relay::app::usage_error;
+using relay::usage_error;
 
 const std::vector<std::uint64_t> seed_ns = {100000, 200000, 300000};
 

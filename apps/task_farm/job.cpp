@@ -58,7 +58,8 @@ job_result run_job(const relay::communicator& world, prepared& p, signal_source&
       write_stderr("task_farm: rank " + std::to_string(world.rank()) + ": " + e.what() + "\n");
     }
   }
-  const auto hosts = relay::gather(world, settings.host, 0);
+  // Every rank's host, on rank 0 (the only rank that writes the status log).
+  const auto hosts = relay::gather(world, settings.host, 0).value_or(std::vector<std::string>{});
 
   record_sink sink;
   if (world.rank() == 0) {
