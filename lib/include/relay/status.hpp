@@ -26,8 +26,8 @@ struct status {
 /// A received value together with its status.
 template <class T>
 struct message {
-  T value;
-  relay::status status;
+  T value;               ///< the received value
+  relay::status status;  ///< where it came from
 };
 
 namespace detail {

@@ -73,7 +73,9 @@ inline void receive_into_buffer(MPI_Comm comm, int source, int tag, char* buffer
   if (capacity >= piece_bytes) {  // the first message lands in place
     counted_type ct(MPI_BYTE, capacity);
     recv_matched(comm, source, tag, buffer, ct.count(), ct.type(), st);
-    receive_rest_of(take_first(comm, st.MPI_SOURCE, buffer, received_bytes(st), sink), st);
+    // Only a message of exactly piece_bytes can be a head; anything else is the whole value.
+    if (const std::size_t n = received_bytes(st); n == piece_bytes)
+      receive_rest_of(take_first(comm, st.MPI_SOURCE, buffer, n, sink), st);
     return;
   }
   // A buffer shorter than a head: take the first message whole, so that a head that does not fit
