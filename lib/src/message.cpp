@@ -1,9 +1,10 @@
 // The first-piece protocol of values of unknown size (see relay/detail/message.hpp): relay's
-// private channel, the routes of rests, and the blocking steps that progress pending receives.
+// private channel, the routes of rests, and the sends and receives of heads and rests.
 
 #include "relay/detail/message.hpp"
 
 #include <algorithm>
+#include <atomic>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -11,6 +12,7 @@
 
 #include "relay/datatype.hpp"
 #include "relay/detail/buffer.hpp"
+#include "relay/detail/matching.hpp"
 #include "relay/environment.hpp"
 
 namespace relay::detail {
@@ -89,18 +91,6 @@ int world_rank(MPI_Comm comm, int rank) {
   return w;
 }
 
-constexpr std::size_t max_cached_heads = 64;
-struct head_pool {
-  std::vector<char*> free;
-  ~head_pool() {
-    for (char* b : free) delete[] b;
-  }
-};
-head_pool& heads() {
-  thread_local head_pool pool;
-  return pool;
-}
-
 }  // namespace
 
 void open_channel() {
@@ -132,7 +122,7 @@ rest_route route_from(MPI_Comm comm, int source, std::uint32_t tag) {
 }
 
 std::size_t received_bytes(const MPI_Status& st) {
-  return element_count(st, 1);
+  return received_byte_count(st);
 }
 
 void set_received_bytes(MPI_Status& st, std::size_t n) {
@@ -173,58 +163,16 @@ bool isend_small(const void* data, std::size_t bytes, int dest, int tag, MPI_Com
   return true;
 }
 
-void wait_progressing(int n, MPI_Request* requests) {
-  // One request is waited on with MPI_Wait and MPI_Test, whose errors name their own cause
-  // (MPI_Waitall's would be MPI_ERR_IN_STATUS, without statuses).
-  if (pending_receives() == 0) {
-    if (n == 1)
-      RELAY_MPI(MPI_Wait, requests, MPI_STATUS_IGNORE);
-    else
-      RELAY_MPI(MPI_Waitall, n, requests, MPI_STATUSES_IGNORE);
-    return;
-  }
-  backoff wait;
-  for (;;) {
-    progress_pending();
-    int done = 0;
-    if (n == 1)
-      RELAY_MPI(MPI_Test, requests, &done, MPI_STATUS_IGNORE);
-    else
-      RELAY_MPI(MPI_Testall, n, requests, &done, MPI_STATUSES_IGNORE);
-    if (done) return;
-    if (pending_receives() == 0) {
-      wait_progressing(n, requests);
-      return;
-    }
-    wait.pause();
-  }
+void receive_rest(const incoming_rest& rest) {
+  counted_type ct(MPI_BYTE, rest.bytes);
+  RELAY_MPI(MPI_Recv, rest.to, ct.count(), ct.type(), rest.route.peer, rest.route.tag,
+            rest.route.comm, MPI_STATUS_IGNORE);
 }
 
-void match_blocking(MPI_Comm comm, int source, int tag, MPI_Message& msg, MPI_Status& st) {
-  if (pending_receives() == 0) {
-    RELAY_MPI(MPI_Mprobe, source, tag, comm, &msg, &st);
-    return;
-  }
-  backoff wait;
-  for (;;) {
-    progress_pending();
-    int flag = 0;
-    RELAY_MPI(MPI_Improbe, source, tag, comm, &flag, &msg, &st);
-    if (flag) return;
-    if (pending_receives() == 0) {
-      RELAY_MPI(MPI_Mprobe, source, tag, comm, &msg, &st);
-      return;
-    }
-    wait.pause();
-  }
-}
-
-void receive_rest(MPI_Comm comm, int source, const trailer& t, char* to) {
-  const rest_route route = route_from(comm, source, t.tag);
-  counted_type ct(MPI_BYTE, static_cast<std::size_t>(t.total) - head_payload_bytes);
-  // The sender posted the rest together with the head, so this receive needs nothing from anyone.
-  RELAY_MPI(MPI_Recv, to, ct.count(), ct.type(), route.peer, route.tag, route.comm,
-            MPI_STATUS_IGNORE);
+void post_rest(const incoming_rest& rest, MPI_Request* request) {
+  counted_type ct(MPI_BYTE, rest.bytes);
+  RELAY_MPI(MPI_Irecv, rest.to, ct.count(), ct.type(), rest.route.peer, rest.route.tag,
+            rest.route.comm, request);
 }
 
 void drop_rest(MPI_Comm comm, int source, const trailer& t) noexcept {
@@ -238,27 +186,6 @@ void drop_rest(MPI_Comm comm, int source, const trailer& t) noexcept {
     MPI_Mrecv(discard.data(), ct.count(), ct.type(), &msg, MPI_STATUS_IGNORE);
   } catch (...) {  // nothing more can be done for the sender
   }
-}
-
-char* take_head_buffer() {
-  auto& pool = heads().free;
-  if (pool.empty()) return new char[piece_bytes];
-  char* b = pool.back();
-  pool.pop_back();
-  return b;
-}
-
-void give_head_buffer(char* buffer) noexcept {
-  if (!buffer) return;
-  auto& pool = heads().free;
-  if (pool.size() < max_cached_heads) {
-    try {
-      pool.push_back(buffer);
-      return;
-    } catch (...) {
-    }
-  }
-  delete[] buffer;
 }
 
 }  // namespace relay::detail

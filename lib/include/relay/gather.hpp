@@ -23,6 +23,7 @@
 #include "relay/config.hpp"
 #include "relay/datatype.hpp"
 #include "relay/detail/checks.hpp"
+#include "relay/detail/payload.hpp"
 #include "relay/detail/pieces.hpp"
 #include "relay/error.hpp"
 #include "relay/p2p.hpp"

@@ -18,18 +18,6 @@
 
 namespace relay::detail {
 
-/// The number of bytes in a received message. Open MPI keeps it in the status (`_ucount`, which
-/// MPI_Get_count divides by the type's size), so reading it takes no call and no division: on a
-/// small broadcast or scatter, MPI_Get_count and the 64-bit divisions around it cost as much as
-/// relay's whole overhead over the raw collective. Elsewhere, MPI_Get_count's answer.
-inline std::size_t received_byte_count(const MPI_Status& status) {
-#ifdef OPEN_MPI
-  return status._ucount;
-#else
-  return element_count(status, 1);
-#endif
-}
-
 /// Sizes at or above this value in a size header are not sizes but a failure at the root:
 /// root_failed itself for a relay::error, root_failed_usage for a usage_error.
 inline constexpr std::uint64_t root_failed = ~std::uint64_t{0} - 1;

@@ -15,17 +15,15 @@
 /// (non-overtaking) whatever their kinds, and a small message completes without any further call
 /// from the receiver. For a large one, the receiver posts the rest's receive when it sees the
 /// head; every relay call that waits (send, recv, wait, test, ...) does that for every pending
-/// receive of the process, so the classic exchange (irecv, send, wait) cannot deadlock.
+/// receive of the process, so the classic exchange (irecv, send, wait) cannot deadlock (see
+/// detail/matching.hpp, where both kinds of receive take their first messages).
 
 #include <mpi.h>
 
-#include <atomic>
-#include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
 #include <optional>
-#include <thread>
 
 #include "relay/config.hpp"
 #include "relay/error.hpp"
@@ -74,18 +72,6 @@ std::size_t received_bytes(const MPI_Status& st);
 /// Sets the byte count in `st` to `n`, so that status::bytes() reports a large message's length.
 void set_received_bytes(MPI_Status& st, std::size_t n);
 
-/// The number of non-blocking receives whose first piece has not been taken yet (all threads).
-/// Anything that waits must take those first pieces while it waits, see progress_pending().
-std::size_t pending_receives() noexcept;
-
-/// Takes the first pieces that have arrived for every pending receive of the process, posting the
-/// receives of their rests. Cheap when nothing is pending.
-void progress_pending();
-
-/// Waits for `n` requests, progressing pending receives meanwhile when there are any (plain
-/// MPI_Waitall when there are none). Statuses are ignored.
-void wait_progressing(int n, MPI_Request* requests);
-
 /// A large message on its way out: the head (copied, with its trailer) and the rest (sent from
 /// the caller's memory). Both are posted by the constructor; the data must stay alive and
 /// unchanged until both requests complete.
@@ -110,36 +96,24 @@ void send_bytes(const void* data, std::size_t bytes, int dest, int tag, MPI_Comm
 bool isend_small(const void* data, std::size_t bytes, int dest, int tag, MPI_Comm comm,
                  MPI_Request* request);
 
-/// A blocking receive's matched first message: `st` and `msg` as MPI_Mprobe gives them, found
-/// while pending receives are progressed.
-void match_blocking(MPI_Comm comm, int source, int tag, MPI_Message& msg, MPI_Status& st);
+/// The rest of a large value that is still to come: `bytes` bytes into `to`, by `route`. The
+/// value's payload is `total` bytes, head and rest together.
+struct incoming_rest {
+  char* to;
+  std::size_t bytes;
+  std::size_t total;
+  rest_route route;
+};
 
-/// Receives a large value's rest into `to` (blocking), the head's trailer `t` having arrived from
-/// `source` (a rank of `comm`).
-void receive_rest(MPI_Comm comm, int source, const trailer& t, char* to);
+/// Receives a large value's rest (blocking). The sender posted the rest together with the head,
+/// so this receive needs nothing from anyone.
+void receive_rest(const incoming_rest& rest);
+
+/// Posts the receive of a large value's rest in `request`.
+void post_rest(const incoming_rest& rest, MPI_Request* request);
 
 /// Receives and drops a large value's rest that nobody can take (its receiver failed), so that its
 /// sender is not left waiting.
 void drop_rest(MPI_Comm comm, int source, const trailer& t) noexcept;
-
-/// Pauses a polling loop: a yield at first (MPI's own waits spin too), then short sleeps, so that
-/// a long wait on a shared machine does not hold a core.
-class backoff {
- public:
-  void pause() {
-    if (++round_ < 2000) {
-      std::this_thread::yield();
-      return;
-    }
-    std::this_thread::sleep_for(std::chrono::microseconds(50));
-  }
-
- private:
-  int round_ = 0;
-};
-
-/// A buffer of piece_bytes for a first piece, from a per-thread free list.
-char* take_head_buffer();
-void give_head_buffer(char* buffer) noexcept;
 
 }  // namespace relay::detail
