@@ -174,7 +174,7 @@ TEST(Scatterv, MoreRanksThanElements) {
 }
 
 // scatterv with explicit counts, as MPI_Scatterv: rank r gets counts[r] consecutive elements
-// (zeros included), for trivial and serialized elements, from every root; the pieces gathered back
+// (zeros included), for bytewise and serialized elements, from every root; the pieces gathered back
 // give the data. Counts that do not fit the data raise usage_error on every rank.
 template <class E, class Make>
 void check_scatterv_counts(const relay::communicator& comm, Make make) {

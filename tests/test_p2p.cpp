@@ -23,12 +23,12 @@ using namespace relay_test;
 
 // ---- transport categories and datatypes (no communication) ---------------------------------
 
-static_assert(relay::trivial<int>);
-static_assert(relay::trivial<point>);
-static_assert(relay::trivial<std::array<double, 4>>);
-static_assert(!relay::trivial<int*>);
-static_assert(!relay::trivial<std::span<const int>>);  // a view: its bytes are only a pointer
-static_assert(!relay::trivial<std::string_view>);
+static_assert(relay::bytewise<int>);
+static_assert(relay::bytewise<point>);
+static_assert(relay::bytewise<std::array<double, 4>>);
+static_assert(!relay::bytewise<int*>);
+static_assert(!relay::bytewise<std::span<const int>>);  // a view: its bytes are only a pointer
+static_assert(!relay::bytewise<std::string_view>);
 static_assert(relay::contiguous<std::vector<int>>);
 static_assert(relay::contiguous<std::string>);
 static_assert(relay::contiguous<std::span<const double>>);

@@ -1,6 +1,6 @@
 // Reductions and prefix reductions: reduce, allreduce, scan, exscan, and reduce_into and
 // allreduce_into (into the caller's object, in place, reusing its memory). Built-in, standard and
-// user operations, commutative and not, on MPI's path (trivial values and vectors of them, 128-bit
+// user operations, commutative and not, on MPI's path (bytewise values and vectors of them, 128-bit
 // integers and structs included, the latter with user operations) and on the serialized path
 // (strings, maps, nested vectors).
 #include <gtest/gtest.h>
@@ -465,7 +465,8 @@ TEST(Reduce, IntoLengthMismatchRaisesUsageErrorOnEveryRank) {
   }
 }
 
-// ---- 128-bit integers: trivial, but no MPI type of their own ------------------------------------
+// ---- 128-bit integers: bytewise, but no MPI type of their own
+// ------------------------------------
 
 std::string hex(u128 v) {
   const auto hi = static_cast<std::uint64_t>(v >> 64), lo = static_cast<std::uint64_t>(v);
@@ -529,7 +530,7 @@ mat2 rank_matrix(int r) {
 
 TEST(Scan, MatrixProductIsNotCommutedOnMpiPath) {
   relay::communicator comm;
-  static_assert(relay::trivial<mat2>);
+  static_assert(relay::bytewise<mat2>);
   ASSERT_FALSE(mat_mul{}(rank_matrix(0), rank_matrix(1)) ==
                mat_mul{}(rank_matrix(1), rank_matrix(0)));
   check_scans<mat2>(comm, rank_matrix, mat_mul{}, "matrix product");

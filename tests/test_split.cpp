@@ -4,7 +4,7 @@
 // collectives at the same time. Each rank's value depends on its world rank, and the results are
 // checked exactly: a piece that goes to or comes from the wrong rank shows.
 //
-// Kinds of value: trivial (int, a byte-copied struct), vectors of them, and serialized ones
+// Kinds of value: bytewise (int, a byte-copied struct), vectors of them, and serialized ones
 // (std::string, a struct with serialize, vectors of strings). relay has no non-blocking
 // collectives; the point-to-point requests are tested in test_nonblocking.
 
@@ -208,7 +208,7 @@ digits digits_of(int w) {
   return {w + 1, 10};
 }
 
-/// Whether reduce_into and allreduce_into take T (trivial values and vectors of them).
+/// Whether reduce_into and allreduce_into take T (bytewise values and vectors of them).
 template <class T, class Op>
 constexpr bool has_into = requires(const relay::communicator& c, const T& v, T& t, Op o) {
   relay::reduce_into(c, v, t, o, 0);
@@ -217,11 +217,11 @@ constexpr bool has_into = requires(const relay::communicator& c, const T& v, T& 
 static_assert(has_into<int, std::plus<>> && has_into<std::vector<long>, std::plus<>>);
 static_assert(!has_into<std::string, std::plus<>>);
 
-/// relay reduces vectors of trivial elements element-wise, other values whole.
+/// relay reduces vectors of bytewise elements element-wise, other values whole.
 template <class T>
 constexpr bool element_wise = false;
 template <class E>
-constexpr bool element_wise<std::vector<E>> = relay::trivial<E>;
+constexpr bool element_wise<std::vector<E>> = relay::bytewise<E>;
 static_assert(element_wise<std::vector<long>> && !element_wise<std::vector<std::string>>);
 
 /// op(a, b) as relay combines two ranks' values.

@@ -73,7 +73,7 @@ struct point {
 __extension__ using u128 = unsigned __int128;
 
 /// Calls `f(make)` for one maker of each transport kind and edge case, where `make(r)` builds the
-/// value that belongs to rank r: trivial values (scalar, array, byte-copied struct), contiguous
+/// value that belongs to rank r: bytewise values (scalar, array, byte-copied struct), contiguous
 /// containers (including empty and single-element ones) and serialized types.
 template <class F>
 void for_each_kind(F&& f) {

@@ -160,37 +160,37 @@ namespace {
 static_assert(relay::contiguous<std::string_view>);
 static_assert(relay::contiguous<std::wstring_view>);
 static_assert(!relay::resizable_contiguous<std::string_view>);
-static_assert(!relay::trivial<std::string_view>);
+static_assert(!relay::bytewise<std::string_view>);
 static_assert(std::is_same_v<relay::element_t<std::string_view>, char>);
 static_assert(relay::serialized<std::vector<std::string_view>>);
 
 // A serialize() wins over trivially copyable, unless the type opts in.
-static_assert(std::is_trivially_copyable_v<partial> && !relay::trivial<partial>);
+static_assert(std::is_trivially_copyable_v<partial> && !relay::bytewise<partial>);
 static_assert(relay::serialized<partial>);
-static_assert(!relay::trivial<partial_free>);
-static_assert(!relay::trivial<partial_private>);
+static_assert(!relay::bytewise<partial_free>);
+static_assert(!relay::bytewise<partial_private>);
 static_assert(!relay::contiguous<std::vector<partial>>);
-static_assert(relay::trivial<opted_in>);
+static_assert(relay::bytewise<opted_in>);
 static_assert(relay::resizable_contiguous<std::vector<opted_in>>);
-static_assert(relay::trivial<opted_in_pointer>);
-static_assert(relay::trivial<point>);  // test_support.hpp opts it in
+static_assert(relay::bytewise<opted_in_pointer>);
+static_assert(relay::bytewise<point>);  // test_support.hpp opts it in
 
 // Bytes that mean something on another rank, at any depth.
-static_assert(relay::trivial<plain>);
-static_assert(relay::trivial<nested_plain>);
-static_assert(relay::trivial<std::array<plain, 3>>);
-static_assert(relay::trivial<std::optional<double>>);
-static_assert(relay::trivial<constructed_with_pointer>);  // the documented blind spot
-static_assert(!relay::trivial<with_pointer>);
-static_assert(!relay::trivial<with_view>);
-static_assert(!relay::trivial<nested_pointer>);
-static_assert(!relay::trivial<with_member_pointer>);
-static_assert(!relay::trivial<with_nullptr>);
-static_assert(!relay::trivial<with_reference>);
-static_assert(!relay::trivial<std::optional<int*>>);
-static_assert(!relay::trivial<std::array<const char*, 2>>);
-static_assert(!relay::trivial<int* [3]>);
-static_assert(!relay::trivial<std::nullptr_t>);
+static_assert(relay::bytewise<plain>);
+static_assert(relay::bytewise<nested_plain>);
+static_assert(relay::bytewise<std::array<plain, 3>>);
+static_assert(relay::bytewise<std::optional<double>>);
+static_assert(relay::bytewise<constructed_with_pointer>);  // the documented blind spot
+static_assert(!relay::bytewise<with_pointer>);
+static_assert(!relay::bytewise<with_view>);
+static_assert(!relay::bytewise<nested_pointer>);
+static_assert(!relay::bytewise<with_member_pointer>);
+static_assert(!relay::bytewise<with_nullptr>);
+static_assert(!relay::bytewise<with_reference>);
+static_assert(!relay::bytewise<std::optional<int*>>);
+static_assert(!relay::bytewise<std::array<const char*, 2>>);
+static_assert(!relay::bytewise<int* [3]>);
+static_assert(!relay::bytewise<std::nullptr_t>);
 
 // What can be sent at all.
 static_assert(relay::sendable<plain>);

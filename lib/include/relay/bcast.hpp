@@ -2,7 +2,7 @@
 /// \file
 /// Broadcast: bcast and bcast_into.
 ///
-/// Trivial values take one MPI_Bcast; vectors and strings travel from and into their own buffers,
+/// Bytewise values take one MPI_Bcast; vectors and strings travel from and into their own buffers,
 /// with their length in the same message when they are small (see config::eager_bytes); other
 /// types are serialized. A failure at the root (a value that cannot be serialized) reaches every
 /// rank as the same kind of exception, so none is left waiting.
@@ -31,7 +31,7 @@ void bcast_into(const communicator& comm, T& value, int root) {
   detail::check_sendable<T>();
   detail::check_rank(comm, root, "root");
   const bool is_root = comm.rank() == root;
-  if constexpr (trivial<T>) {
+  if constexpr (bytewise<T>) {
     RELAY_MPI(MPI_Bcast, &value, 1, datatype<T>(), root, comm.native());
   } else if constexpr (contiguous<T> && !resizable_contiguous<T>) {
     static_assert(!std::is_const_v<std::remove_pointer_t<decltype(value.data())>>,

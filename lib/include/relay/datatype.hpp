@@ -2,18 +2,18 @@
 /// \file
 /// How C++ types travel: the three transport categories and the MPI datatype of an element.
 ///
-/// - **trivial**: a trivially copyable value whose bytes mean the same on every rank: scalars,
+/// - **bytewise**: a trivially copyable value whose bytes mean the same on every rank: scalars,
 ///   std::array of them, plain structs of them. It is sent from its own bytes, with its fixed size
 ///   known to both sides. A type with its own `serialize()` (a member, or a free function in its
-///   namespace) is not trivial: its serialize() decides what travels. Neither is a value that
+///   namespace) is not bytewise: its serialize() decides what travels. Neither is a value that
 ///   holds a pointer, reference or view (std::span, std::string_view) in itself, its C arrays,
 ///   std::array, pair, tuple, optional or variant parts, or an aggregate's fields and bases at any
 ///   depth: such bytes mean nothing on another rank, and sending one is a compile error that asks
 ///   for a serialize(). A trivially copyable class that is not an aggregate (it has constructors
 ///   or private fields) cannot be looked into and travels as its bytes. `send_as_bytes<T>`
-///   (detail/inspect.hpp) declares any trivially copyable T trivial.
+///   (detail/inspect.hpp) declares any trivially copyable T bytewise.
 /// - **contiguous**: a std::vector, std::basic_string, std::span or std::basic_string_view of
-///   trivial elements. Sent straight from and into the container's buffer: no copy, no
+///   bytewise elements. Sent straight from and into the container's buffer: no copy, no
 ///   serialization; a view sends what it views. The receiver learns the length from the message
 ///   itself (a string_view is received as a std::string).
 /// - **serialized**: anything else that Boost.Serialization can save and load (maps, nested
@@ -35,9 +35,9 @@ namespace relay {
 /// empty, and holding no pointer, reference or view and no type with a serialize(), unless
 /// send_as_bytes<T> says its bytes are safe.
 template <class T>
-concept trivial = detail::bytewise_value<T>;
+concept bytewise = detail::bytewise_value<T>;
 
-/// A container whose elements are trivial and stored contiguously, with a length that the
+/// A container whose elements are bytewise and stored contiguously, with a length that the
 /// receiver learns from the message (vector, string, span, string_view).
 template <class T>
 concept contiguous = detail::contiguous_traits<std::remove_cvref_t<T>>::value;
@@ -47,10 +47,10 @@ template <class T>
 concept resizable_contiguous =
     contiguous<T> && detail::contiguous_traits<std::remove_cvref_t<T>>::resizable;
 
-/// Everything that is neither trivial nor contiguous travels serialized (whether it can is
+/// Everything that is neither bytewise nor contiguous travels serialized (whether it can is
 /// `sendable`, serialization.hpp).
 template <class T>
-concept serialized = !trivial<T> && !contiguous<T>;
+concept serialized = !bytewise<T> && !contiguous<T>;
 
 /// The element type of a contiguous container.
 template <contiguous T>
@@ -58,7 +58,7 @@ using element_t = typename detail::contiguous_traits<std::remove_cvref_t<T>>::el
 
 /// The MPI datatype of one element of type T: MPI's own type for arithmetic and complex types
 /// (so that MPI's built-in reductions apply), else a contiguous block of sizeof(T) bytes.
-template <trivial T>
+template <bytewise T>
 [[nodiscard]] MPI_Datatype datatype() {
   return detail::builtin_or_bytes_type<std::remove_cv_t<T>>();
 }

@@ -4,7 +4,7 @@
 /// length, concatenated in rank order).
 ///
 /// Like every rooted collective, gather and gatherv return std::optional: the result on the root,
-/// std::nullopt on every other rank. Trivial values and vectors of them go through MPI's own
+/// std::nullopt on every other rank. Bytewise values and vectors of them go through MPI's own
 /// collectives or the piece protocol straight into the result; other types are serialized.
 
 #include <mpi.h>
@@ -43,7 +43,7 @@ template <class T>
     // std::vector<bool> packs bits and has no data(): gathered as bytes.
     auto bytes = gather(comm, static_cast<unsigned char>(value), root);
     if (bytes) out.assign(bytes->begin(), bytes->end());
-  } else if constexpr (trivial<T>) {
+  } else if constexpr (bytewise<T>) {
     if (is_root) out.resize(static_cast<std::size_t>(comm.size()));
     RELAY_MPI(MPI_Gather, &value, 1, datatype<T>(), out.data(), 1, datatype<T>(), root,
               comm.native());
@@ -67,7 +67,7 @@ template <class T>
   if constexpr (std::is_same_v<T, bool>) {
     const auto bytes = allgather(comm, static_cast<unsigned char>(value));  // as in gather
     out.assign(bytes.begin(), bytes.end());
-  } else if constexpr (trivial<T>) {
+  } else if constexpr (bytewise<T>) {
     out.resize(static_cast<std::size_t>(comm.size()));
     RELAY_MPI(MPI_Allgather, &value, 1, datatype<T>(), out.data(), 1, datatype<T>(), comm.native());
   } else {
@@ -112,7 +112,7 @@ template <class E>
 void gatherv_into(const communicator& comm, const std::vector<E>& piece, std::vector<E>& all,
                   int root) {
   detail::check_rank(comm, root, "root");
-  constexpr bool direct = trivial<E> && !std::is_same_v<E, bool>;
+  constexpr bool direct = bytewise<E> && !std::is_same_v<E, bool>;
   const bool aliased = &piece == &all;  // gatherv_into(v, v)
   if (comm.rank() != root) {
     detail::scratch_buffer scratch;

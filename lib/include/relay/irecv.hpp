@@ -25,7 +25,7 @@ template <class T>
                                     int tag = any_tag) {
   detail::check_receivable<T>();
   detail::check_receive(comm, source, tag);
-  if constexpr (trivial<T>)
+  if constexpr (bytewise<T>)
     return recv_request<T>(
         request(std::make_unique<detail::fixed_receive<T>>(comm.native(), source, tag)));
   else
@@ -43,7 +43,7 @@ template <class T>
 /// never received, so its sender does not complete (give the buffer room for the largest value
 /// that may come). A longer buffer is a state-based request that takes a large value's head and
 /// rest like irecv does.
-template <trivial E>
+template <bytewise E>
 [[nodiscard]] request irecv_into(const communicator& comm, std::span<E> buffer,
                                  int source = any_source, int tag = any_tag) {
   detail::check_receive(comm, source, tag);

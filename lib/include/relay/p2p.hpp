@@ -2,7 +2,7 @@
 /// \file
 /// Blocking point-to-point messages: send, recv, sendrecv, probe.
 ///
-/// Trivial values and contiguous containers go straight from and into their own memory.
+/// Bytewise values and contiguous containers go straight from and into their own memory.
 /// Serialized values are archived into one buffer. A value of unknown size travels as one message
 /// up to config::first_piece_bytes, and as a first piece and the rest beyond (detail/message.hpp),
 /// so that a non-blocking receive can be posted before its size is known. A blocking receiver
@@ -25,7 +25,7 @@
 
 namespace relay {
 
-/// Sends `value` to rank `dest` with `tag`. Blocks until the value may change. Trivial values
+/// Sends `value` to rank `dest` with `tag`. Blocks until the value may change. Bytewise values
 /// and contiguous containers are sent from their own memory; other types are serialized with
 /// Boost.Serialization. A value of unknown size shorter than config::first_piece_bytes is one
 /// message; a longer one is a first piece and the rest (see detail/message.hpp). `dest` may be
@@ -39,7 +39,7 @@ void send(const communicator& comm, const T& value, int dest, int tag = 0) {
 
 /// Receives one value and returns it. The size need not be known: vectors and strings are sized
 /// from the message. `source` may be any_source and `tag` any_tag. The type must match what the
-/// sender sent: a trivial T of another size, or a byte count that is not a whole number of
+/// sender sent: a bytewise T of another size, or a byte count that is not a whole number of
 /// elements, raises usage_error. Receives match messages in the order they were posted, blocking
 /// and non-blocking alike, as MPI's do.
 template <class T>
@@ -65,7 +65,7 @@ template <class T>
 /// loops that reuse one buffer. Returns the status; `status.bytes() / sizeof(T)` elements were
 /// written. A value longer than the buffer raises an MPI truncation error (after it has been
 /// taken in full, so that its sender completes).
-template <trivial T>
+template <bytewise T>
 status recv_into(const communicator& comm, std::span<T> buffer, int source = any_source,
                  int tag = any_tag) {
   detail::check_receive(comm, source, tag);
@@ -85,7 +85,7 @@ requires(!contiguous<T> || resizable_contiguous<T>) status
   detail::check_receivable<T>();
   detail::check_receive(comm, source, tag);
   MPI_Status st;
-  if constexpr (trivial<T>)
+  if constexpr (bytewise<T>)
     detail::receive_trivial(comm.native(), source, tag, value, st);
   else
     detail::receive_dynamic(comm.native(), source, tag, value, st);

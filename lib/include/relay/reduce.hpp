@@ -2,7 +2,7 @@
 /// \file
 /// Reductions: reduce, allreduce, reduce_into, allreduce_into.
 ///
-/// Every rank's value is combined with an operation (see ops.hpp) in rank order. Trivial values
+/// Every rank's value is combined with an operation (see ops.hpp) in rank order. Bytewise values
 /// and vectors of them (reduced element by element; std::vector<bool> through a buffer of bools)
 /// use MPI's own reductions. Vectors must have the same length on every rank: a mismatch raises
 /// usage_error on every rank (an allreduce checks inside its own first call; a reduce with one
@@ -71,7 +71,7 @@ requires detail::moved_in<T>
 
 /// As reduce, into `result` on the root, reusing its memory (a loop that reduces into one vector
 /// allocates nothing once warm); the other ranks' `result` is left alone. `value` and `result`
-/// may be the same object (the reduction then runs in place). For trivial values and vectors of
+/// may be the same object (the reduction then runs in place). For bytewise values and vectors of
 /// them. Called by every rank of the communicator with the same root.
 template <class T, class Op>
 requires detail::mpi_reducible<T>
@@ -112,7 +112,7 @@ requires detail::moved_in<T>
 }
 
 /// As allreduce, into `result`, reusing its memory (in place when `value` is `result`). For
-/// trivial values and vectors of them. Called by every rank of the communicator.
+/// bytewise values and vectors of them. Called by every rank of the communicator.
 template <class T, class Op>
 requires detail::mpi_reducible<T>
 void allreduce_into(const communicator& comm, const T& value, T& result, Op op) {

@@ -136,7 +136,7 @@ class recv_request {
 
   T& value_ref() {
     detail::request_state* state = base_.state_.get();
-    if constexpr (trivial<T>)
+    if constexpr (bytewise<T>)
       return static_cast<detail::fixed_receive<T>*>(state)->value;
     else
       return static_cast<detail::sized_receive<T>*>(state)->value;

@@ -2,7 +2,7 @@
 /// \file
 /// Prefix reductions: scan (inclusive) and exscan (exclusive).
 ///
-/// Values are combined in rank order, so non-commutative operations are safe. Trivial values and
+/// Values are combined in rank order, so non-commutative operations are safe. Bytewise values and
 /// vectors of them use MPI_Scan and MPI_Exscan (vectors must have the same length on every rank,
 /// checked with one extra small MPI_Allreduce); other types are serialized and combined by
 /// recursive doubling on relay's private duplicate of the communicator. A moved-in vector is

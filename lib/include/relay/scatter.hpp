@@ -52,7 +52,7 @@ template <class T>
     std::vector<unsigned char> bytes;
     if (is_root) bytes.assign(values.begin(), values.end());
     return scatter(comm, bytes, root) != 0;
-  } else if constexpr (trivial<T>) {
+  } else if constexpr (bytewise<T>) {
     const std::uint64_t n = detail::share_from_root(comm, root, is_root ? values.size() : 0);
     if (n != p) throw wrong_length(n);
     T mine{};
@@ -154,7 +154,7 @@ void scatter_blocks_into(const communicator& comm, const std::vector<E>& data, s
       mine.assign(data.begin() + begin, data.begin() + end);
     }
   };
-  if constexpr (trivial<E> && !std::is_same_v<E, bool>) {
+  if constexpr (bytewise<E> && !std::is_same_v<E, bool>) {
     if (comm.rank() != root) {
       receive_piece(internal_comm(comm), root, detail::scatter_tag, datatype<E>(), sizeof(E), mine,
                     what);

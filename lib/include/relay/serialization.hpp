@@ -33,10 +33,10 @@
 
 namespace relay {
 
-/// A type that relay can send: trivial, contiguous, or serialized with a serialize() that relay
+/// A type that relay can send: bytewise, contiguous, or serialized with a serialize() that relay
 /// or Boost.Serialization provides or the type brings (see datatype.hpp).
 template <class T>
-concept sendable = trivial<std::remove_cvref_t<T>> || contiguous<T> ||
+concept sendable = bytewise<std::remove_cvref_t<T>> || contiguous<T> ||
     detail::find_archive_problem<std::remove_cvref_t<T>>()
 == detail::archive_problem::none;
 
@@ -52,7 +52,7 @@ namespace relay::detail {
 template <class T>
 constexpr void check_sendable() {
   using U = std::remove_cvref_t<T>;
-  if constexpr (!trivial<U> && !contiguous<U>) check_archivable<U>();
+  if constexpr (!bytewise<U> && !contiguous<U>) check_archivable<U>();
 }
 
 /// Appends the archive of `value` to `out` (relay's archive; see archive.hpp).

@@ -7,7 +7,7 @@
 /// archives call MPI_Pack for every primitive. These archives implement the same archive concept
 /// (`ar & x`, `ar << x`, `ar >> x`, make_nvp, base_object, split save/load members, versions), so
 /// every type with a Boost.Serialization `serialize` works unchanged, but they write straight
-/// into a byte vector and know the standard containers: a vector of trivial elements or a string
+/// into a byte vector and know the standard containers: a vector of bytewise elements or a string
 /// is its length and one memcpy, other containers are their length and their elements, and
 /// trivially copyable values whose bytes are safe to send (detail/inspect.hpp: no pointer or view
 /// in them, no serialize() of their own) are their bytes. A std::string_view or std::span is saved

@@ -20,8 +20,8 @@
 
 namespace relay::detail {
 
-/// Receives a trivial value (blocking).
-template <trivial T>
+/// Receives a bytewise value (blocking).
+template <bytewise T>
 void receive_trivial(MPI_Comm comm, int source, int tag, T& value, MPI_Status& st) {
   recv_matched(comm, source, tag, &value, 1, datatype<T>(), st);
   check_trivial_size<T>(st);
@@ -88,7 +88,7 @@ inline void receive_into_buffer(MPI_Comm comm, int source, int tag, char* buffer
 template <class T>
 T recv_impl(const communicator& comm, int source, int tag, MPI_Status& st) {
   T value{};
-  if constexpr (trivial<T>)
+  if constexpr (bytewise<T>)
     receive_trivial(comm.native(), source, tag, value, st);
   else
     receive_dynamic(comm.native(), source, tag, value, st);
@@ -98,7 +98,7 @@ T recv_impl(const communicator& comm, int source, int tag, MPI_Status& st) {
 /// Sends a value (blocking).
 template <class T>
 void send_value(const T& value, int dest, int tag, MPI_Comm comm) {
-  if constexpr (trivial<T>) {
+  if constexpr (bytewise<T>) {
     RELAY_MPI(MPI_Send, &value, 1, datatype<T>(), dest, tag, comm);
   } else if constexpr (contiguous<T>) {
     send_bytes(reinterpret_cast<const char*>(std::data(value)),
@@ -117,7 +117,7 @@ R sendrecv_value(const communicator& comm, const S& value, int dest, int source,
                  int recv_tag) {
   const MPI_Comm c = comm.native();
   MPI_Status st;
-  if constexpr (trivial<R> && trivial<S>) {
+  if constexpr (bytewise<R> && bytewise<S>) {
     if (pending_receives() == 0) {  // both sizes known on each side: one MPI_Sendrecv
       R result{};
       RELAY_MPI(MPI_Sendrecv, &value, 1, datatype<S>(), dest, send_tag, &result, 1, datatype<R>(),
@@ -129,7 +129,7 @@ R sendrecv_value(const communicator& comm, const S& value, int dest, int source,
   scratch_buffer scratch;
   MPI_Request small = MPI_REQUEST_NULL;
   std::optional<large_send> large;
-  if constexpr (trivial<S>) {
+  if constexpr (bytewise<S>) {
     RELAY_MPI(MPI_Isend, &value, 1, datatype<S>(), dest, send_tag, c, &small);
   } else {
     const payload p = to_payload(value, scratch.get());

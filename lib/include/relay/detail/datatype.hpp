@@ -20,7 +20,7 @@ namespace relay::detail {
 
 // ---- categories -------------------------------------------------------------------------------
 
-/// What the concept relay::trivial says (see datatype.hpp): a value sent as its own bytes.
+/// What the concept relay::bytewise says (see datatype.hpp): a value sent as its own bytes.
 template <class T>
 concept bytewise_value =
     std::is_trivially_copyable_v<T> && !std::is_empty_v<T> && bytes_safe<std::remove_cv_t<T>>();

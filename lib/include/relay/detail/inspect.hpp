@@ -24,7 +24,7 @@ namespace relay {
 ///
 ///     template <> inline constexpr bool relay::send_as_bytes<particle> = true;
 ///
-/// Such a T is `trivial`: it travels as its own bytes and its serialize() is not called.
+/// Such a T is `bytewise`: it travels as its own bytes and its serialize() is not called.
 template <class T>
 inline constexpr bool send_as_bytes = false;
 

@@ -37,7 +37,7 @@ constexpr void check_receivable() {
                 "a std::vector or std::string, or use recv_into with a span");
 }
 
-/// Throws usage_error unless a trivial T's receive got exactly sizeof(T) bytes (or nothing, from
+/// Throws usage_error unless a bytewise T's receive got exactly sizeof(T) bytes (or nothing, from
 /// MPI_PROC_NULL): MPI does not see a smaller message of another type as an error.
 template <class T>
 void check_trivial_size(const MPI_Status& st) {

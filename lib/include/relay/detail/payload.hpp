@@ -27,7 +27,7 @@ struct wire {
 
 template <class T>
 wire to_wire(const T& value, byte_buffer& scratch) {
-  if constexpr (trivial<T>) {
+  if constexpr (bytewise<T>) {
     return {&value, datatype<T>(), 1};
   } else if constexpr (contiguous<T>) {
     return {std::data(value), datatype<element_t<T>>(), std::size(value)};

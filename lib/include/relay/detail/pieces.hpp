@@ -39,7 +39,7 @@ std::vector<std::uint64_t> allgather_counts(const communicator& comm, std::uint6
 
 /// Gathers variable-length blocks of E to `root`, or to every rank when root < 0. `sizes` receives
 /// every rank's count. The result is the concatenation in rank order (empty on non-roots).
-template <trivial E>
+template <bytewise E>
 std::vector<E> gatherv_blocks(const communicator& comm, int root, std::span<const E> mine,
                               std::vector<std::uint64_t>& sizes, const char* what) {
   sizes = allgather_counts(comm, mine.size());
@@ -280,7 +280,7 @@ template <class E>
 std::vector<E> allgatherv_any(const communicator& comm, const std::vector<E>& piece,
                               const char* what) {
   std::vector<std::uint64_t> sizes;
-  if constexpr (trivial<E> && !std::is_same_v<E, bool>) {
+  if constexpr (bytewise<E> && !std::is_same_v<E, bool>) {
     return gatherv_blocks<E>(comm, -1, piece, sizes, what);
   } else {
     std::vector<E> out;

@@ -1,5 +1,5 @@
 #pragma once
-// The MPI path of the reductions: trivial values and vectors of them, reduced element by element
+// The MPI path of the reductions: bytewise values and vectors of them, reduced element by element
 // by MPI_Reduce/Allreduce/Scan/Exscan, with the vectors' lengths checked on every rank.
 
 #include <mpi.h>
@@ -20,7 +20,7 @@
 
 namespace relay::detail {
 
-/// The element type and count that MPI reduces for a trivial value or a vector of them.
+/// The element type and count that MPI reduces for a bytewise value or a vector of them.
 template <class T>
 struct reduce_view {
   using element = T;
@@ -39,7 +39,7 @@ struct reduce_view<std::vector<E, A>> {
 };
 
 template <class T>
-concept mpi_reducible = trivial<T> ||(resizable_contiguous<T>&& requires {
+concept mpi_reducible = bytewise<T> ||(resizable_contiguous<T>&& requires {
   typename T::allocator_type;
 } && std::is_same_v<T, std::vector<element_t<T>, typename T::allocator_type>>);
 
@@ -227,7 +227,7 @@ void mpi_reduce(const communicator& comm, const T& value, T& out, const Op& op, 
   if (receives) V::resize(out, n);
   const auto* src = V::data(value);
   auto* dst = receives ? V::data(out) : nullptr;
-  if constexpr (trivial<T>)
+  if constexpr (bytewise<T>)
     mpi_reduce_elements(comm, src, dst, n, op, root, kind);
   else
     checked_reduce(comm, src, dst, n, op, root, kind);
@@ -263,8 +263,8 @@ std::vector<bool> mpi_reduce_bools(const communicator& comm, const std::vector<b
 template <class T>
 concept moved_in = !std::is_reference_v<T> && !std::is_const_v<T>;
 
-/// Reduced in place in a moved-in value: vectors on MPI's path (a trivial value gains nothing).
+/// Reduced in place in a moved-in value: vectors on MPI's path (a bytewise value gains nothing).
 template <class T>
-concept reducible_in_place = mpi_reducible<T> && !trivial<T>;
+concept reducible_in_place = mpi_reducible<T> && !bytewise<T>;
 
 }  // namespace relay::detail

@@ -81,7 +81,7 @@ template <class T>
 class send_state final : public request_state {
  public:
   send_state(T value, int dest, int tag, MPI_Comm comm) : value_(std::move(value)) {
-    if constexpr (trivial<T>) {
+    if constexpr (bytewise<T>) {
       RELAY_MPI(MPI_Isend, &value_, 1, datatype<T>(), dest, tag, comm, &handle);
     } else {
       const payload p = to_payload(value_, bytes_);
@@ -104,8 +104,8 @@ class send_state final : public request_state {
   MPI_Request rest_ = MPI_REQUEST_NULL;
 };
 
-/// A receive of a trivial value: its size is known, so it is one MPI_Irecv into the value.
-template <trivial T>
+/// A receive of a bytewise value: its size is known, so it is one MPI_Irecv into the value.
+template <bytewise T>
 class fixed_receive final : public request_state {
  public:
   fixed_receive(MPI_Comm comm, int source, int tag) {
