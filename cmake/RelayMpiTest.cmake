@@ -1,6 +1,9 @@
 # relay_add_mpi_test(NAME <name> COMMAND <exe> [args...] [RANKS 1 2 3 4] [FULL_RANKS ...]
 #                    [TIMEOUT s] [LABELS ...] [PASS_REGULAR_EXPRESSION re] [WILL_FAIL] [QUIET]
-#                    [WRAPPER <cmd> [args...]])
+#                    [WRAPPER <cmd> [args...]] [COST seconds])
+#
+# COST is the expected run time: ctest starts the costliest tests first (until it has timings of
+# its own from a previous run), so that a long test does not run alone at the end.
 #
 # FULL_RANKS: more rank counts, registered with the label "full", which the default test presets
 # leave out (the "full" presets run them too; or ctest -L full). For checks whose outcome does
@@ -35,7 +38,7 @@ set(RELAY_TEST_TIMEOUT 120 CACHE STRING "Seconds before an MPI test is declared 
 set(RELAY_BAD_INPUT_RANKS RANKS 1 3 FULL_RANKS 2 4)
 
 function(relay_add_mpi_test)
-  cmake_parse_arguments(ARG "WILL_FAIL;QUIET" "NAME;TIMEOUT;PASS_REGULAR_EXPRESSION"
+  cmake_parse_arguments(ARG "WILL_FAIL;QUIET" "NAME;TIMEOUT;PASS_REGULAR_EXPRESSION;COST"
                         "COMMAND;RANKS;FULL_RANKS;LABELS;WRAPPER" ${ARGN})
   if(NOT ARG_RANKS)
     set(ARG_RANKS ${RELAY_TEST_RANKS})
@@ -73,6 +76,9 @@ function(relay_add_mpi_test)
     endif()
     if(ARG_WILL_FAIL)
       set_tests_properties(${test_name} PROPERTIES WILL_FAIL TRUE)
+    endif()
+    if(ARG_COST)
+      set_tests_properties(${test_name} PROPERTIES COST ${ARG_COST})
     endif()
   endforeach()
 endfunction()

@@ -6,8 +6,8 @@ source "$(dirname -- "${BASH_SOURCE[0]}")/common.sh"
 # mpirun passes SIGTERM on and SIGKILLs the ranks this many seconds later (default 1): room for a
 # loaded test machine. The farm fits its grace period into it.
 export OMPI_MCA_odls_base_sigkill_timeout=2
-n=$((30 * ranks + 30))  # several seconds of work, so that the stop comes mid-run
-for i in $(seq 1 $n); do echo "sleep 0.2; echo \$TASK_ID >> $work/completed"; done >tasks.txt
+n=$((20 * ranks + 20))  # seconds of work, so that the stop comes mid-run
+for i in $(seq 1 $n); do echo "sleep 0.1; echo \$TASK_ID >> $work/completed"; done >tasks.txt
 "${farm[@]}" tasks.txt -o out >first.txt 2>first-err.txt &
 pid=$!
 # Wait until a few tasks have been logged, then stop the job.
