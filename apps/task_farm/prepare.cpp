@@ -29,6 +29,14 @@ std::string now_iso() {
   return format_time(relay::app::wall_seconds());
 }
 
+/// Puts the plan's tasks in the farm's queue, in id order.
+void queue(prepared& p, const run_plan& plan) {
+  for (const auto& e : plan.to_run) {
+    p.commands.emplace(e.t.id, e.t.command);
+    p.queue.push_back({e.t.id, e.first_attempt, e.t.command});
+  }
+}
+
 /// Rank 0: reads and checks the input, creates or reopens the output directory.
 prepared prepare_new(const cli_args& a) {
   prepared p;
@@ -67,10 +75,7 @@ prepared prepare_new(const cli_args& a) {
     p.finished = true;
     return p;
   }
-  for (const auto& e : plan.to_run) {
-    p.commands.emplace(e.t.id, e.t.command);
-    p.queue.push_back({e.t.id, e.first_attempt, e.t.command});
-  }
+  queue(p, plan);
   return p;
 }
 
@@ -151,10 +156,7 @@ prepared prepare_resume(const cli_args& a) {
     p.finished = true;
     return p;
   }
-  for (const auto& e : plan.to_run) {
-    p.commands.emplace(e.t.id, e.t.command);
-    p.queue.push_back({e.t.id, e.first_attempt, e.t.command});
-  }
+  queue(p, plan);
   return p;
 }
 
