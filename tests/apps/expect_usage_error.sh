@@ -19,6 +19,15 @@ start=$SECONDS
 "$@" >"$out" 2>"$err"
 code=$?
 elapsed=$((SECONDS - start))
+# Seen with the pause at 0: the launcher closes the ranks' output channels while its event loop still
+# watches them, and about one run in a thousand its libevent prints "[warn] Epoll MOD(1) on fd N
+# failed ... Bad file descriptor" on mpirun's own stderr. That line is the launcher's, caused by
+# the setting above (the apps never print it), so it is dropped before the app's lines are
+# checked; anything else on stderr still fails the test.
+if grep -q '^\[warn\] Epoll [A-Z]*([0-9]*) on fd [0-9]* failed' "$err"; then
+  grep -v '^\[warn\] Epoll [A-Z]*([0-9]*) on fd [0-9]* failed' "$err" >"$err.app" || true
+  mv "$err.app" "$err"
+fi
 fail=0
 if [[ $code -ne $want_code ]]; then
   echo "exit code $code, expected $want_code" >&2
