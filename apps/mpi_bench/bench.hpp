@@ -50,6 +50,9 @@ inline bool needs_two_ranks(const std::string& op) {
   return op == "pingpong" || op == "bw" || op == "ser_p2p";
 }
 
+/// The median of `v` (the mean of the two middle values for an even count); `v` is not empty.
+double median(std::vector<double> v);
+
 /// Times `body` over `iters` iterations after a barrier; returns microseconds per iteration,
 /// the maximum over ranks (every rank gets the same number).
 double time_loop(const relay::communicator& comm, int iters, const std::function<void()>& body);

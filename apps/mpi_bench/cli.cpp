@@ -62,13 +62,15 @@ std::vector<std::string> chosen_ops(const std::vector<std::string>& names) {
       add(c);
     } else if (name == "serialized") {
       add(z);
+    } else if (name == "pool") {
+      continue;  // measured on its own, after the others
     } else if (std::find(c.begin(), c.end(), name) != c.end() ||
                std::find(z.begin(), z.end(), name) != z.end()) {
       chosen.push_back(name);
     } else {
       throw usage_error("unknown operation '" + name +
                         "' (choose from pingpong, bw, bcast, scatter, gather, reduce, allreduce, "
-                        "ser_p2p, ser_bcast, contiguous, serialized, all)");
+                        "ser_p2p, ser_bcast, pool, contiguous, serialized, all)");
     }
   }
   std::vector<std::string> order = c;
@@ -77,6 +79,23 @@ std::vector<std::string> chosen_ops(const std::vector<std::string>& names) {
   for (const auto& name : order)
     if (std::find(chosen.begin(), chosen.end(), name) != chosen.end()) run.push_back(name);
   return run;
+}
+
+/// Parses a comma-separated list of chunksizes, each at least 1.
+std::vector<std::size_t> parse_chunksizes(const std::vector<std::string>& texts,
+                                          const std::string& what) {
+  std::vector<std::size_t> sizes;
+  for (const auto& text : texts)
+    sizes.push_back(relay::app::parse_count(text, what, {.min = 1, .max = 1'000'000'000}));
+  if (sizes.empty()) throw usage_error(what + " needs at least one chunksize");
+  return sizes;
+}
+
+root_mode parse_root_mode(const std::string& text) {
+  if (text == "both") return root_mode::both;
+  if (text == "yes") return root_mode::yes;
+  if (text == "no") return root_mode::no;
+  throw usage_error("--root-works must be yes, no or both (got '" + text + "')");
 }
 
 }  // namespace
@@ -91,16 +110,24 @@ cli_options parse_command_line(int argc, char** argv, const relay::communicator&
       "(one-way latency, ranks 0 and 1), bw (a window of non-blocking sends, as osu_bw), bcast, "
       "scatter, gather, reduce, allreduce (sum of doubles), and for serialized types (vector of "
       "strings, map, vectors of user structs) ser_p2p and ser_bcast against Boost.MPI's own "
-      "path. Doubles are sent where the size is a multiple of 8 bytes, chars otherwise.",
+      "path. Doubles are sent where the size is a multiple of 8 bytes, chars otherwise. "
+      "--ops pool (never part of all) times relay::pool's map instead: trivial tasks (x + 2) at "
+      "several chunksizes, and tasks of calibrated real work against a serial loop over the same "
+      "tasks (parallel efficiency), with pools whose root works and whose root only hands out "
+      "work; see scripts/bench_pool.sh for the comparison with mpi4py.futures.",
       "mpi_bench"};
   std::vector<std::string> ops;
   std::string min_text = "1", max_text = "16MiB", reps_text = "5", window_text = "64",
               elements_text = "1e5", loop_text = "2";
+  std::string tasks_text = "1e6", work_tasks_text = "1e4", work_us_text = "100",
+              roots_text = "both", group_text = "0";
+  std::vector<std::string> chunk_texts{"1", "100", "10000"}, work_chunk_texts{"1"};
   cli_options o;
   cli.add_option("--ops", ops,
                  "Operations to run, comma-separated: pingpong, bw, bcast, scatter, gather, "
-                 "reduce, allreduce, ser_p2p, ser_bcast, or the groups contiguous, serialized, "
-                 "all (default: all; at 1 rank, all but the two-rank operations)")
+                 "reduce, allreduce, ser_p2p, ser_bcast, pool, or the groups contiguous, "
+                 "serialized, all (default: all, which leaves out pool; at 1 rank, all but the "
+                 "two-rank operations)")
       ->delimiter(',');
   cli.add_option("--min-size", min_text, "Smallest message in bytes (suffixes K, M, KiB, MiB)")
       ->capture_default_str();
@@ -114,11 +141,34 @@ cli_options parse_command_line(int argc, char** argv, const relay::communicator&
   cli.add_option("--window", window_text, "Messages in flight in bw")->capture_default_str();
   cli.add_option("--elements", elements_text, "Elements per serialized container")
       ->capture_default_str();
+  cli.add_option("--tasks", tasks_text, "pool: trivial tasks (x + 2) per map")
+      ->capture_default_str();
+  cli.add_option("--chunksizes", chunk_texts, "pool: chunksizes of the trivial maps")
+      ->delimiter(',')
+      ->capture_default_str();
+  cli.add_option("--work-tasks", work_tasks_text,
+                 "pool: tasks of real work per map (0: none), timed against a serial loop")
+      ->capture_default_str();
+  cli.add_option("--work-us", work_us_text,
+                 "pool: microseconds of one task of real work (a calibrated loop)")
+      ->capture_default_str();
+  cli.add_option("--work-chunksizes", work_chunk_texts, "pool: chunksizes of the real work")
+      ->delimiter(',')
+      ->capture_default_str();
+  cli.add_option("--root-works", roots_text,
+                 "pool: measure pools whose root runs tasks (yes), only hands them out (no, as "
+                 "mpi4py.futures), or both")
+      ->capture_default_str();
+  cli.add_option("--group-size", group_text,
+                 "pool: pool_options::group_size (0 automatic, 1 flat, g >= 2 groups of g ranks "
+                 "with a dispatcher each)")
+      ->capture_default_str();
   cli.add_flag("--json", o.json,
                "Print one JSON object: {\"ranks\", \"mpi\", \"results\": [{op, type, bytes, "
                "lib_us, raw_us, ratio, ...}], \"serialized\": [...]}");
   cli.footer(
       "Example: mpirun -n 2 mpi_bench --ops bcast,allreduce --min-size 1K --max-size 1M\n"
+      "         mpirun -n 2 mpi_bench --ops pool --json\n"
       "Targets (2 ranks): lib/raw <= 1.05 for sizes >= 1 KiB, <= 1.10 below; serialized >= 2x "
       "Boost.MPI.");
   relay::app::parse(cli, argc, argv, world);
@@ -136,8 +186,25 @@ cli_options parse_command_line(int argc, char** argv, const relay::communicator&
       loop_text, "--loop-ms",
       {.min = 0, .positive = true, .max = 60000, .noun = "positive number of milliseconds"});
 
+  o.pool_s.reps = o.s.reps;
+  o.pool_s.tasks = relay::app::parse_count(tasks_text, "--tasks", {.max = 1'000'000'000});
+  o.pool_s.chunksizes = parse_chunksizes(chunk_texts, "--chunksizes");
+  o.pool_s.work_tasks =
+      relay::app::parse_count(work_tasks_text, "--work-tasks", {.min = 0, .max = 100'000'000});
+  o.pool_s.work_us = relay::app::parse_number(
+      work_us_text, "--work-us",
+      {.min = 0, .positive = true, .max = 1e7, .noun = "positive number of microseconds"});
+  o.pool_s.work_chunksizes = parse_chunksizes(work_chunk_texts, "--work-chunksizes");
+  o.pool_s.roots = parse_root_mode(roots_text);
+  o.pool_s.group_size = static_cast<int>(
+      relay::app::parse_count(group_text, "--group-size", {.min = 0, .max = 1'000'000}));
+  o.pool = std::find(ops.begin(), ops.end(), "pool") != ops.end();
+
   const bool explicit_ops = !ops.empty();
-  o.ops = chosen_ops(explicit_ops ? ops : std::vector<std::string>{"all"});
+  const bool only_pool = o.pool && std::all_of(ops.begin(), ops.end(),
+                                               [](const std::string& op) { return op == "pool"; });
+  o.ops = only_pool ? std::vector<std::string>{}
+                    : chosen_ops(explicit_ops ? ops : std::vector<std::string>{"all"});
   if (world.size() < 2) {
     const bool wants_pair = std::any_of(o.ops.begin(), o.ops.end(), needs_two_ranks);
     if (wants_pair && explicit_ops)

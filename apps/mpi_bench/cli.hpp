@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "bench.hpp"
+#include "pool_bench.hpp"
 #include "relay/communicator.hpp"
 
 namespace mpi_bench {
@@ -16,6 +17,8 @@ struct cli_options {
   std::vector<std::string> ops;    ///< the operations to run, in canonical order
   std::vector<std::size_t> sizes;  ///< message sizes in bytes, doubling from --min-size
   bool json = false;               ///< --json
+  bool pool = false;               ///< --ops pool (never part of "all": it takes about a minute)
+  pool_settings pool_s;            ///< what --ops pool measures
 };
 
 /// Parses the command line on every rank (the same on each). At 1 rank the two-rank operations

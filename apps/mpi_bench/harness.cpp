@@ -9,15 +9,12 @@
 #include "relay/error.hpp"
 
 namespace mpi_bench {
-namespace {
 
 double median(std::vector<double> v) {
   std::sort(v.begin(), v.end());
   const std::size_t n = v.size();
   return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
 }
-
-}  // namespace
 
 double time_loop(const relay::communicator& comm, int iters, const std::function<void()>& body) {
   // Raw MPI for the instrument itself, so that its cost is the same for both sides.

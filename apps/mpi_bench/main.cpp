@@ -31,7 +31,8 @@ int bench(int argc, char** argv, const relay::communicator& world) {
                  ? 1
                  : static_cast<std::size_t>(std::count_if(
                        sizes.begin(), sizes.end(), [&](std::size_t b) { return fits(op, b); }));
-  if (world.rank() == 0 && !o.json) mpi_bench::print_header(world.size(), o.s.reps);
+  if (world.rank() == 0 && !o.json && !o.ops.empty())
+    mpi_bench::print_header(world.size(), o.s.reps);
 
   relay::app::progress_line line(world.rank() == 0 && relay::app::stderr_is_terminal());
   const auto progress = [&](const std::string& what) {
@@ -53,14 +54,20 @@ int bench(int argc, char** argv, const relay::communicator& world) {
       contiguous.push_back(mpi_bench::run_contiguous(world, o.s, op, bytes));
     }
   }
+  std::vector<mpi_bench::pool_row> pool;
+  if (o.pool) {
+    if (line.due()) line.show("mpi_bench: pool");
+    pool = mpi_bench::run_pool(world, o.pool_s);
+  }
   line.clear();
   if (world.rank() == 0)
-    mpi_bench::print_results(contiguous, serialized, o.s, world.size(), o.json);
+    mpi_bench::print_results(contiguous, serialized, pool, o.s, world.size(), o.json);
   return relay::app::exit_ok;
 }
 
 }  // namespace
 
 int main(int argc, char** argv) {
-  return relay::app::run(argc, argv, "mpi_bench", bench);
+  // Funneled: a pool whose root works runs the root's tasks in a thread that makes no MPI calls.
+  return relay::app::run(argc, argv, "mpi_bench", bench, relay::thread_level::funneled);
 }

@@ -47,6 +47,34 @@ void print_serialized(const std::vector<row>& rows, std::size_t elements) {
               << fixed(1.0 / r.ratio, 2) << "\n";
 }
 
+std::string join(const std::vector<std::uint64_t>& counts) {
+  std::string text;
+  for (std::uint64_t c : counts) text += (text.empty() ? "" : " ") + std::to_string(c);
+  return text;
+}
+
+void print_pool(const std::vector<pool_row>& rows, int reps, int ranks) {
+  std::cout << "\n# pool_map (relay::pool::map): " << ranks << " ranks, " << mpi_version()
+            << "; median of " << reps
+            << " maps, the root's wall time; disp_cpu: CPU of the root's MPI thread / wall time; "
+               "efficiency: serial / (workers * parallel)\n";
+  std::cout << std::left << std::setw(11) << "task" << std::right << ' ' << std::setw(9)
+            << "chunksize" << ' ' << std::setw(9) << "tasks" << ' ' << std::setw(4) << "root" << ' '
+            << std::setw(5) << "group" << ' ' << std::setw(9) << "seconds" << ' ' << std::setw(11)
+            << "tasks/s" << ' ' << std::setw(8) << "disp_cpu" << ' ' << std::setw(10)
+            << "efficiency"
+            << "  tasks per rank\n";
+  for (const auto& r : rows)
+    std::cout << std::left << std::setw(11) << r.task << std::right << ' ' << std::setw(9)
+              << r.chunksize << ' ' << std::setw(9) << r.tasks << ' ' << std::setw(4)
+              << (r.root_works ? "yes" : "no") << ' ' << std::setw(5) << r.group_size << ' '
+              << std::setw(9) << relay::app::format("%.4g", r.seconds) << ' ' << std::setw(11)
+              << fixed(r.tasks_per_second, 0) << ' ' << std::setw(7)
+              << fixed(100 * r.dispatcher_cpu_s / r.seconds, 1) << "% " << std::setw(10)
+              << (r.efficiency >= 0 ? fixed(100 * r.efficiency, 1) + "%" : "-") << "  "
+              << join(r.tasks_per_rank) << "\n";
+}
+
 /// Worst and median lib/raw ratio over the rows in [lo, hi) bytes, per target.
 struct summary_line {
   std::string label;
@@ -81,8 +109,31 @@ std::vector<summary_line> summarize(const std::vector<row>& rows) {
   return lines;
 }
 
+nlohmann::ordered_json pool_json(const pool_row& r) {
+  nlohmann::ordered_json j{{"op", "pool_map"},
+                           {"task", r.task},
+                           {"chunksize", r.chunksize},
+                           {"tasks", r.tasks},
+                           {"tasks_per_second", r.tasks_per_second},
+                           {"best_tasks_per_second", r.best_tasks_per_second},
+                           {"seconds", r.seconds},
+                           {"root_works", r.root_works},
+                           {"group_size", r.group_size},
+                           {"workers", r.workers},
+                           {"dispatcher_cpu_s", r.dispatcher_cpu_s},
+                           {"messages", r.messages},
+                           {"tasks_per_rank", r.tasks_per_rank}};
+  if (r.efficiency >= 0) {
+    j["serial_seconds"] = r.serial_seconds;
+    j["task_us"] = r.task_us;
+    j["efficiency"] = r.efficiency;
+  }
+  return j;
+}
+
 void print_json(const std::vector<row>& contiguous, const std::vector<row>& serialized,
-                const settings& s, int ranks, const std::vector<summary_line>& lines) {
+                const std::vector<pool_row>& pool, const settings& s, int ranks,
+                const std::vector<summary_line>& lines) {
   using json_t = nlohmann::ordered_json;
   json_t out;
   out["ranks"] = ranks;
@@ -107,6 +158,10 @@ void print_json(const std::vector<row>& contiguous, const std::vector<row>& seri
                                  {"lib_us", r.lib_us},
                                  {"boost_us", r.ref_us},
                                  {"speedup", 1.0 / r.ratio}});
+  if (!pool.empty()) {
+    out["pool"] = json_t::array();
+    for (const auto& r : pool) out["pool"].push_back(pool_json(r));
+  }
   out["summary"] = json_t::array();
   for (const auto& l : lines)
     if (l.count)
@@ -136,10 +191,10 @@ void print_header(int ranks, int reps) {
 }
 
 void print_results(const std::vector<row>& contiguous, const std::vector<row>& serialized,
-                   const settings& s, int ranks, bool json) {
+                   const std::vector<pool_row>& pool, const settings& s, int ranks, bool json) {
   const auto lines = summarize(contiguous);
   if (json) {
-    print_json(contiguous, serialized, s, ranks, lines);
+    print_json(contiguous, serialized, pool, s, ranks, lines);
     return;
   }
   if (!contiguous.empty()) {
@@ -152,6 +207,7 @@ void print_results(const std::vector<row>& contiguous, const std::vector<row>& s
                   << "), target <= " << fixed(l.limit, 2) << "\n";
   }
   if (!serialized.empty()) print_serialized(serialized, s.elements);
+  if (!pool.empty()) print_pool(pool, s.reps, ranks);
 }
 
 }  // namespace mpi_bench

@@ -1,0 +1,245 @@
+// relay::pool's map, timed on the root: trivial tasks at several chunksizes, and tasks of
+// calibrated real work against a serial loop over the same tasks. Every rank calls every map;
+// between maps the ranks meet in a barrier that sleeps while it waits (Open MPI's blocking
+// barrier spins, which on an oversubscribed machine would take the core of a rank still working).
+
+#include <mpi.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <ctime>
+#include <numeric>
+#include <thread>
+
+#include "bench.hpp"
+#include "pool_bench.hpp"
+#include "relay/error.hpp"
+#include "relay/pool.hpp"
+
+namespace mpi_bench {
+namespace {
+
+/// Inputs of the warm-up map, which lets the pool's ranks connect before anything is timed.
+constexpr std::size_t warmup_tasks = 1000;
+/// How long a rank waiting in quiet_barrier sleeps between looks.
+constexpr auto barrier_nap = std::chrono::microseconds(50);
+
+double thread_cpu_seconds() {
+  timespec t{};
+  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t);
+  return double(t.tv_sec) + 1e-9 * double(t.tv_nsec);
+}
+
+/// A barrier that does not spin a core while it waits.
+void quiet_barrier(const relay::communicator& comm) {
+  MPI_Request request = MPI_REQUEST_NULL;
+  MPI_Ibarrier(comm.native(), &request);
+  for (int done = 0;;) {
+    MPI_Test(&request, &done, MPI_STATUS_IGNORE);
+    if (done) return;
+    std::this_thread::sleep_for(barrier_nap);
+  }
+}
+
+/// What one timed map gave on the root.
+struct sample {
+  double seconds = 0, cpu = 0;
+  std::vector<std::uint64_t> per_rank;
+  std::uint64_t messages = 0;
+};
+
+/// Reads the pool's statistics of its last call.
+void read_stats(const relay::pool& pool, sample& s) {
+  const relay::pool_stats& st = pool.last_stats();
+  s.per_rank.assign(st.tasks_per_rank.begin(), st.tasks_per_rank.end());
+  s.messages = st.messages_sent + st.messages_received;
+}
+
+/// One map of `f` over `inputs` (read on the root), timed on the root after a quiet barrier.
+/// `check` tells whether the root's results are right; a wrong result on the root fails the run
+/// on every rank.
+template <class F, class In, class Check>
+sample timed_map(const relay::communicator& comm, relay::pool& pool, F f,
+                 const std::vector<In>& inputs, std::size_t chunksize, const Check& check,
+                 const std::string& what) {
+  quiet_barrier(comm);
+  sample s;
+  const double cpu0 = thread_cpu_seconds();
+  const double t0 = MPI_Wtime();
+  auto results = pool.map(f, inputs, chunksize);
+  s.seconds = MPI_Wtime() - t0;
+  s.cpu = thread_cpu_seconds() - cpu0;
+  bool ok = true;
+  if (pool.is_root()) {
+    ok = results.size() == inputs.size() && check(results);
+    read_stats(pool, s);
+  }
+  expect_everywhere(comm, ok, what);
+  return s;
+}
+
+/// The row of `samples`: medians, and the counts of the median repetition.
+pool_row summarize(pool_row row, std::vector<sample> samples) {
+  std::sort(samples.begin(), samples.end(),
+            [](const sample& a, const sample& b) { return a.seconds < b.seconds; });
+  std::vector<double> seconds, cpu;
+  for (const auto& s : samples) {
+    seconds.push_back(s.seconds);
+    cpu.push_back(s.cpu);
+  }
+  const sample& mid = samples[(samples.size() - 1) / 2];
+  row.seconds = median(seconds);
+  row.tasks_per_second = double(row.tasks) / row.seconds;
+  row.best_tasks_per_second = double(row.tasks) / samples.front().seconds;
+  row.dispatcher_cpu_s = median(cpu);
+  row.tasks_per_rank = mid.per_rank;
+  row.messages = mid.messages;
+  return row;
+}
+
+/// A row's configuration, before its measurements.
+pool_row make_row(const relay::communicator& comm, const pool_settings& ps, std::string task,
+                  std::size_t chunksize, std::size_t tasks, bool root_works) {
+  pool_row row;
+  row.task = std::move(task);
+  row.chunksize = chunksize;
+  row.tasks = tasks;
+  row.root_works = root_works;
+  row.group_size = ps.group_size;
+  row.workers = comm.size() == 1 || root_works ? comm.size() : comm.size() - 1;
+  return row;
+}
+
+/// The trivial rows of one pool: x + 2 at every chunksize, the chunksizes interleaved within
+/// each repetition so that a slow moment of the machine does not fall on one of them only.
+std::vector<pool_row> trivial_rows(const relay::communicator& comm, relay::pool& pool,
+                                   const pool_settings& ps, bool root_works) {
+  const auto add2 = [](std::int64_t x) { return x + 2; };
+  std::vector<std::int64_t> inputs;
+  if (comm.rank() == 0) {
+    inputs.resize(ps.tasks);
+    std::iota(inputs.begin(), inputs.end(), std::int64_t{0});
+  }
+  const auto check = [](const std::vector<std::int64_t>& r) {
+    for (std::size_t i = 0; i < r.size(); ++i)
+      if (r[i] != std::int64_t(i) + 2) return false;
+    return true;
+  };
+  std::vector<std::vector<sample>> samples(ps.chunksizes.size());
+  for (int rep = 0; rep < ps.reps; ++rep)
+    for (std::size_t c = 0; c < ps.chunksizes.size(); ++c)
+      samples[c].push_back(timed_map(comm, pool, add2, inputs, ps.chunksizes[c], check,
+                                     "pool_map x+2 chunksize " + std::to_string(ps.chunksizes[c])));
+  std::vector<pool_row> rows;
+  for (std::size_t c = 0; c < ps.chunksizes.size(); ++c) {
+    rows.push_back(
+        summarize(make_row(comm, ps, "x+2", ps.chunksizes[c], ps.tasks, root_works), samples[c]));
+  }
+  return rows;
+}
+
+/// The rows of real work: each repetition runs the serial loop on the root (the other ranks
+/// wait without spinning) and the pool's map, alternating which goes first.
+std::vector<pool_row> work_rows(const relay::communicator& comm, relay::pool& pool,
+                                const pool_settings& ps, bool root_works, std::uint64_t iters) {
+  const auto task = [iters](std::int64_t x) { return work(x, iters); };
+  std::vector<std::int64_t> inputs;
+  std::vector<std::uint64_t> expected;
+  if (comm.rank() == 0) {
+    inputs.resize(ps.work_tasks);
+    std::iota(inputs.begin(), inputs.end(), std::int64_t{1});
+    expected.resize(ps.work_tasks);
+  }
+  const auto serial = [&] {
+    quiet_barrier(comm);
+    const double t0 = MPI_Wtime();
+    if (comm.rank() == 0)
+      for (std::size_t i = 0; i < inputs.size(); ++i) expected[i] = task(inputs[i]);
+    const double t = MPI_Wtime() - t0;
+    quiet_barrier(comm);
+    return t;
+  };
+  const auto check = [&](const std::vector<std::uint64_t>& r) { return r == expected; };
+  serial();  // fills `expected` and warms the caches
+  const std::string name = "work_" + std::to_string(std::lround(ps.work_us)) + "us";
+  const int workers = make_row(comm, ps, name, 1, 0, root_works).workers;
+  std::vector<pool_row> rows;
+  for (std::size_t chunksize : ps.work_chunksizes) {
+    std::vector<sample> samples;
+    std::vector<double> serial_s, efficiency;
+    for (int rep = 0; rep < ps.reps; ++rep) {
+      double t_serial = 0;
+      if (rep % 2 == 0) t_serial = serial();
+      samples.push_back(timed_map(comm, pool, task, inputs, chunksize, check,
+                                  "pool_map " + name + " chunksize " + std::to_string(chunksize)));
+      if (rep % 2 == 1) t_serial = serial();
+      serial_s.push_back(t_serial);
+      efficiency.push_back(t_serial / (workers * samples.back().seconds));
+    }
+    pool_row row =
+        summarize(make_row(comm, ps, name, chunksize, ps.work_tasks, root_works), samples);
+    row.serial_seconds = median(serial_s);
+    row.task_us = row.serial_seconds / double(ps.work_tasks) * 1e6;
+    row.efficiency = median(efficiency);
+    rows.push_back(std::move(row));
+  }
+  return rows;
+}
+
+}  // namespace
+
+std::uint64_t work(std::int64_t x, std::uint64_t iters) {
+  auto state = static_cast<std::uint64_t>(x) * 0x9E3779B97F4A7C15ull + 1;
+  for (std::uint64_t i = 0; i < iters; ++i) {
+    state ^= state << 13;
+    state ^= state >> 7;
+    state ^= state << 17;
+  }
+  return state;
+}
+
+std::uint64_t calibrate_work(const relay::communicator& comm, double us) {
+  std::uint64_t iters = 0;
+  if (comm.rank() == 0) {
+    // The fastest of several trials of about a millisecond each: a trial that the OS
+    // interrupted would make the tasks too short.
+    constexpr std::uint64_t trial = 1'000'000;
+    double best = 1e30;
+    std::uint64_t sink = 0;
+    for (int k = 0; k < 7; ++k) {
+      const double t0 = MPI_Wtime();
+      sink += work(k, trial);
+      best = std::min(best, MPI_Wtime() - t0);
+    }
+    iters = std::max<std::uint64_t>(1, std::uint64_t(us * 1e-6 / best * double(trial)));
+    if (sink == 42) ++iters;  // keeps the trials from being optimized away
+  }
+  MPI_Bcast(&iters, 1, MPI_UINT64_T, 0, comm.native());
+  return iters;
+}
+
+std::vector<pool_row> run_pool(const relay::communicator& comm, const pool_settings& ps) {
+  std::vector<bool> modes;
+  if (ps.roots != root_mode::no) modes.push_back(true);
+  if (ps.roots != root_mode::yes && comm.size() > 1) modes.push_back(false);
+  const std::uint64_t iters = ps.work_tasks ? calibrate_work(comm, ps.work_us) : 0;
+  std::vector<pool_row> rows;
+  for (bool root_works : modes) {
+    relay::pool_options opts;
+    opts.root_works = root_works;
+    opts.group_size = ps.group_size;
+    relay::pool pool(comm, opts);
+    std::vector<std::int64_t> warmup(comm.rank() == 0 ? warmup_tasks : 0, 1);
+    pool.map([](std::int64_t x) { return x + 2; }, warmup, 100);
+    auto more = trivial_rows(comm, pool, ps, root_works);
+    rows.insert(rows.end(), more.begin(), more.end());
+    if (ps.work_tasks) {
+      more = work_rows(comm, pool, ps, root_works, iters);
+      rows.insert(rows.end(), more.begin(), more.end());
+    }
+  }
+  return rows;
+}
+
+}  // namespace mpi_bench
