@@ -120,7 +120,7 @@ cli_options parse_command_line(int argc, char** argv, const relay::communicator&
   std::string min_text = "1", max_text = "16MiB", reps_text = "5", window_text = "64",
               elements_text = "1e5", loop_text = "2";
   std::string tasks_text = "1e6", work_tasks_text = "1e4", work_us_text = "100",
-              roots_text = "both", group_text = "0";
+              roots_text = "both", group_text = "0", max_map_text = "5";
   std::vector<std::string> chunk_texts{"1", "100", "10000"}, work_chunk_texts{"1"};
   cli_options o;
   cli.add_option("--ops", ops,
@@ -142,6 +142,10 @@ cli_options parse_command_line(int argc, char** argv, const relay::communicator&
   cli.add_option("--elements", elements_text, "Elements per serialized container")
       ->capture_default_str();
   cli.add_option("--tasks", tasks_text, "pool: trivial tasks (x + 2) per map")
+      ->capture_default_str();
+  cli.add_option("--max-map-seconds", max_map_text,
+                 "pool: fewer trivial tasks where a map of --tasks would take longer than this "
+                 "at the rate of a probe map")
       ->capture_default_str();
   cli.add_option("--chunksizes", chunk_texts, "pool: chunksizes of the trivial maps")
       ->delimiter(',')
@@ -188,6 +192,9 @@ cli_options parse_command_line(int argc, char** argv, const relay::communicator&
 
   o.pool_s.reps = o.s.reps;
   o.pool_s.tasks = relay::app::parse_count(tasks_text, "--tasks", {.max = 1'000'000'000});
+  o.pool_s.max_map_seconds = relay::app::parse_number(
+      max_map_text, "--max-map-seconds",
+      {.min = 0, .positive = true, .max = 86400, .noun = "positive number of seconds"});
   o.pool_s.chunksizes = parse_chunksizes(chunk_texts, "--chunksizes");
   o.pool_s.work_tasks =
       relay::app::parse_count(work_tasks_text, "--work-tasks", {.min = 0, .max = 100'000'000});

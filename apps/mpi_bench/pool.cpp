@@ -22,6 +22,8 @@ namespace {
 
 /// Inputs of the warm-up map, which lets the pool's ranks connect before anything is timed.
 constexpr std::size_t warmup_tasks = 1000;
+/// Tasks of the probe map that sets a row's task count (see row_tasks), at least.
+constexpr std::size_t probe_tasks = 5000;
 /// How long a rank waiting in quiet_barrier sleeps between looks.
 constexpr auto barrier_nap = std::chrono::microseconds(50);
 
@@ -111,31 +113,48 @@ pool_row make_row(const relay::communicator& comm, const pool_settings& ps, std:
   return row;
 }
 
+/// The number of tasks of a row: `ps.tasks`, or fewer where a map of them would take longer than
+/// `ps.max_map_seconds` at the rate of a probe map (the same on every rank: the root decides).
+std::size_t row_tasks(const relay::communicator& comm, relay::pool& pool, const pool_settings& ps,
+                      std::size_t chunksize) {
+  const std::size_t probe = std::min(ps.tasks, std::max<std::size_t>(probe_tasks, 8 * chunksize));
+  std::vector<std::int64_t> inputs(comm.rank() == 0 ? probe : 0, 1);
+  quiet_barrier(comm);
+  const double t0 = MPI_Wtime();
+  pool.map([](std::int64_t x) { return x + 2; }, inputs, chunksize);
+  const double rate = double(probe) / std::max(MPI_Wtime() - t0, 1e-9);
+  std::uint64_t n =
+      std::clamp<std::uint64_t>(std::uint64_t(rate * ps.max_map_seconds), probe, ps.tasks);
+  MPI_Bcast(&n, 1, MPI_UINT64_T, 0, comm.native());
+  return n;
+}
+
 /// The trivial rows of one pool: x + 2 at every chunksize, the chunksizes interleaved within
 /// each repetition so that a slow moment of the machine does not fall on one of them only.
 std::vector<pool_row> trivial_rows(const relay::communicator& comm, relay::pool& pool,
                                    const pool_settings& ps, bool root_works) {
   const auto add2 = [](std::int64_t x) { return x + 2; };
-  std::vector<std::int64_t> inputs;
-  if (comm.rank() == 0) {
-    inputs.resize(ps.tasks);
-    std::iota(inputs.begin(), inputs.end(), std::int64_t{0});
-  }
   const auto check = [](const std::vector<std::int64_t>& r) {
     for (std::size_t i = 0; i < r.size(); ++i)
       if (r[i] != std::int64_t(i) + 2) return false;
     return true;
   };
+  std::vector<std::size_t> counts;
+  std::vector<std::vector<std::int64_t>> inputs;
+  for (std::size_t chunksize : ps.chunksizes) {
+    counts.push_back(row_tasks(comm, pool, ps, chunksize));
+    inputs.emplace_back(comm.rank() == 0 ? counts.back() : 0);
+    std::iota(inputs.back().begin(), inputs.back().end(), std::int64_t{0});
+  }
   std::vector<std::vector<sample>> samples(ps.chunksizes.size());
   for (int rep = 0; rep < ps.reps; ++rep)
     for (std::size_t c = 0; c < ps.chunksizes.size(); ++c)
-      samples[c].push_back(timed_map(comm, pool, add2, inputs, ps.chunksizes[c], check,
+      samples[c].push_back(timed_map(comm, pool, add2, inputs[c], ps.chunksizes[c], check,
                                      "pool_map x+2 chunksize " + std::to_string(ps.chunksizes[c])));
   std::vector<pool_row> rows;
-  for (std::size_t c = 0; c < ps.chunksizes.size(); ++c) {
+  for (std::size_t c = 0; c < ps.chunksizes.size(); ++c)
     rows.push_back(
-        summarize(make_row(comm, ps, "x+2", ps.chunksizes[c], ps.tasks, root_works), samples[c]));
-  }
+        summarize(make_row(comm, ps, "x+2", ps.chunksizes[c], counts[c], root_works), samples[c]));
   return rows;
 }
 

@@ -19,7 +19,10 @@ enum class root_mode { both, yes, no };
 /// What `--ops pool` runs.
 struct pool_settings {
   int reps = 5;                   ///< timed maps per row; the median is reported
-  std::size_t tasks = 1'000'000;  ///< trivial tasks per map
+  std::size_t tasks = 1'000'000;  ///< trivial tasks per map, at most
+  /// Fewer trivial tasks where a map of `tasks` would take longer than this (a probe map first
+  /// measures the rate), so that slow configurations do not take minutes.
+  double max_map_seconds = 5;
   std::vector<std::size_t> chunksizes{1, 100, 10000};  ///< for the trivial tasks
   std::size_t work_tasks = 10'000;              ///< tasks of real work per map (0: no such rows)
   double work_us = 100;                         ///< the length of one such task, calibrated
