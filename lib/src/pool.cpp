@@ -155,7 +155,8 @@ void engine::close(const std::vector<task_failure>* failures) {
   feeding_.clear();
   jobs_.clear();
   if (o == outcome::ok) return;
-  if (failure_ && mismatch_.empty()) std::rethrow_exception(std::exchange(failure_, nullptr));
+  // The root throws what the workers throw: the same kind and text on every rank.
+  failure_ = nullptr;
   throw_outcome(o, text, std::move(list));
 }
 
