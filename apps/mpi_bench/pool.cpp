@@ -24,6 +24,8 @@ namespace {
 constexpr std::size_t warmup_tasks = 1000;
 /// Tasks of the probe map that sets a row's task count (see row_tasks), at least.
 constexpr std::size_t probe_tasks = 5000;
+/// The tasks of real work are timed in this many slices, serial and parallel alternating.
+constexpr std::size_t work_slices = 4;
 /// How long a rank waiting in quiet_barrier sleeps between looks.
 constexpr auto barrier_nap = std::chrono::microseconds(50);
 
@@ -158,43 +160,55 @@ std::vector<pool_row> trivial_rows(const relay::communicator& comm, relay::pool&
   return rows;
 }
 
-/// The rows of real work: each repetition runs the serial loop on the root (the other ranks
-/// wait without spinning) and the pool's map, alternating which goes first.
+/// The rows of real work. The tasks are cut into `work_slices` slices; each repetition runs, for
+/// every slice, the serial loop on the root (the other ranks wait without spinning) and the
+/// pool's map, alternating which goes first, so that a change in the machine's load hits both
+/// sides alike. A repetition's times are the sums over its slices.
 std::vector<pool_row> work_rows(const relay::communicator& comm, relay::pool& pool,
                                 const pool_settings& ps, bool root_works, std::uint64_t iters) {
   const auto task = [iters](std::int64_t x) { return work(x, iters); };
-  std::vector<std::int64_t> inputs;
-  std::vector<std::uint64_t> expected;
-  if (comm.rank() == 0) {
-    inputs.resize(ps.work_tasks);
-    std::iota(inputs.begin(), inputs.end(), std::int64_t{1});
-    expected.resize(ps.work_tasks);
-  }
-  const auto serial = [&] {
+  const std::size_t slices = std::min<std::size_t>(work_slices, ps.work_tasks);
+  std::vector<std::vector<std::int64_t>> inputs(slices);
+  std::vector<std::vector<std::uint64_t>> expected(slices);
+  if (comm.rank() == 0)
+    for (std::size_t i = 0; i < ps.work_tasks; ++i) inputs[i % slices].push_back(std::int64_t(i));
+  const auto serial = [&](std::size_t k) {
     quiet_barrier(comm);
     const double t0 = MPI_Wtime();
-    if (comm.rank() == 0)
-      for (std::size_t i = 0; i < inputs.size(); ++i) expected[i] = task(inputs[i]);
+    if (comm.rank() == 0) {
+      expected[k].resize(inputs[k].size());
+      for (std::size_t i = 0; i < inputs[k].size(); ++i) expected[k][i] = task(inputs[k][i]);
+    }
     const double t = MPI_Wtime() - t0;
     quiet_barrier(comm);
     return t;
   };
-  const auto check = [&](const std::vector<std::uint64_t>& r) { return r == expected; };
-  serial();  // fills `expected` and warms the caches
+  for (std::size_t k = 0; k < slices; ++k) serial(k);  // fills `expected`, warms the caches
   const std::string name = "work_" + std::to_string(std::lround(ps.work_us)) + "us";
   const int workers = make_row(comm, ps, name, 1, 0, root_works).workers;
   std::vector<pool_row> rows;
   for (std::size_t chunksize : ps.work_chunksizes) {
+    const std::string what = "pool_map " + name + " chunksize " + std::to_string(chunksize);
     std::vector<sample> samples;
     std::vector<double> serial_s, efficiency;
     for (int rep = 0; rep < ps.reps; ++rep) {
+      sample sum;
       double t_serial = 0;
-      if (rep % 2 == 0) t_serial = serial();
-      samples.push_back(timed_map(comm, pool, task, inputs, chunksize, check,
-                                  "pool_map " + name + " chunksize " + std::to_string(chunksize)));
-      if (rep % 2 == 1) t_serial = serial();
+      for (std::size_t k = 0; k < slices; ++k) {
+        const bool serial_first = (rep + k) % 2 == 0;
+        if (serial_first) t_serial += serial(k);
+        const auto check = [&](const std::vector<std::uint64_t>& r) { return r == expected[k]; };
+        const sample one = timed_map(comm, pool, task, inputs[k], chunksize, check, what);
+        if (!serial_first) t_serial += serial(k);
+        sum.seconds += one.seconds;
+        sum.cpu += one.cpu;
+        sum.messages += one.messages;
+        sum.per_rank.resize(one.per_rank.size());
+        for (std::size_t r = 0; r < one.per_rank.size(); ++r) sum.per_rank[r] += one.per_rank[r];
+      }
+      samples.push_back(sum);
       serial_s.push_back(t_serial);
-      efficiency.push_back(t_serial / (workers * samples.back().seconds));
+      efficiency.push_back(t_serial / (workers * sum.seconds));
     }
     pool_row row =
         summarize(make_row(comm, ps, name, chunksize, ps.work_tasks, root_works), samples);
