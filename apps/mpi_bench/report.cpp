@@ -58,14 +58,14 @@ void print_pool(const std::vector<pool_row>& rows, int reps, int ranks) {
             << "; median of " << reps
             << " maps, the root's wall time; disp_cpu: CPU of the root's MPI thread / wall time; "
                "efficiency: serial / (workers * parallel)\n";
-  std::cout << std::left << std::setw(11) << "task" << std::right << ' ' << std::setw(9)
+  std::cout << std::left << std::setw(13) << "task" << std::right << ' ' << std::setw(9)
             << "chunksize" << ' ' << std::setw(9) << "tasks" << ' ' << std::setw(4) << "root" << ' '
             << std::setw(5) << "group" << ' ' << std::setw(9) << "seconds" << ' ' << std::setw(11)
             << "tasks/s" << ' ' << std::setw(8) << "disp_cpu" << ' ' << std::setw(10)
             << "efficiency"
             << "  tasks per rank\n";
   for (const auto& r : rows)
-    std::cout << std::left << std::setw(11) << r.task << std::right << ' ' << std::setw(9)
+    std::cout << std::left << std::setw(13) << r.task << std::right << ' ' << std::setw(9)
               << r.chunksize << ' ' << std::setw(9) << r.tasks << ' ' << std::setw(4)
               << (r.root_works ? "yes" : "no") << ' ' << std::setw(5) << r.group_size << ' '
               << std::setw(9) << relay::app::format("%.4g", r.seconds) << ' ' << std::setw(11)
