@@ -110,12 +110,15 @@ print(f"\n| chunksize | relay, root idle (tasks/s) | relay, root works (tasks/s)
       f"| mpi4py.futures (tasks/s) | relay root idle / mpi4py | relay root works / mpi4py |")
 print("| ---: | ---: | ---: | ---: | ---: | ---: |")
 checks = []
+rounds = []
 for cs in sorted(py):
     idle, busy, ref = series("x+2", cs, False), series("x+2", cs, True), py[cs]
     r_idle = med(a / b for a, b in zip(idle, ref))
     r_busy = med(a / b for a, b in zip(busy, ref))
     print(f"| {cs} | {med(idle):,.0f} | {med(busy):,.0f} | {med(ref):,.0f} "
           f"| {r_idle:,.1f}x | {r_busy:,.1f}x |")
+    rounds.append(f"  chunksize {cs}: root idle " + " ".join(f"{a / b:,.1f}" for a, b in zip(idle, ref))
+                  + "; root works " + " ".join(f"{a / b:,.1f}" for a, b in zip(busy, ref)))
     checks.append((f"chunksize {cs}: relay >= mpi4py.futures (root idle / root works)",
                    min(r_idle, r_busy) >= 1, f"{r_idle:.1f}x / {r_busy:.1f}x"))
     if cs == 1:
@@ -123,6 +126,8 @@ for cs in sorted(py):
         checks.append(("chunksize 1: >= 500,000 tasks/s", best >= 5e5, f"{best:,.0f}/s"))
         checks.append(("chunksize 1: >= 200x mpi4py.futures", max(r_idle, r_busy) >= 200,
                        f"{max(r_idle, r_busy):,.0f}x"))
+print("\nratios relay / mpi4py.futures per round:")
+print("\n".join(rounds))
 for root_works in (True, False):
     eff = series("work_100us", 1, root_works, "efficiency")
     if eff:
