@@ -26,8 +26,12 @@ constexpr std::size_t warmup_tasks = 1000;
 constexpr std::size_t probe_tasks = 5000;
 /// The tasks of real work are timed in this many slices, serial and parallel alternating.
 constexpr std::size_t work_slices = 4;
-/// How long a rank waiting in quiet_barrier sleeps between looks.
-constexpr auto barrier_nap = std::chrono::microseconds(50);
+/// A rank waiting in quiet_barrier sleeps between looks, first this long, doubling up to
+/// barrier_nap_max: while the root runs the serial loop the others wake only ~500 times a second
+/// (20,000 wake-ups a second, each a context switch on a 2-core machine, slowed the serial loop
+/// measurably), and every timed phase starts from a second barrier that all ranks enter together.
+constexpr auto barrier_nap_min = std::chrono::microseconds(10);
+constexpr auto barrier_nap_max = std::chrono::microseconds(2000);
 
 double thread_cpu_seconds() {
   timespec t{};
@@ -39,10 +43,12 @@ double thread_cpu_seconds() {
 void quiet_barrier(const relay::communicator& comm) {
   MPI_Request request = MPI_REQUEST_NULL;
   MPI_Ibarrier(comm.native(), &request);
+  auto nap = barrier_nap_min;
   for (int done = 0;;) {
     MPI_Test(&request, &done, MPI_STATUS_IGNORE);
     if (done) return;
-    std::this_thread::sleep_for(barrier_nap);
+    std::this_thread::sleep_for(nap);
+    nap = std::min(2 * nap, barrier_nap_max);
   }
 }
 
