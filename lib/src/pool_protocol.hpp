@@ -47,7 +47,11 @@ inline constexpr double window_cover_seconds = 5e-3;
 /// root's sleeps. After that it backs off to idle_sleep_max.
 inline constexpr double worker_wait_max = 100e-6;
 inline constexpr double busy_seconds = 0.01;
-inline constexpr std::size_t window_max = 64;
+/// The cap matters only for tiny tasks (for longer ones the 5 ms cover is reached first): 64
+/// chunks of `x + 2` are a few microseconds of work, far less than one round trip to a root that
+/// sleeps between looks, and held a lone worker to ~120,000 tasks/s at chunksize 1; 4096 keeps
+/// the pipe full (measured in docs/pool.md) and is still only milliseconds of work per worker.
+inline constexpr std::size_t window_max = 4096;
 /// A worker whose chunks take longer than this holds only one: long tasks go to whichever rank is
 /// free first instead of waiting behind another long task on a busy rank.
 inline constexpr double prefetch_below = 0.05;
@@ -55,8 +59,10 @@ inline constexpr double prefetch_below = 0.05;
 /// calls a second cost nothing).
 inline constexpr double task_poll_interval = 0.05;
 /// The root's thread wakes the dispatcher at once after a chunk that took at least this long
-/// (short chunks are collected on the dispatcher's next round instead, to save wake-ups).
-inline constexpr double root_wake_after = 100e-6;
+/// (and whenever its queue runs low). Results of shorter chunks wait for the dispatcher's next
+/// round, at most idle_sleep_max (1 ms) away: waking it after every 100 us chunk cost 6-11% of a
+/// core, a third busy thread beside two ranks' tasks on two cores.
+inline constexpr double root_wake_after = 1e-3;
 /// At most this many messages are taken in one round, so that the root's own queue and the
 /// workers that wait for chunks are served between them.
 inline constexpr int messages_per_round = 64;
