@@ -112,13 +112,13 @@ int calc_pi_map_main(int argc, char** argv, const relay::communicator& world) {
   }
   char text[512];
   std::snprintf(text, sizeof text,
-                "# calc_pi_map: %llu tasks of %llu samples on %d rank%s (seed %llu)\n"
+                "# calc_pi_map: %llu task%s of %llu samples on %d rank%s (seed %llu)\n"
                 "hits            %llu of %llu\n"
                 "pi estimate     %.9f\n"
                 "error vs pi     %+.3e (%.2f standard errors)\n"
                 "standard error  %.3e\n"
                 "seconds         %.4f\n",
-                static_cast<unsigned long long>(o.workers),
+                static_cast<unsigned long long>(o.workers), o.workers == 1 ? "" : "s",
                 static_cast<unsigned long long>(o.resolution), pool.size(),
                 pool.size() == 1 ? "" : "s", static_cast<unsigned long long>(o.seed),
                 static_cast<unsigned long long>(e.hits), static_cast<unsigned long long>(e.samples),
