@@ -27,6 +27,18 @@ relay::communicator world() {
   return relay::communicator();
 }
 
+// test_pool_groups builds this file with groups of RELAY_POOL_TEST_GROUP_SIZE ranks, each with
+// its own dispatcher; test_pool and test_pool_single use the default (flat on one node).
+#ifndef RELAY_POOL_TEST_GROUP_SIZE
+#define RELAY_POOL_TEST_GROUP_SIZE 0
+#endif
+
+relay::pool_options test_options() {
+  relay::pool_options o;
+  o.group_size = RELAY_POOL_TEST_GROUP_SIZE;
+  return o;
+}
+
 std::vector<int> iota(int n) {
   std::vector<int> v(static_cast<std::size_t>(n));
   std::iota(v.begin(), v.end(), 0);
@@ -34,7 +46,7 @@ std::vector<int> iota(int n) {
 }
 
 TEST(Pool, MapInInputOrderAtEveryChunksize) {
-  relay::pool pool(world());
+  relay::pool pool(world(), test_options());
   const auto in = iota(1000);
   for (std::size_t cs : {1, 7, 100, 5000}) {
     auto out = pool.map([](int x) { return 2.0 * x + 1; }, in, cs);
@@ -49,7 +61,7 @@ TEST(Pool, MapInInputOrderAtEveryChunksize) {
 }
 
 TEST(Pool, EveryRankWorks) {
-  relay::pool pool(world());
+  relay::pool pool(world(), test_options());
   // Tasks long enough that every rank gets some.
   auto ranks = pool.map(
       [](int, relay::task_context& ctx) {
@@ -68,7 +80,7 @@ TEST(Pool, EveryRankWorks) {
 }
 
 TEST(Pool, EveryKindOfType) {
-  relay::pool pool(world());
+  relay::pool pool(world(), test_options());
   std::vector<std::string> words;
   for (int i = 0; i < 50; ++i)
     words.push_back(std::string(static_cast<std::size_t>(i), static_cast<char>('a' + i % 26)));
@@ -93,7 +105,7 @@ TEST(Pool, EveryKindOfType) {
 }
 
 TEST(Pool, MapOverAnyRange) {
-  relay::pool pool(world());
+  relay::pool pool(world(), test_options());
   auto out = pool.map([](int x) { return x * x; }, std::views::iota(0, 300), 11);
   auto none = pool.map([](int x) { return x; }, std::vector<int>{});
   if (pool.is_root()) {
@@ -104,7 +116,7 @@ TEST(Pool, MapOverAnyRange) {
 }
 
 TEST(Pool, ForEachRunsEveryTask) {
-  relay::pool pool(world());
+  relay::pool pool(world(), test_options());
   pool.for_each([](int x) { return x; }, iota(500), 9);
   if (pool.is_root()) {
     EXPECT_EQ(pool.last_stats().tasks, 500u);
@@ -112,7 +124,7 @@ TEST(Pool, ForEachRunsEveryTask) {
 }
 
 TEST(Pool, StreamWithRetriesFromTheSink) {
-  relay::pool pool(world());
+  relay::pool pool(world(), test_options());
   // 100 inputs; every odd result sends its input back once more (as task_farm's retries).
   int produced = 0;
   std::deque<int> again;
@@ -139,7 +151,7 @@ TEST(Pool, StreamWithRetriesFromTheSink) {
 }
 
 TEST(Pool, StreamStopsFromATick) {
-  relay::pool pool(world());
+  relay::pool pool(world(), test_options());
   std::size_t given = 0;
   std::size_t got = 0;
   const auto start = std::chrono::steady_clock::now();
@@ -165,7 +177,7 @@ TEST(Pool, InterruptReachesRunningTasks) {
   // serving thread itself: nothing can interrupt them there, so the root's tasks do not wait.
   RELAY_REQUIRE_RANKS(world(), 2);
   const bool root_interruptible = relay::environment::provided() >= relay::thread_level::funneled;
-  relay::pool pool(world());
+  relay::pool pool(world(), test_options());
   std::vector<std::int64_t> codes;
   const auto start = std::chrono::steady_clock::now();
   pool.stream<int>(
@@ -196,7 +208,7 @@ TEST(Pool, InterruptReachesRunningTasks) {
 }
 
 TEST(Pool, ImapInOrderAndUnordered) {
-  relay::pool pool(world());
+  relay::pool pool(world(), test_options());
   const auto in = iota(200);
   std::vector<int> ordered;
   for (int r : pool.imap([](int x) { return x + 2; }, in, 3)) ordered.push_back(r);
@@ -214,7 +226,7 @@ TEST(Pool, ImapInOrderAndUnordered) {
 }
 
 TEST(Pool, ImapLeftEarlyEndsTheCall) {
-  relay::pool pool(world());
+  relay::pool pool(world(), test_options());
   const auto in = iota(1000);
   int seen = 0;
   for (int r : pool.imap([](int x) { return x; }, in, 1)) {
@@ -229,7 +241,7 @@ TEST(Pool, ImapLeftEarlyEndsTheCall) {
 }
 
 TEST(Pool, TaskErrorOnEveryRank) {
-  relay::pool pool(world());
+  relay::pool pool(world(), test_options());
   auto f = [](int x) {
     if (x == 17) throw std::runtime_error("seventeen");
     return x;
@@ -253,7 +265,7 @@ TEST(Pool, TaskErrorOnEveryRank) {
 }
 
 TEST(Pool, KeepGoingRunsEveryTask) {
-  relay::pool_options opts;
+  relay::pool_options opts = test_options();
   opts.errors = relay::on_error::keep_going;
   relay::pool pool(world(), opts);
   try {
@@ -277,7 +289,7 @@ TEST(Pool, KeepGoingRunsEveryTask) {
 }
 
 TEST(Pool, ExecutorSubmitAsCompletedWait) {
-  relay::pool pool(world());
+  relay::pool pool(world(), test_options());
   auto square = pool.define([](int x) { return x * x; });
   auto slow = pool.define([](int ms) {
     std::this_thread::sleep_for(std::chrono::milliseconds(ms));
@@ -321,7 +333,7 @@ TEST(Pool, ExecutorSubmitAsCompletedWait) {
 }
 
 TEST(Pool, ExecutorBodyThrowsOnEveryRank) {
-  relay::pool pool(world());
+  relay::pool pool(world(), test_options());
   auto id = pool.define([](int x) { return x; });
   try {
     pool.run([&](relay::executor& ex) {
@@ -331,6 +343,42 @@ TEST(Pool, ExecutorBodyThrowsOnEveryRank) {
     ADD_FAILURE() << "no exception";
   } catch (const relay::usage_error& e) {
     EXPECT_STREQ(e.what(), "body failed");
+  }
+}
+
+TEST(Pool, FailureAndMismatchOnTheLastRank) {
+  // With groups, the last rank is a member of the last group: its failure and its signature
+  // travel through its group's dispatcher.
+  RELAY_REQUIRE_RANKS(world(), 2);
+  relay::pool pool(world(), test_options());
+  const int last = pool.size() - 1;
+  try {
+    pool.for_each(
+        [last](int, relay::task_context& ctx) {
+          std::this_thread::sleep_for(std::chrono::milliseconds(3));
+          if (ctx.rank() == last) throw std::runtime_error("last rank fails");
+        },
+        iota(10 * pool.size()));
+    ADD_FAILURE() << "no task_error";
+  } catch (const relay::task_error& e) {
+    EXPECT_EQ(e.rank(), last);
+    EXPECT_EQ(e.message(), "last rank fails");
+  }
+  std::string what;
+  try {
+    if (world().rank() == last)
+      (void)pool.map([](int x) { return static_cast<float>(x); }, iota(40));
+    else
+      (void)pool.map([](int x) { return static_cast<double>(x); }, iota(40));
+  } catch (const relay::usage_error& e) {
+    what = e.what();
+  }
+  EXPECT_NE(what.find("rank " + std::to_string(last) + " runs map(int) -> float"),
+            std::string::npos)
+      << what;
+  auto ok = pool.map([](int x) { return x; }, iota(30));
+  if (pool.is_root()) {
+    EXPECT_EQ(ok.size(), 30u);
   }
 }
 

@@ -83,7 +83,10 @@ engine::engine(const communicator& comm, const pool_options& opts) : opts_(opts)
   size_ = comm_.size();
   hosts_ = relay::allgather(comm_, host_name());
   workers_.assign(static_cast<std::size_t>(size_), worker_state{});
-  threaded_ = size_ > 1 && opts_.root_works && environment::provided() >= thread_level::funneled;
+  lay_out_groups();
+  // The root and each group's dispatcher run their own tasks in a thread that never calls MPI.
+  threaded_ =
+      !children_.empty() && opts_.root_works && environment::provided() >= thread_level::funneled;
 }
 
 engine::~engine() {
@@ -132,8 +135,7 @@ void engine::close(const std::vector<task_failure>* failures) {
     std::sort(list.begin(), list.end(),
               [](const task_failure& a, const task_failure& b) { return a.index < b.index; });
   }
-  for (int w = 0; w < size_; ++w) {
-    if (w == rank_) continue;
+  for (int w : children_) {
     std::vector<char> msg;
     writer wr(msg);
     wr.put<std::uint8_t>(down_end);
@@ -155,7 +157,8 @@ void engine::close(const std::vector<task_failure>* failures) {
   feeding_.clear();
   jobs_.clear();
   if (o == outcome::ok) return;
-  if (failure_ && mismatch_.empty()) std::rethrow_exception(std::exchange(failure_, nullptr));
+  // The root throws what the workers throw: the same kind and text on every rank.
+  failure_ = nullptr;
   throw_outcome(o, text, std::move(list));
 }
 

@@ -32,7 +32,11 @@ void engine::open(const std::string& signature, std::vector<kind*> kinds, bool w
   feeding_.clear();
   jobs_.clear();
   feed_at_ = 0;
-  for (auto& w : workers_) w = worker_state{};
+  for (std::size_t w = 0; w < workers_.size(); ++w) {
+    workers_[w] = worker_state{};
+    workers_[w].window = initial_window_[w];
+  }
+  mismatch_rank_ = -1;
   hellos_ = 0;
   tick_ = nullptr;
   sleep_ = sleep_min;
@@ -42,7 +46,7 @@ void engine::open(const std::string& signature, std::vector<kind*> kinds, bool w
   cpu_started_ = thread_cpu_seconds();
   if (threaded_) start_root_thread();
   if (wait_hellos) {
-    const std::size_t expected = static_cast<std::size_t>(size_ - 1);
+    const std::size_t expected = children_.size();
     while (hellos_ < expected && mismatch_.empty()) progress(true);
   }
 }
@@ -127,8 +131,7 @@ void engine::fill() {
 }
 
 void engine::dispatch() {
-  for (int w = 0; w < size_; ++w) {
-    if (w == rank_) continue;
+  for (int w : children_) {
     auto& st = workers_[static_cast<std::size_t>(w)];
     if (st.held >= st.window) continue;
     std::vector<chunk> out;
@@ -167,8 +170,7 @@ void engine::send_down(int dest, std::vector<char> msg) {
 }
 
 void engine::broadcast_control(std::uint8_t type, std::int64_t code) {
-  for (int w = 0; w < size_; ++w) {
-    if (w == rank_) continue;
+  for (int w : children_) {
     std::vector<char> msg;
     writer wr(msg);
     wr.put<std::uint8_t>(type);
@@ -179,7 +181,7 @@ void engine::broadcast_control(std::uint8_t type, std::int64_t code) {
 }
 
 bool engine::take_messages() {
-  if (size_ == 1) return false;
+  if (children_.empty()) return false;
   bool any = false;
   for (int i = 0; i < messages_per_round; ++i) {
     auto st = relay::iprobe(comm_, any_source, tag_up);
@@ -199,21 +201,24 @@ void engine::handle_up(int source, std::vector<char>& msg) {
   auto& st = workers_[static_cast<std::size_t>(source)];
   if (type == up_hello) {
     const std::string theirs = rd.str();
+    const int whose = rd.get<std::int32_t>();  // a dispatcher reports its group's first mismatch
     if (!st.hello) ++hellos_;
     st.hello = true;
     if (theirs != signature_ && mismatch_.empty()) {
-      mismatch_ = "relay::pool: the ranks disagree on call " + std::to_string(seq_) +
-                  ": the root runs " + signature_ + ", rank " + std::to_string(source) + " runs " +
-                  theirs;
-      stop();
+      mismatch_ = "relay::pool: the ranks disagree on call " + std::to_string(seq_) + ": " +
+                  (is_root() ? std::string("the root") : "rank " + std::to_string(rank_)) +
+                  " runs " + signature_ + ", rank " + std::to_string(whose) + " runs " + theirs;
+      mismatch_rank_ = whose;
+      mismatch_sig_ = theirs;
+      if (is_root()) stop();
     }
     return;
   }
-  st.window = std::clamp<std::size_t>(rd.get<std::uint32_t>(), 1, window_max);
+  st.window = std::clamp<std::size_t>(rd.get<std::uint32_t>(), 1, window_max * 64);
   const auto pieces = rd.get<std::uint32_t>();
   for (std::uint32_t i = 0; i < pieces; ++i) {
     piece p;
-    p.rank = source;
+    p.rank = rd.get<std::int32_t>();
     p.job = rd.get<std::uint64_t>();
     p.first = rd.get<std::uint64_t>();
     p.final = rd.get<std::uint8_t>() != 0;
@@ -231,6 +236,10 @@ void engine::handle_up(int source, std::vector<char>& msg) {
 }
 
 void engine::account(piece& p) {
+  if (relaying_) {  // a group's dispatcher: the root accounts
+    emit_up(std::move(p));
+    return;
+  }
   auto it = jobs_.find(p.job);
   if (it == jobs_.end()) return;
   job& j = *it->second;
@@ -291,6 +300,16 @@ void engine::drop_queue() {
     queued_tasks_ = 0;
   }
   for (auto& c : dropped) {
+    if (relaying_) {
+      piece p;
+      p.job = c.job;
+      p.first = c.first;
+      p.final = true;
+      p.rank = rank_;
+      p.status.assign(c.count, static_cast<std::uint8_t>(task_status::skipped));
+      emit_up(std::move(p));
+      continue;
+    }
     auto it = jobs_.find(c.job);
     if (it == jobs_.end()) continue;
     if (it->second->chunks_out > 0) --it->second->chunks_out;
@@ -367,7 +386,7 @@ bool engine::idle() {
   fill();
   for (const auto& w : workers_)
     if (w.held > 0) return false;
-  if (hellos_ < static_cast<std::size_t>(size_ - 1) && mismatch_.empty()) return false;
+  if (hellos_ < children_.size() && mismatch_.empty()) return false;
   std::lock_guard lock(mutex_);
   return queue_.empty() && !root_busy_ && root_pieces_.empty();
 }

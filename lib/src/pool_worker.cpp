@@ -20,13 +20,13 @@
 namespace relay::detail::pool_impl {
 
 void engine::run_chunk(chunk& c, kind& k, const std::function<void(piece&&)>& emit,
-                       const std::atomic<bool>& stop_flag) {
+                       const std::atomic<bool>& stop_flag, bool may_poll) {
   reader in(c.inputs);
   context_state cs;
   cs.rank = rank_;
   cs.interrupted = &interrupted_;
   cs.code = &code_;
-  if (!is_root()) {
+  if (may_poll) {
     cs.poll = &engine::poll_from_task;
     cs.poll_arg = this;
   }
@@ -106,7 +106,7 @@ void engine::root_thread_main() {
             service_cv_.notify_one();
           }
         },
-        stop_flag_);
+        stop_flag_, false);
     std::lock_guard lock(mutex_);
     root_busy_ = false;
     if (queue_.empty() || seconds_since(start) >= root_wake_after) {
@@ -127,7 +127,8 @@ bool engine::run_one_chunk_inline() {
     root_busy_ = true;
   }
   run_chunk(
-      c, *kinds_.at(c.kind), [&](piece&& p) { root_pieces_.push_back(std::move(p)); }, stop_flag_);
+      c, *kinds_.at(c.kind), [&](piece&& p) { root_pieces_.push_back(std::move(p)); }, stop_flag_,
+      false);
   {
     std::lock_guard lock(mutex_);
     root_busy_ = false;
@@ -147,8 +148,8 @@ void engine::poll_from_task(void* self) {
 void engine::worker_poll() {
   last_poll_ = std::chrono::steady_clock::now();
   // Stops at the end of the call: what follows it belongs to the next call.
-  while (!ended_ && relay::iprobe(comm_, opts_.root, tag_down)) {
-    auto msg = relay::recv<std::vector<char>>(comm_, opts_.root, tag_down);
+  while (!ended_ && relay::iprobe(comm_, parent_, tag_down)) {
+    auto msg = relay::recv<std::vector<char>>(comm_, parent_, tag_down);
     worker_take(msg);
   }
 }
@@ -203,18 +204,52 @@ void engine::worker_take(std::vector<char>& msg) {
   }
 }
 
+void engine::emit_up(piece&& p) {
+  if (out_pieces_ == 0) {
+    writer wr(out_);
+    wr.put<std::uint8_t>(up_results);
+    wr.put<std::uint64_t>(seq_);
+    wr.put<std::uint32_t>(0);  // window, set by worker_flush
+    wr.put<std::uint32_t>(0);  // pieces, set by worker_flush
+    out_since_ = std::chrono::steady_clock::now();
+  }
+  writer wr(out_);
+  wr.put<std::int32_t>(p.rank);
+  wr.put<std::uint64_t>(p.job);
+  wr.put<std::uint64_t>(p.first);
+  wr.put<std::uint8_t>(p.final ? 1 : 0);
+  wr.put<std::uint8_t>(p.mismatch ? 1 : 0);
+  wr.put<std::uint32_t>(static_cast<std::uint32_t>(p.status.size()));
+  wr.bytes(p.status.data(), p.status.size());
+  wr.put<std::uint32_t>(static_cast<std::uint32_t>(p.messages.size()));
+  for (const auto& m : p.messages) wr.str(m);
+  wr.str(std::string_view(p.results.data(), p.results.size()));
+  ++out_pieces_;
+  if (!p.final) worker_flush();  // flush_after: a result that waited long enough goes now
+}
+
 void engine::worker_flush() {
   if (out_pieces_ == 0) return;
   // The header's window and piece count, written when the message leaves.
   const auto window = static_cast<std::uint32_t>(window_);
   std::memcpy(out_.data() + 9, &window, sizeof window);
   std::memcpy(out_.data() + 13, &out_pieces_, sizeof out_pieces_);
-  sends_.push_back(relay::isend(comm_, std::move(out_), opts_.root, tag_up));
+  sends_.push_back(relay::isend(comm_, std::move(out_), parent_, tag_up));
   out_ = std::vector<char>();
   out_pieces_ = 0;
 }
 
-void engine::serve(const std::string& signature, std::vector<kind*> kinds) {
+void engine::send_hello(const std::string& signature, int whose) {
+  std::vector<char> hello;
+  writer wr(hello);
+  wr.put<std::uint8_t>(up_hello);
+  wr.put<std::uint64_t>(seq_);
+  wr.str(signature);
+  wr.put<std::int32_t>(whose);
+  sends_.push_back(relay::isend(comm_, std::move(hello), parent_, tag_up));
+}
+
+void engine::begin_serving(const std::string& signature, std::vector<kind*> kinds) {
   ++seq_;
   signature_ = signature;
   kinds_ = std::move(kinds);
@@ -225,37 +260,15 @@ void engine::serve(const std::string& signature, std::vector<kind*> kinds) {
   out_.clear();
   out_pieces_ = 0;
   ended_ = false;
+  window_ = 2;
   last_poll_ = std::chrono::steady_clock::now();
-  {
-    std::vector<char> hello;
-    writer wr(hello);
-    wr.put<std::uint8_t>(up_hello);
-    wr.put<std::uint64_t>(seq_);
-    wr.str(signature_);
-    sends_.push_back(relay::isend(comm_, std::move(hello), opts_.root, tag_up));
-  }
-  const auto emit = [&](piece&& p) {
-    if (out_pieces_ == 0) {
-      writer wr(out_);
-      wr.put<std::uint8_t>(up_results);
-      wr.put<std::uint64_t>(seq_);
-      wr.put<std::uint32_t>(0);  // window, set by worker_flush
-      wr.put<std::uint32_t>(0);  // pieces, set by worker_flush
-      out_since_ = std::chrono::steady_clock::now();
-    }
-    writer wr(out_);
-    wr.put<std::uint64_t>(p.job);
-    wr.put<std::uint64_t>(p.first);
-    wr.put<std::uint8_t>(p.final ? 1 : 0);
-    wr.put<std::uint8_t>(p.mismatch ? 1 : 0);
-    wr.put<std::uint32_t>(static_cast<std::uint32_t>(p.status.size()));
-    wr.bytes(p.status.data(), p.status.size());
-    wr.put<std::uint32_t>(static_cast<std::uint32_t>(p.messages.size()));
-    for (const auto& m : p.messages) wr.str(m);
-    wr.str(std::string_view(p.results.data(), p.results.size()));
-    ++out_pieces_;
-    if (!p.final) worker_flush();  // flush_after: a result that waited long enough goes now
-  };
+}
+
+void engine::serve(const std::string& signature, std::vector<kind*> kinds) {
+  begin_serving(signature, std::move(kinds));
+  if (!children_.empty()) return serve_group();
+  send_hello(signature_, rank_);
+  const auto emit = [&](piece&& p) { emit_up(std::move(p)); };
   double sleep = sleep_min;
   while (!ended_) {
     worker_poll();
@@ -275,13 +288,15 @@ void engine::serve(const std::string& signature, std::vector<kind*> kinds) {
         emit(std::move(p));
       } else {
         const auto start = std::chrono::steady_clock::now();
-        run_chunk(c, *kinds_[c.kind], emit, stop_flag_);
+        run_chunk(c, *kinds_[c.kind], emit, stop_flag_, true);
         const double took = seconds_since(start);
         window_ = took >= prefetch_below
                       ? 1
-                      : std::clamp<std::size_t>(static_cast<std::size_t>(std::ceil(
-                                                    window_cover_seconds / std::max(took, 1e-7))),
-                                                2, window_max);
+                      : std::clamp<std::size_t>(
+                            1 + static_cast<std::size_t>(
+                                    std::ceil(window_cover_seconds / std::max(took, 1e-7))),
+                            2, window_max);
+        last_work_ = std::chrono::steady_clock::now();
       }
       if (local_.size() <= window_ / 2 || seconds_since(out_since_) >= opts_.flush_after)
         worker_flush();
@@ -291,7 +306,9 @@ void engine::serve(const std::string& signature, std::vector<kind*> kinds) {
       std::erase_if(sends_, [](request& r) { return r.test(); });
       if (ended_) break;
       sleep_seconds(sleep);
-      sleep = std::min(sleep * 2, opts_.idle_sleep_max);
+      const bool busy = seconds_since(last_work_) < busy_seconds;
+      sleep = std::min(
+          sleep * 2, busy ? std::min(worker_wait_max, opts_.idle_sleep_max) : opts_.idle_sleep_max);
     }
   }
   std::erase_if(sends_, [](request& r) { return r.test(); });

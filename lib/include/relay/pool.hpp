@@ -158,8 +158,8 @@ class pool {
 
   /// The executor: body(executor&) runs on the root while the other ranks serve; returns when
   /// the body has returned and every submitted task has ended. Called by every rank of the pool.
-  /// An exception from the body is rethrown on the root, and thrown on the other ranks as a
-  /// relay error of the same kind (usage_error, task_error, else relay::error) and text.
+  /// An exception from the body ends the call on every rank: each throws a relay error of its
+  /// kind (usage_error, task_error, else relay::error) with its text.
   template <class Body>
   void run(Body&& body) {
     std::string sig = "run[";

@@ -160,13 +160,19 @@ class engine {
   void sleep_root(double seconds);
   // pool_worker.cpp: running chunks, the root's thread, the worker loop
   void run_chunk(chunk& c, kind& k, const std::function<void(piece&&)>& emit,
-                 const std::atomic<bool>& stop_flag);
+                 const std::atomic<bool>& stop_flag, bool may_poll);
   void root_thread_main();
   void start_root_thread();
   bool run_one_chunk_inline();
   void worker_poll();
   void worker_take(std::vector<char>& msg);
   void worker_flush();
+  void emit_up(piece&& p);
+  void send_hello(const std::string& signature, int whose);
+  void begin_serving(const std::string& signature, std::vector<kind*> kinds);
+  // pool_group.cpp: the hierarchy
+  void serve_group();
+  void lay_out_groups();
   // pool.cpp
   [[noreturn]] void throw_outcome(outcome o, const std::string& text,
                                   std::vector<task_failure> failures) const;
@@ -178,6 +184,11 @@ class engine {
   std::vector<std::string> hosts_;
   pool_stats stats_;
   bool threaded_ = false;  // the root's tasks run in a thread of their own
+  // The hierarchy (pool_group.cpp): where this rank's work comes from and whom it serves.
+  int parent_ = -1;                          // the root, or the group's dispatcher; -1 on the root
+  std::vector<int> children_;                // the ranks this rank hands chunks to
+  std::vector<std::size_t> initial_window_;  // per rank: a group's dispatcher wants more at once
+  bool relaying_ = false;                    // serving a group: results go up unopened
 
   // The call.
   std::uint64_t seq_ = 0;
@@ -195,7 +206,9 @@ class engine {
   std::size_t feed_at_ = 0;
   std::vector<worker_state> workers_;
   std::size_t hellos_ = 0;
-  std::string mismatch_;        // the first signature mismatch
+  std::string mismatch_;    // the first signature mismatch
+  int mismatch_rank_ = -1;  // and whose it was, with its signature (a group reports it up)
+  std::string mismatch_sig_;
   std::exception_ptr failure_;  // the first root-side failure
   std::vector<request> sends_;
   std::function<void()> tick_;
@@ -223,6 +236,7 @@ class engine {
   std::uint32_t out_pieces_ = 0;
   std::chrono::steady_clock::time_point out_since_;
   std::chrono::steady_clock::time_point last_poll_;
+  std::chrono::steady_clock::time_point last_work_;  // when this worker last ran a chunk
   bool ended_ = false;
   outcome end_outcome_ = outcome::ok;
   std::string end_text_;
