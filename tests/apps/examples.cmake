@@ -30,7 +30,7 @@ relay_add_mpi_test(NAME app.examples.futures_primes_help RANKS 1 2 LABELS exampl
   COMMAND ${fp} --help PASS_REGULAR_EXPRESSION "as_completed.*--numbers.*--chunksize.*--json")
 
 # ---- pool_sleep: the report's shape, and pool.map well under the serial loop at 2+ ranks --------
-relay_add_mpi_test(NAME app.examples.pool_sleep LABELS examples TIMEOUT 60
+relay_add_mpi_test(NAME app.examples.pool_sleep LABELS examples
   WRAPPER ${check_pool_sleep} COMMAND $<TARGET_FILE:pool_sleep> --sleep 0.05)
 relay_add_mpi_test(NAME app.examples.pool_sleep_json RANKS 2 LABELS examples
   COMMAND $<TARGET_FILE:pool_sleep> --tasks 6 --sleep 0.01 --chunksize 3 --json
