@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <chrono>
 #include <deque>
+#include <list>
 #include <numeric>
 #include <optional>
 #include <ranges>
@@ -106,11 +107,18 @@ TEST(Pool, EveryKindOfType) {
 
 TEST(Pool, MapOverAnyRange) {
   relay::pool pool(world(), test_options());
-  auto out = pool.map([](int x) { return x * x; }, std::views::iota(0, 300), 11);
+  // Any range, not only vectors: a set and a list. (Views, such as std::views::iota, work too
+  // with GCC; clang 14, the tsan preset's compiler, cannot compile libstdc++ 12's views.)
+  std::set<int> base;
+  for (int i = 0; i < 300; ++i) base.insert(i);
+  auto out = pool.map([](int x) { return x * x; }, base, 11);
+  const std::list<std::string> names{"a", "bb", "ccc"};
+  auto sizes = pool.map([](const std::string& s) { return s.size(); }, names);
   auto none = pool.map([](int x) { return x; }, std::vector<int>{});
   if (pool.is_root()) {
     ASSERT_EQ(out.size(), 300u);
     for (int i = 0; i < 300; ++i) EXPECT_EQ(out[static_cast<std::size_t>(i)], i * i);
+    EXPECT_EQ(sizes, (std::vector<std::size_t>{1, 2, 3}));
   }
   EXPECT_TRUE(none.empty());
 }
@@ -343,6 +351,70 @@ TEST(Pool, ExecutorBodyThrowsOnEveryRank) {
     ADD_FAILURE() << "no exception";
   } catch (const relay::usage_error& e) {
     EXPECT_STREQ(e.what(), "body failed");
+  }
+}
+
+TEST(Pool, AnotherRootAndARootThatDoesNotWork) {
+  relay::pool_options opts = test_options();
+  opts.root = world().size() - 1;
+  relay::pool last_root(world(), opts);
+  EXPECT_EQ(last_root.is_root(), world().rank() == world().size() - 1);
+  auto out = last_root.map([](int x) { return x - 1; }, iota(100), 3);
+  if (last_root.is_root()) {
+    ASSERT_EQ(out.size(), 100u);
+    EXPECT_EQ(out[99], 98);
+  }
+  relay::pool_options idle_root = test_options();
+  idle_root.root_works = false;
+  relay::pool pool(world(), idle_root);
+  auto ranks = pool.map([](int, relay::task_context& ctx) { return ctx.rank(); }, iota(50), 2);
+  if (pool.is_root()) {
+    ASSERT_EQ(ranks.size(), 50u);
+    // With one rank the root works anyway (there is nobody else).
+    if (pool.size() > 1) {
+      EXPECT_EQ(std::count(ranks.begin(), ranks.end(), 0), 0);
+    }
+  }
+}
+
+TEST(Pool, ResultsOfALongChunkArriveBeforeItEnds) {
+  // flush_after: a result that has waited 1 ms leaves before the rest of its chunk.
+  relay::pool_options opts = test_options();
+  opts.flush_after = 0.001;
+  relay::pool pool(world(), opts);
+  const auto start = std::chrono::steady_clock::now();
+  double first = -1;
+  double last = -1;
+  std::size_t count = 0;
+  for (auto& [i, r] : pool.imap_unordered(
+           [](int x) {
+             std::this_thread::sleep_for(std::chrono::milliseconds(20));
+             return x;
+           },
+           iota(10), 10)) {  // one chunk of 10 tasks: 200 ms
+    EXPECT_EQ(static_cast<int>(i), r);
+    last = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    if (first < 0) first = last;
+    ++count;
+  }
+  if (pool.is_root()) {
+    EXPECT_EQ(count, 10u);
+    // Serially (one rank, or a root without a thread of its own that took the chunk itself)
+    // nothing iterates while the chunk runs.
+    if (pool.size() > 1 && relay::environment::provided() >= relay::thread_level::funneled) {
+      // Relative to the whole chunk, so that a loaded machine, which stretches both, passes: the
+      // first of 10 results arrives after about a tenth of the chunk's time, not at its end.
+      EXPECT_LT(first, 0.6 * last)
+          << "the first result waited for the whole chunk (" << first << " s of " << last << " s)";
+    }
+  }
+  relay::pool_options now = test_options();
+  now.flush_after = 0;  // every result at once
+  relay::pool eager(world(), now);
+  auto out = eager.map([](int x) { return 3 * x; }, iota(300), 17);
+  if (eager.is_root()) {
+    ASSERT_EQ(out.size(), 300u);
+    EXPECT_EQ(out[299], 897);
   }
 }
 

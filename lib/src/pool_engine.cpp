@@ -68,7 +68,10 @@ void engine::set_tick(std::function<void()> tick, double interval) {
 void engine::fill() {
   if (stopping_ || feeding_.empty()) return;
   std::size_t need = opts_.root_works ? 2 : 0;
-  for (const auto& w : workers_) need += w.window > w.held ? w.window - w.held : 0;
+  for (int c : children_) {
+    const auto& w = workers_[static_cast<std::size_t>(c)];
+    need += w.window > w.held ? w.window - w.held : 0;
+  }
   std::size_t have = 0;
   std::size_t tasks = 0;
   {
@@ -279,6 +282,9 @@ void engine::account(piece& p) {
     fail(std::current_exception());
   }
   if (stop_now) stop();
+  // A job that is done leaves (a run with a million submits keeps no million jobs); its owner
+  // (a call, a map, a future) keeps what it needs.
+  if (p.final && j.chunks_out == 0 && j.exhausted()) jobs_.erase(p.job);
 }
 
 bool engine::take_root_pieces() {

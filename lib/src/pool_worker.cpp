@@ -127,8 +127,16 @@ bool engine::run_one_chunk_inline() {
     root_busy_ = true;
   }
   run_chunk(
-      c, *kinds_.at(c.kind), [&](piece&& p) { root_pieces_.push_back(std::move(p)); }, stop_flag_,
-      false);
+      c, *kinds_.at(c.kind),
+      [&](piece&& p) {
+        const bool partial = !p.final;
+        {
+          std::lock_guard lock(mutex_);
+          root_pieces_.push_back(std::move(p));
+        }
+        if (partial) take_root_pieces();  // flush_after: delivered while the chunk goes on
+      },
+      stop_flag_, false);
   {
     std::lock_guard lock(mutex_);
     root_busy_ = false;
