@@ -6,8 +6,8 @@
 #include <algorithm>
 #include <cmath>
 #include <functional>
-#include <limits>
 #include <numeric>
+#include <ranges>
 #include <stdexcept>
 
 #include <time.h>
@@ -15,7 +15,7 @@
 
 #include "clock.hpp"
 #include "relay/decompose.hpp"
-#include "relay/p2p.hpp"
+#include "relay/pool.hpp"
 #include "relay/reduce.hpp"
 
 namespace prime_sums {
@@ -124,65 +124,24 @@ struct trial_buckets {
   }
 };
 
-constexpr int tag_request = 1;
-constexpr int tag_chunk = 2;
-constexpr std::uint64_t no_more = std::numeric_limits<std::uint64_t>::max();
-
-/// Dynamic decomposition: rank 0 hands out chunk numbers on request and works on chunks itself
-/// between requests (with 2-4 ranks a manager that only hands out work would idle a quarter to
-/// a half of the machine). Rank 0 looks for requests after every 256 numbers it tests, so a
-/// worker waits at most that long for its next chunk.
-void trial_dynamic(const relay::communicator& world, trial_buckets& tb, std::uint64_t first,
+/// Dynamic decomposition on relay::pool: the chunk numbers are the pool's inputs, which its root
+/// (rank 0) hands out to whichever rank is free; rank 0 tests numbers too, in a thread of its own
+/// (with 2-4 ranks a manager that only hands out work would idle a quarter to a half of the
+/// machine). Each rank adds its primes into its own buckets, so nothing comes back through the
+/// pool: the buckets are reduced afterwards, as for the other decompositions.
+void trial_dynamic(const relay::communicator& comm, trial_buckets& tb, std::uint64_t first,
                    std::uint64_t last, std::uint64_t chunk, const options& opt) {
-  const relay::communicator comm = world.dup();  // private: no other message can interfere
-  const std::uint64_t count = last - first + 1;
-  const std::uint64_t chunks = ceil_div(count, chunk);
-  auto chunk_range = [&](std::uint64_t c, std::uint64_t& lo, std::uint64_t& hi) {
-    lo = first + c * chunk;
-    hi = lo + std::min(chunk, last - lo + 1) - 1;
-  };
-  if (comm.rank() == 0) {
-    std::uint64_t next = 0;
-    int finished = 0;  // workers told that there is no more work
-    const int workers = comm.size() - 1;
-    auto serve = [&] {
-      while (auto st = relay::iprobe(comm, relay::any_source, tag_request)) {
-        (void)relay::recv<int>(comm, st->source, tag_request);
-        const std::uint64_t give = next < chunks ? next++ : no_more;
-        if (give == no_more) ++finished;
-        relay::send(comm, give, st->source, tag_chunk);
-      }
-    };
-    while (true) {
-      serve();
-      if (next >= chunks) break;
-      std::uint64_t lo, hi;
-      chunk_range(next++, lo, hi);
-      for (std::uint64_t a = lo;; a += 256) {
-        const std::uint64_t b = hi - a < 256 ? hi : a + 255;  // no wrap-around near 2^64
-        tb.test(a, b);
-        serve();
-        if (opt.progress) opt.progress(static_cast<double>(next) / static_cast<double>(chunks));
-        if (b == hi) break;
-      }
-    }
-    // Everything is handed out: answer the remaining requests with "no more".
-    while (finished < workers) {
-      const auto st = relay::probe(comm, relay::any_source, tag_request);
-      (void)relay::recv<int>(comm, st.source, tag_request);
-      relay::send(comm, no_more, st.source, tag_chunk);
-      ++finished;
-    }
-  } else {
-    while (true) {
-      relay::send(comm, 0, 0, tag_request);
-      const auto c = relay::recv<std::uint64_t>(comm, 0, tag_chunk);
-      if (c == no_more) break;
-      std::uint64_t lo, hi;
-      chunk_range(c, lo, hi);
-      tb.test(lo, hi);
-    }
-  }
+  const std::uint64_t chunks = ceil_div(last - first + 1, chunk);
+  relay::pool pool(comm);  // collective; works on a private duplicate of comm
+  pool.for_each(
+      [&](std::uint64_t c) {
+        const std::uint64_t lo = first + c * chunk;
+        tb.test(lo, lo + std::min(chunk, last - lo + 1) - 1);
+        // Only rank 0 has a progress callback: the chunks are handed out in order, so c tells
+        // how far the whole run has got.
+        if (opt.progress) opt.progress(static_cast<double>(c + 1) / static_cast<double>(chunks));
+      },
+      std::views::iota(std::uint64_t{0}, chunks), 1);
 }
 
 }  // namespace

@@ -70,5 +70,7 @@ int prime_sums_main(int argc, char** argv, const relay::communicator& world) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  return relay::app::run(argc, argv, "prime_sums", prime_sums_main);
+  // funneled: under --decomposition dynamic, relay::pool's root (rank 0) tests numbers in a second
+  // thread of its own, which never calls MPI, while its main thread hands out the chunks.
+  return relay::app::run(argc, argv, "prime_sums", prime_sums_main, relay::thread_level::funneled);
 }
