@@ -11,9 +11,9 @@
 
 #include "cli.hpp"
 #include "meta.hpp"
-#include "protocol.hpp"
 #include "relay/communicator.hpp"
 #include "status_log.hpp"
+#include "work.hpp"
 
 namespace task_farm {
 
