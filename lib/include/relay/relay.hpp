@@ -18,6 +18,7 @@
 #include "relay/ops.hpp"
 #include "relay/output.hpp"
 #include "relay/p2p.hpp"
+#include "relay/pool.hpp"
 #include "relay/reduce.hpp"
 #include "relay/request.hpp"
 #include "relay/scan.hpp"
