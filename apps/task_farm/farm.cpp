@@ -94,7 +94,9 @@ class dispatcher {
   }
 
   void finished(std::size_t index, attempt_report&& report) {
-    if (report.signal != 0) stop_on(report.signal);
+    // The signal another rank received: usually the same one as rank 0's (a launcher passes it
+    // to every rank), so it never counts as a second one.
+    if (report.signal != 0 && result_.signal == 0) stop_on(report.signal);
     if (report.ran == 0) return;  // not started: the farm was stopping
     const attempt_record& r = report.rec;
     result_.records.push_back(r);
@@ -125,7 +127,8 @@ class dispatcher {
   }
 
  private:
-  /// The first signal stops the farm with the grace period, a second one kills at once.
+  /// The first signal stops the farm with the grace period; a second one that rank 0 receives
+  /// kills at once.
   void stop_on(int s) {
     stopping_ = true;
     if (result_.signal == 0) {

@@ -30,9 +30,11 @@ touch fast
 "${farm[@]}" --resume out >second.txt 2>&1
 check "resume runs the interrupted and the unstarted tasks" test $? -eq 0
 check "all succeeded once" test "$(awk -F'\t' '$5 == "ok"' out/status.tsv | wc -l)" -eq $((ranks * 2))
-# SIGUSR1: the grace period is kept whole.
+# SIGUSR1: the grace period is kept whole. The tasks end at different times, so that the other
+# ranks' reports of the signal reach rank 0 while its own task still runs: the same signal, seen
+# by every rank, is not a second one (which would kill at once).
 rm -f fast gc.*
-for i in $(seq 1 $((ranks * 3))); do echo "sleep 1.5; echo done"; done >slow.txt
+for i in $(seq 1 $((ranks * 3))); do echo "sleep $((i % 3 + 1)).$((i % 2 * 5)); echo done"; done >slow.txt
 "${farm[@]}" slow.txt -o usr1 --grace 20 >usr1.txt 2>usr1-err.txt &
 pid=$!
 for _ in $(seq 1 600); do
