@@ -4,7 +4,7 @@
 # gets the whole --grace, so a task that ends within it is logged as succeeded.
 source "$(dirname -- "${BASH_SOURCE[0]}")/common.sh"
 # Room after mpirun passes SIGTERM on, so that a loaded test machine still logs in time.
-export OMPI_MCA_odls_base_sigkill_timeout=2
+export OMPI_MCA_odls_base_sigkill_timeout=3
 for i in $(seq 1 $((ranks * 2))); do
   echo "if [ -e $work/fast ]; then echo quick; else sleep 60 & echo \$! > $work/gc.\$TASK_ID; wait; fi"
 done >tasks.txt
