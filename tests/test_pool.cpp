@@ -346,6 +346,66 @@ TEST(Pool, ExecutorBodyThrowsOnEveryRank) {
   }
 }
 
+TEST(Pool, AnotherRootAndARootThatDoesNotWork) {
+  relay::pool_options opts = test_options();
+  opts.root = world().size() - 1;
+  relay::pool last_root(world(), opts);
+  EXPECT_EQ(last_root.is_root(), world().rank() == world().size() - 1);
+  auto out = last_root.map([](int x) { return x - 1; }, iota(100), 3);
+  if (last_root.is_root()) {
+    ASSERT_EQ(out.size(), 100u);
+    EXPECT_EQ(out[99], 98);
+  }
+  relay::pool_options idle_root = test_options();
+  idle_root.root_works = false;
+  relay::pool pool(world(), idle_root);
+  auto ranks = pool.map([](int, relay::task_context& ctx) { return ctx.rank(); }, iota(50), 2);
+  if (pool.is_root()) {
+    ASSERT_EQ(ranks.size(), 50u);
+    // With one rank the root works anyway (there is nobody else).
+    if (pool.size() > 1) {
+      EXPECT_EQ(std::count(ranks.begin(), ranks.end(), 0), 0);
+    }
+  }
+}
+
+TEST(Pool, ResultsOfALongChunkArriveBeforeItEnds) {
+  // flush_after: a result that has waited 1 ms leaves before the rest of its chunk.
+  relay::pool_options opts = test_options();
+  opts.flush_after = 0.001;
+  relay::pool pool(world(), opts);
+  const auto start = std::chrono::steady_clock::now();
+  double first = -1;
+  std::size_t count = 0;
+  for (auto& [i, r] : pool.imap_unordered(
+           [](int x) {
+             std::this_thread::sleep_for(std::chrono::milliseconds(20));
+             return x;
+           },
+           iota(10), 10)) {  // one chunk of 10 tasks: 200 ms
+    EXPECT_EQ(static_cast<int>(i), r);
+    if (first < 0)
+      first = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    ++count;
+  }
+  if (pool.is_root()) {
+    EXPECT_EQ(count, 10u);
+    // Serially (one rank, or a root without a thread of its own that took the chunk itself)
+    // nothing iterates while the chunk runs.
+    if (pool.size() > 1 && relay::environment::provided() >= relay::thread_level::funneled) {
+      EXPECT_LT(first, 0.15) << "the first result waited for the whole chunk";
+    }
+  }
+  relay::pool_options now = test_options();
+  now.flush_after = 0;  // every result at once
+  relay::pool eager(world(), now);
+  auto out = eager.map([](int x) { return 3 * x; }, iota(300), 17);
+  if (eager.is_root()) {
+    ASSERT_EQ(out.size(), 300u);
+    EXPECT_EQ(out[299], 897);
+  }
+}
+
 TEST(Pool, FailureAndMismatchOnTheLastRank) {
   // With groups, the last rank is a member of the last group: its failure and its signature
   // travel through its group's dispatcher.

@@ -279,6 +279,9 @@ void engine::account(piece& p) {
     fail(std::current_exception());
   }
   if (stop_now) stop();
+  // A job that is done leaves (a run with a million submits keeps no million jobs); its owner
+  // (a call, a map, a future) keeps what it needs.
+  if (p.final && j.chunks_out == 0 && j.exhausted()) jobs_.erase(p.job);
 }
 
 bool engine::take_root_pieces() {

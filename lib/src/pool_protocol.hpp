@@ -39,8 +39,14 @@ inline constexpr double sleep_min = 10e-6;
 /// `x + 2` take its thread about 50 us).
 inline constexpr std::size_t queue_min_tasks = 256;
 /// A worker wants to hold enough chunks to cover this much work, so that the round trip to the
-/// root is hidden behind tasks (prefetch), within [2, window_max] chunks.
-inline constexpr double window_cover_seconds = 2e-3;
+/// root is hidden behind tasks (prefetch), within [2, window_max] chunks: the root may be asleep
+/// for up to idle_sleep_max (1 ms by default) when the request comes, so a few of those.
+inline constexpr double window_cover_seconds = 5e-3;
+/// A worker that ran out of chunks while work is flowing (it had some within the last
+/// busy_seconds) looks for the next ones at least this often: they are due within one of the
+/// root's sleeps. After that it backs off to idle_sleep_max.
+inline constexpr double worker_wait_max = 100e-6;
+inline constexpr double busy_seconds = 0.01;
 inline constexpr std::size_t window_max = 64;
 /// A worker whose chunks take longer than this holds only one: long tasks go to whichever rank is
 /// free first instead of waiting behind another long task on a busy rank.

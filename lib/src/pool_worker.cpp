@@ -127,8 +127,16 @@ bool engine::run_one_chunk_inline() {
     root_busy_ = true;
   }
   run_chunk(
-      c, *kinds_.at(c.kind), [&](piece&& p) { root_pieces_.push_back(std::move(p)); }, stop_flag_,
-      false);
+      c, *kinds_.at(c.kind),
+      [&](piece&& p) {
+        const bool partial = !p.final;
+        {
+          std::lock_guard lock(mutex_);
+          root_pieces_.push_back(std::move(p));
+        }
+        if (partial) take_root_pieces();  // flush_after: delivered while the chunk goes on
+      },
+      stop_flag_, false);
   {
     std::lock_guard lock(mutex_);
     root_busy_ = false;
@@ -292,9 +300,11 @@ void engine::serve(const std::string& signature, std::vector<kind*> kinds) {
         const double took = seconds_since(start);
         window_ = took >= prefetch_below
                       ? 1
-                      : std::clamp<std::size_t>(static_cast<std::size_t>(std::ceil(
-                                                    window_cover_seconds / std::max(took, 1e-7))),
-                                                2, window_max);
+                      : std::clamp<std::size_t>(
+                            1 + static_cast<std::size_t>(
+                                    std::ceil(window_cover_seconds / std::max(took, 1e-7))),
+                            2, window_max);
+        last_work_ = std::chrono::steady_clock::now();
       }
       if (local_.size() <= window_ / 2 || seconds_since(out_since_) >= opts_.flush_after)
         worker_flush();
@@ -304,7 +314,9 @@ void engine::serve(const std::string& signature, std::vector<kind*> kinds) {
       std::erase_if(sends_, [](request& r) { return r.test(); });
       if (ended_) break;
       sleep_seconds(sleep);
-      sleep = std::min(sleep * 2, opts_.idle_sleep_max);
+      const bool busy = seconds_since(last_work_) < busy_seconds;
+      sleep = std::min(
+          sleep * 2, busy ? std::min(worker_wait_max, opts_.idle_sleep_max) : opts_.idle_sleep_max);
     }
   }
   std::erase_if(sends_, [](request& r) { return r.test(); });

@@ -123,15 +123,18 @@ class pool {
 
   /// Results in input order, lazily (Pool.imap): on the root a range whose iteration runs the
   /// call; elsewhere the call serves until the root's range ends or is destroyed, and returns an
-  /// empty range. `inputs` must outlive the range. Called by every rank of the pool.
+  /// empty range. The range keeps a copy of f, and of `inputs` when they are a temporary (as in
+  /// `for (auto r : pool.imap(f, make_inputs()))`); inputs passed by name must outlive it.
+  /// Called by every rank of the pool.
   template <class F, class Range>
-  auto imap(F&& f, const Range& inputs, std::size_t chunksize = 0) {
-    return lazy<true>(f, inputs, chunksize, "imap");
+  auto imap(F&& f, Range&& inputs, std::size_t chunksize = 0) {
+    return lazy<true>(std::forward<F>(f), std::forward<Range>(inputs), chunksize, "imap");
   }
   /// As imap, in arrival order: the elements are std::pair<std::size_t, R> (index, result).
   template <class F, class Range>
-  auto imap_unordered(F&& f, const Range& inputs, std::size_t chunksize = 0) {
-    return lazy<false>(f, inputs, chunksize, "imap_unordered");
+  auto imap_unordered(F&& f, Range&& inputs, std::size_t chunksize = 0) {
+    return lazy<false>(std::forward<F>(f), std::forward<Range>(inputs), chunksize,
+                       "imap_unordered");
   }
 
   /// On the root while a call runs (from a sink, a tick, an imap loop): start no new task;
@@ -223,15 +226,18 @@ class pool {
     e_.close(nullptr);
   }
 
-  template <bool Ordered, class F, class Range>
-  auto lazy(F& f, const Range& inputs, std::size_t chunksize, const char* name) {
+  template <bool Ordered, class F, class RangeArg>
+  auto lazy(F&& f, RangeArg&& inputs, std::size_t chunksize, const char* name) {
+    using Range = std::remove_cvref_t<RangeArg>;
     using In = std::ranges::range_value_t<const Range>;
-    using R = detail::pool_impl::result_t<F, In>;
+    using Fn = std::decay_t<F>;
+    using R = detail::pool_impl::result_t<Fn, In>;
     using V = std::conditional_t<Ordered, R, std::pair<std::size_t, R>>;
     using state = detail::pool_impl::lazy_state<V, Ordered>;
-    // The kind lives as long as the call: in the range on the root, here elsewhere.
-    auto k = std::make_shared<detail::pool_impl::fn_kind<F&, In>>(
-        f, detail::pool_impl::signature<In, R>(name));
+    // The kind (with its copy of f) lives as long as the call: in the range on the root, here
+    // elsewhere.
+    auto k = std::make_shared<detail::pool_impl::fn_kind<Fn, In>>(
+        std::forward<F>(f), detail::pool_impl::signature<In, R>(name));
     if (!is_root()) {
       e_.serve(k->signature(), {k.get()});
       return lazy_results<V, Ordered>();
@@ -240,14 +246,19 @@ class pool {
     s->e = &e_;
     e_.open(k->signature(), {k.get()}, false);
     s->open = true;
-    auto to = [st = s.get(), k](std::size_t i, R&& r) {
+    // Temporary inputs move into the range; named ones are read where they are.
+    std::shared_ptr<const Range> owned;
+    if constexpr (!std::is_lvalue_reference_v<RangeArg>)
+      owned = std::make_shared<const Range>(std::forward<RangeArg>(inputs));
+    const Range& source = owned ? *owned : inputs;
+    auto to = [st = s.get(), k, owned](std::size_t i, R&& r) {
       if constexpr (Ordered)
         st->ready.emplace(i, std::move(r));
       else
         st->arrived.emplace_back(i, std::move(r));
     };
     auto j = std::make_shared<detail::pool_impl::range_job<Range, R, decltype(to)>>(
-        inputs, resolve_chunksize(chunksize), to);
+        source, resolve_chunksize(chunksize), to);
     j->stop_on_failure = options().errors == on_error::stop;
     s->j = j;
     e_.add(j);

@@ -236,6 +236,7 @@ class engine {
   std::uint32_t out_pieces_ = 0;
   std::chrono::steady_clock::time_point out_since_;
   std::chrono::steady_clock::time_point last_poll_;
+  std::chrono::steady_clock::time_point last_work_;  // when this worker last ran a chunk
   bool ended_ = false;
   outcome end_outcome_ = outcome::ok;
   std::string end_text_;
