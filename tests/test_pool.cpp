@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <chrono>
 #include <deque>
+#include <list>
 #include <numeric>
 #include <optional>
 #include <ranges>
@@ -106,11 +107,18 @@ TEST(Pool, EveryKindOfType) {
 
 TEST(Pool, MapOverAnyRange) {
   relay::pool pool(world(), test_options());
-  auto out = pool.map([](int x) { return x * x; }, std::views::iota(0, 300), 11);
+  // Any range, not only vectors: a set and a list. (Views, such as std::views::iota, work too
+  // with GCC; clang 14, the tsan preset's compiler, cannot compile libstdc++ 12's views.)
+  std::set<int> base;
+  for (int i = 0; i < 300; ++i) base.insert(i);
+  auto out = pool.map([](int x) { return x * x; }, base, 11);
+  const std::list<std::string> names{"a", "bb", "ccc"};
+  auto sizes = pool.map([](const std::string& s) { return s.size(); }, names);
   auto none = pool.map([](int x) { return x; }, std::vector<int>{});
   if (pool.is_root()) {
     ASSERT_EQ(out.size(), 300u);
     for (int i = 0; i < 300; ++i) EXPECT_EQ(out[static_cast<std::size_t>(i)], i * i);
+    EXPECT_EQ(sizes, (std::vector<std::size_t>{1, 2, 3}));
   }
   EXPECT_TRUE(none.empty());
 }
@@ -376,6 +384,7 @@ TEST(Pool, ResultsOfALongChunkArriveBeforeItEnds) {
   relay::pool pool(world(), opts);
   const auto start = std::chrono::steady_clock::now();
   double first = -1;
+  double last = -1;
   std::size_t count = 0;
   for (auto& [i, r] : pool.imap_unordered(
            [](int x) {
@@ -384,8 +393,8 @@ TEST(Pool, ResultsOfALongChunkArriveBeforeItEnds) {
            },
            iota(10), 10)) {  // one chunk of 10 tasks: 200 ms
     EXPECT_EQ(static_cast<int>(i), r);
-    if (first < 0)
-      first = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    last = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    if (first < 0) first = last;
     ++count;
   }
   if (pool.is_root()) {
@@ -393,7 +402,10 @@ TEST(Pool, ResultsOfALongChunkArriveBeforeItEnds) {
     // Serially (one rank, or a root without a thread of its own that took the chunk itself)
     // nothing iterates while the chunk runs.
     if (pool.size() > 1 && relay::environment::provided() >= relay::thread_level::funneled) {
-      EXPECT_LT(first, 0.15) << "the first result waited for the whole chunk";
+      // Relative to the whole chunk, so that a loaded machine, which stretches both, passes: the
+      // first of 10 results arrives after about a tenth of the chunk's time, not at its end.
+      EXPECT_LT(first, 0.6 * last)
+          << "the first result waited for the whole chunk (" << first << " s of " << last << " s)";
     }
   }
   relay::pool_options now = test_options();

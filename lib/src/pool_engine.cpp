@@ -68,7 +68,10 @@ void engine::set_tick(std::function<void()> tick, double interval) {
 void engine::fill() {
   if (stopping_ || feeding_.empty()) return;
   std::size_t need = opts_.root_works ? 2 : 0;
-  for (const auto& w : workers_) need += w.window > w.held ? w.window - w.held : 0;
+  for (int c : children_) {
+    const auto& w = workers_[static_cast<std::size_t>(c)];
+    need += w.window > w.held ? w.window - w.held : 0;
+  }
   std::size_t have = 0;
   std::size_t tasks = 0;
   {
