@@ -6,12 +6,14 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <chrono>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <thread>
 
+#include "attempt.hpp"
 #include "clock.hpp"
 #include "meta.hpp"
 #include "relay/datatype.hpp"
@@ -361,6 +363,71 @@ TEST_F(Runner, InterruptAndUnstartable) {
   const auto err = proc.start({1, 1, "true"});
   ASSERT_TRUE(err);
   EXPECT_EQ(err->result, outcome::error);
+}
+
+/// An attempt as the pool runs it: a task_context whose interrupt the test sets from a thread.
+class Attempt : public Runner {
+ protected:
+  std::atomic<bool> interrupted{false};
+  std::atomic<std::int64_t> code{0};
+  relay::detail::pool_impl::context_state state;
+  Attempt() {
+    state.interrupted = &interrupted;
+    state.code = &code;
+  }
+  /// Runs `a` with the grace `grace`; `interrupt_with` (if not 0) is set 0.2 s into it, or
+  /// before it starts with `stopping`.
+  std::pair<attempt_report, double> run_attempt(const assignment& a, double grace,
+                                                std::int64_t interrupt_with = 0,
+                                                bool stopping = false) {
+    code = stopping ? interrupt_with : 0;
+    interrupted = stopping;
+    if (stopping) interrupt_with = 0;
+    signal_source signals;
+    signal_inbox inbox(signals);
+    process_runner proc({dir.path.string(), 0, 0, "h"});
+    attempt_runner runner(proc, inbox, {grace, grace});
+    relay::task_context ctx(state);
+    std::thread stopper;
+    if (interrupt_with != 0)
+      stopper = std::thread([&] {
+        std::this_thread::sleep_for(std::chrono::milliseconds(200));
+        code = interrupt_with;
+        interrupted = true;
+      });
+    const double t0 = relay::app::monotonic_seconds();
+    const auto report = runner(a, ctx);
+    const double took = relay::app::monotonic_seconds() - t0;
+    if (stopper.joinable()) stopper.join();
+    return {report, took};
+  }
+};
+
+TEST_F(Attempt, RunsReportsAndStops) {
+  const auto [ok, t_ok] = run_attempt({4, 2, "exit 3"}, 5);
+  EXPECT_EQ(ok.ran, 1);
+  EXPECT_EQ(ok.signal, 0);
+  EXPECT_EQ(ok.rec.id, 4);
+  EXPECT_EQ(ok.rec.attempt, 2);
+  EXPECT_EQ(ok.rec.result, outcome::failed);
+  EXPECT_EQ(ok.rec.exit_code, 3);
+  // The pool's interrupt gives the running attempt the grace period, then kills it.
+  const auto [graced, t_graced] =
+      run_attempt({5, 1, "sleep 0.6"}, 5, interrupt_code(SIGTERM, false));
+  EXPECT_EQ(graced.rec.result, outcome::ok);
+  const auto [killed, t_killed] =
+      run_attempt({6, 1, "sleep 30"}, 0.2, interrupt_code(SIGTERM, false));
+  EXPECT_EQ(killed.rec.result, outcome::interrupted);
+  EXPECT_LT(t_killed, 5.0);
+  // A second signal (its code says so) kills at once, whatever the grace.
+  const auto [now, t_now] = run_attempt({7, 1, "sleep 30"}, 60, interrupt_code(SIGTERM, true));
+  EXPECT_EQ(now.rec.result, outcome::interrupted);
+  EXPECT_LT(t_now, 5.0);
+  // Once the farm is stopping, an attempt is not started.
+  const auto [skipped, t_skipped] = run_attempt({8, 1, "touch " + (dir.path / "ran").string()}, 5,
+                                                interrupt_code(SIGUSR1, false), true);
+  EXPECT_EQ(skipped.ran, 0);
+  EXPECT_FALSE(fs::exists(dir.path / "ran"));
 }
 
 TEST(Environment, LauncherVariablesAreDropped) {
