@@ -13,6 +13,13 @@ namespace {
 /// How often a running attempt looks at the pool's interrupt flag (on a worker rank, that looks
 /// for rank 0's message): 20 times a second costs nothing, and a stop reaches the task within it.
 constexpr double interrupt_check_interval = 0.05;
+/// How long a rank waits, after its task died of SIGTERM, SIGINT or SIGHUP, for the same signal
+/// to reach it too (it then logs the task as interrupted, not as failed).
+constexpr double signal_follow_wait = 0.1;
+
+bool is_stop_signal(int s) {
+  return s == SIGTERM || s == SIGINT || s == SIGHUP || s == SIGUSR1 || s == SIGUSR2;
+}
 
 }  // namespace
 
@@ -45,16 +52,7 @@ attempt_report attempt_runner::operator()(const assignment& a, relay::task_conte
   std::size_t signals_handled = 0;
   std::int64_t code_handled = 0;
   bool stopping = false;
-  for (;;) {
-    const double now = relay::app::monotonic_seconds();
-    if (auto rec = proc_.poll(now)) {
-      report.rec = *rec;
-      // A task that dies of a signal while the farm is being stopped was most likely stopped by
-      // it (a scheduler may signal every process of the job): it is unfinished, not failed.
-      if (stopping && report.rec.result == outcome::signal)
-        report.rec.result = outcome::interrupted;
-      return report;
-    }
+  const auto look_for_stop = [&](double now) {
     signals = signals_.seen();
     for (; signals_handled < signals.size(); ++signals_handled) {
       const int s = signals[signals_handled];
@@ -71,6 +69,27 @@ attempt_report attempt_runner::operator()(const assignment& a, relay::task_conte
         code_handled = code;
         stopping = true;
       }
+    }
+  };
+  for (;;) {
+    // Stop requests first: a scheduler may signal this rank and the task at once.
+    const double now = relay::app::monotonic_seconds();
+    look_for_stop(now);
+    if (auto rec = proc_.poll(now)) {
+      report.rec = *rec;
+      // A task killed by a stop signal when the farm is not (yet) stopping: the same signal may
+      // be on its way to this rank (PBS's walltime signals every process of the job, one after
+      // another), so wait for it a moment.
+      const int killed_by = report.rec.exit_code - 128;
+      if (!stopping && report.rec.result == outcome::signal && is_stop_signal(killed_by)) {
+        proc_.wait(signal_follow_wait, signals_.fd());
+        look_for_stop(now);
+      }
+      // A task that dies of a signal while the farm is being stopped was most likely stopped by
+      // it: it is unfinished, not failed.
+      if (stopping && report.rec.result == outcome::signal)
+        report.rec.result = outcome::interrupted;
+      return report;
     }
     const double deadline = proc_.next_deadline();
     proc_.wait(std::min(interrupt_check_interval, deadline - now), signals_.fd());
