@@ -1,5 +1,6 @@
 #pragma once
-// The farm's event loop on every rank: rank 0 dispatches and runs tasks, the others run tasks.
+// The farm on every rank, on relay::pool: rank 0 hands out attempts and logs them, every rank
+// (rank 0 too) runs them.
 
 #include <functional>
 #include <span>
@@ -7,9 +8,9 @@
 #include <vector>
 
 #include "meta.hpp"
-#include "protocol.hpp"
 #include "relay/communicator.hpp"
 #include "runner.hpp"
+#include "work.hpp"
 
 namespace task_farm {
 
@@ -43,12 +44,12 @@ struct farm_result {
   double seconds = 0;
 };
 
-/// Rank 0 hands each batch of finished attempts to this (to log them) as soon as they arrive.
+/// Rank 0 hands each finished attempt to this (to log it) as soon as it arrives.
 using record_sink = std::function<void(std::span<const attempt_record>)>;
 
 /// Runs the farm on every rank of `world` (collective). Rank 0 passes the tasks to run, in
-/// order, and the sink; the other ranks pass nothing. `signals` must be the process's signal
-/// source (see block_signals).
+/// order (each with its first attempt number), and the sink; the other ranks pass nothing.
+/// `signals` must be the process's signal source (see block_signals).
 farm_result run_farm(const relay::communicator& world, const farm_settings& settings,
                      std::vector<assignment> queue, const record_sink& sink,
                      signal_source& signals);

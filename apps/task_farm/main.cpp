@@ -38,6 +38,7 @@ int farm_main(int argc, char** argv, const relay::communicator& world) {
 int main(int argc, char** argv) {
   // Before MPI starts any thread, so that every thread has the farm's signals blocked.
   task_farm::block_signals();
-  // funneled: the status log's sync thread makes no MPI calls.
+  // funneled: only the main thread calls MPI (not the status log's sync thread, nor the pool's
+  // thread that runs rank 0's own tasks).
   return relay::app::run(argc, argv, "task_farm", farm_main, relay::thread_level::funneled);
 }

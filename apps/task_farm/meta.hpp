@@ -15,6 +15,11 @@ struct farm_options {
   double grace = 5;             ///< seconds running tasks get to finish when the farm is stopped
   bool fail_fast = false;       ///< stop handing out tasks after the first task that fails
   friend bool operator==(const farm_options&, const farm_options&) = default;
+
+  template <class Archive>
+  void serialize(Archive& ar, unsigned /*version*/) {
+    ar& chunksize& retries& timeout& grace& fail_fast;
+  }
 };
 
 /// The contents of farm.json.

@@ -7,8 +7,6 @@
 #include <exception>
 #include <utility>
 
-#include <nlohmann/json.hpp>
-
 #include "app.hpp"
 #include "clock.hpp"
 #include "outdir.hpp"
@@ -22,8 +20,6 @@
 namespace task_farm {
 
 namespace {
-
-using json = nlohmann::ordered_json;
 
 std::string now_iso() {
   return format_time(relay::app::wall_seconds());
@@ -160,36 +156,6 @@ prepared prepare_resume(const cli_args& a) {
   return p;
 }
 
-/// What rank 0 tells the others after preparing.
-std::string share(const prepared& p) {
-  json j;
-  j["error"] = p.error;
-  j["finished"] = p.finished;
-  j["code"] = p.code;
-  j["outdir"] = p.outdir;
-  j["chunksize"] = p.options.chunksize;
-  j["retries"] = p.options.retries;
-  j["timeout"] = p.options.timeout;
-  j["grace"] = p.options.grace;
-  j["fail_fast"] = p.options.fail_fast;
-  return j.dump();
-}
-
-prepared unshare(const std::string& text) {
-  const auto j = json::parse(text);
-  prepared p;
-  p.error = j.at("error").get<std::string>();
-  p.finished = j.at("finished").get<bool>();
-  p.code = j.at("code").get<int>();
-  p.outdir = j.at("outdir").get<std::string>();
-  p.options.chunksize = j.at("chunksize").get<std::uint64_t>();
-  p.options.retries = j.at("retries").get<std::uint64_t>();
-  p.options.timeout = j.at("timeout").get<double>();
-  p.options.grace = j.at("grace").get<double>();
-  p.options.fail_fast = j.at("fail_fast").get<bool>();
-  return p;
-}
-
 }  // namespace
 
 prepared prepare(const relay::communicator& world, const cli_args& a) {
@@ -207,14 +173,9 @@ prepared prepare(const relay::communicator& world, const cli_args& a) {
       p.code = relay::app::exit_failure;
     }
   }
-  // Every rank, rank 0 too, runs with the options as shared, so that all agree to the bit.
-  prepared shared = unshare(relay::bcast(world, world.rank() == 0 ? share(p) : "", 0));
-  shared.queue = std::move(p.queue);
-  shared.total_tasks = p.total_tasks;
-  shared.skipped = p.skipped;
-  shared.commands = std::move(p.commands);
-  shared.log = std::move(p.log);
-  return shared;
+  // Every rank runs with rank 0's setup; its doubles travel as bytes, so all agree to the bit.
+  relay::bcast_into(world, static_cast<farm_setup&>(p), 0);
+  return p;
 }
 
 }  // namespace task_farm

@@ -11,21 +11,28 @@
 
 #include "cli.hpp"
 #include "meta.hpp"
-#include "protocol.hpp"
 #include "relay/communicator.hpp"
 #include "status_log.hpp"
+#include "work.hpp"
 
 namespace task_farm {
 
-/// What rank 0 prepared, and what every rank needs of it.
-struct prepared {
-  // Shared with every rank.
+/// What rank 0 decides and every rank needs: rank 0 broadcasts it (relay serializes it).
+struct farm_setup {
   std::string error;  ///< the input was bad: rank 0 prints this and every rank exits with `code`
   bool finished = false;  ///< nothing more to do (a dry run, no tasks): exit with `code`
   int code = 0;
   std::string outdir;
   farm_options options;
-  // Rank 0 only.
+
+  template <class Archive>
+  void serialize(Archive& ar, unsigned /*version*/) {
+    ar& error& finished& code& outdir& options;
+  }
+};
+
+/// What rank 0 prepared: the shared setup, and what only rank 0 holds.
+struct prepared : farm_setup {
   std::vector<assignment> queue;
   std::size_t total_tasks = 0;
   std::size_t skipped = 0;

@@ -5,9 +5,11 @@
 #include <signal.h>
 #include <spawn.h>
 #include <sys/signalfd.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <array>
 #include <cerrno>
 #include <cmath>
@@ -24,13 +26,23 @@ namespace task_farm {
 
 namespace {
 
-constexpr std::array farm_signals = {SIGTERM, SIGINT, SIGHUP, SIGUSR1, SIGUSR2, SIGCHLD};
+constexpr std::array stop_signals = {SIGTERM, SIGINT, SIGHUP, SIGUSR1, SIGUSR2};
 
-sigset_t farm_signal_set() {
+sigset_t stop_signal_set() {
   sigset_t set;
   sigemptyset(&set);
-  for (int s : farm_signals) sigaddset(&set, s);
+  for (int s : stop_signals) sigaddset(&set, s);
   return set;
+}
+
+/// A descriptor that becomes readable when child `pid` exits; -1 where the kernel has none.
+int open_pidfd(pid_t pid) {
+#ifdef SYS_pidfd_open
+  return static_cast<int>(::syscall(SYS_pidfd_open, pid, 0));  // close-on-exec by default
+#else
+  (void)pid;
+  return -1;
+#endif
 }
 
 std::string task_path(const std::string& outdir, std::int64_t id, const char* ext) {
@@ -40,12 +52,13 @@ std::string task_path(const std::string& outdir, std::int64_t id, const char* ex
 }  // namespace
 
 void block_signals() {
-  const sigset_t set = farm_signal_set();
+  sigset_t set = stop_signal_set();
+  sigaddset(&set, SIGCHLD);
   pthread_sigmask(SIG_BLOCK, &set, nullptr);
 }
 
 signal_source::signal_source() {
-  const sigset_t set = farm_signal_set();
+  const sigset_t set = stop_signal_set();
   fd_ = signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
   if (fd_ < 0) throw std::runtime_error(std::string("signalfd: ") + std::strerror(errno));
 }
@@ -131,7 +144,8 @@ process_runner::~process_runner() {
   if (devnull_ >= 0) ::close(devnull_);
 }
 
-std::optional<attempt_record> process_runner::start(const assignment& a, std::int32_t attempt) {
+std::optional<attempt_record> process_runner::start(const assignment& a) {
+  const std::int32_t attempt = a.attempt;
   current_ = {};
   current_.id = a.id;
   current_.rank = settings_.rank;
@@ -201,6 +215,7 @@ std::optional<attempt_record> process_runner::start(const assignment& a, std::in
   ::close(err);
   if (rc != 0) return fail(rc, "cannot run /bin/sh");
   pid_ = pid;
+  pidfd_ = open_pidfd(pid);
   term_sent_ = false;
   kill_at_ = never;
   interrupt_at_ = never;
@@ -227,7 +242,7 @@ attempt_record process_runner::finish(int wait_status, double now) {
   if (term_sent_ && current_.result != outcome::ok) current_.result = kill_reason_;
   // Anything the task left running in its process group goes with it.
   (void)::kill(-pid_, SIGKILL);
-  pid_ = -1;
+  release();
   return current_;
 }
 
@@ -283,50 +298,30 @@ void process_runner::kill_now() {
   int status = 0;
   while (::waitpid(pid_, &status, 0) < 0 && errno == EINTR) {
   }
+  release();
+}
+
+void process_runner::release() {
+  if (pidfd_ >= 0) ::close(pidfd_);
+  pidfd_ = -1;
   pid_ = -1;
 }
 
-void local_runner::add(std::vector<assignment> tasks) {
-  for (auto& t : tasks) chunk_.push_back(std::move(t));
-}
-
-void local_runner::stop(stop_mode mode, double now, double grace) {
-  if (mode > mode_) mode_ = mode;
-  retry_.reset();
-  if (mode == stop_mode::interrupt) proc_.interrupt_at(now + grace);
-}
-
-void local_runner::finished(attempt_record rec, std::vector<attempt_record>& out) {
-  // A task that dies of a signal while the farm is being stopped was most likely stopped by it
-  // (a scheduler may signal every process of the job): it is unfinished, not failed.
-  if (mode_ == stop_mode::interrupt && rec.result == outcome::signal)
-    rec.result = outcome::interrupted;
-  const bool failed = rec.result != outcome::ok && rec.result != outcome::interrupted;
-  if (failed && mode_ == stop_mode::none) {
-    if (tries_ < 1 + retries_)
-      retry_ = rec.attempt + 1;
-    else if (fail_fast_)
-      mode_ = stop_mode::drain;  // the rest of the chunk does not start
+void process_runner::wait(double seconds, int also) const {
+  std::array<pollfd, 2> fds{};
+  nfds_t n = 0;
+  if (pidfd_ >= 0) fds[n++] = {pidfd_, POLLIN, 0};
+  if (also >= 0) fds[n++] = {also, POLLIN, 0};
+  if (busy() && pidfd_ < 0) seconds = std::min(seconds, 1e-3);  // no pidfd: look again soon
+  if (seconds == never) {
+    (void)::ppoll(fds.data(), n, nullptr, nullptr);
+    return;
   }
-  out.push_back(rec);
-}
-
-void local_runner::step(double now, std::vector<attempt_record>& out) {
-  if (auto rec = proc_.poll(now)) finished(*rec, out);
-  while (!proc_.busy() && mode_ == stop_mode::none && (retry_ || !chunk_.empty())) {
-    std::int32_t attempt = 0;
-    if (retry_) {
-      attempt = *retry_;
-      retry_.reset();
-    } else {
-      current_ = std::move(chunk_.front());
-      chunk_.pop_front();
-      tries_ = 0;
-      attempt = current_.first_attempt;
-    }
-    ++tries_;
-    if (auto rec = proc_.start(current_, attempt)) finished(*rec, out);
-  }
+  if (seconds < 0) seconds = 0;
+  timespec ts{};
+  ts.tv_sec = static_cast<time_t>(seconds);
+  ts.tv_nsec = static_cast<long>((seconds - static_cast<double>(ts.tv_sec)) * 1e9);
+  (void)::ppoll(fds.data(), n, &ts, nullptr);
 }
 
 }  // namespace task_farm

@@ -1,39 +1,40 @@
 #pragma once
-// Running tasks on one rank: signals, process spawning and killing, and the serial runner that
-// works through a chunk of assignments with retries and timeouts.
+// Running tasks on one rank: signals, and process spawning, waiting and killing.
 
 #include <sys/types.h>
 
 #include <cstdint>
-#include <deque>
 #include <limits>
 #include <optional>
 #include <string>
 #include <vector>
 
-#include "protocol.hpp"
 #include "status.hpp"
+#include "work.hpp"
 
 namespace task_farm {
 
 inline constexpr double never = std::numeric_limits<double>::infinity();
 
-/// The signals the farm handles itself: SIGTERM, SIGINT, SIGHUP, SIGUSR1, SIGUSR2 (stop the farm)
-/// and SIGCHLD (a task ended).
+/// The signals the farm handles itself: SIGTERM, SIGINT, SIGHUP, SIGUSR1 and SIGUSR2 stop the
+/// farm; SIGCHLD stays blocked as well, so that no handler installed by MPI can reap the tasks
+/// (the farm waits for a task through its pidfd, not its SIGCHLD).
 /// block_signals() must run first thing in main, before MPI starts its threads, so that every
 /// thread of the process has them blocked and they are only ever read from the signalfd.
 void block_signals();
 
-/// A signalfd for the farm's signals. Waiting on it sleeps: no CPU is used while tasks run.
+/// A signalfd for the farm's stop signals. Any thread may read it; waiting on it sleeps.
 class signal_source {
  public:
   signal_source();
   ~signal_source();
   signal_source(const signal_source&) = delete;
   signal_source& operator=(const signal_source&) = delete;
+  /// The descriptor to poll: readable while a stop signal is pending.
+  [[nodiscard]] int fd() const { return fd_; }
   /// Sleeps until a signal is pending or `seconds` pass (never: no limit; 0: just look).
   void wait(double seconds) const;
-  /// The signals that arrived since the last call (SIGCHLD included), without blocking.
+  /// The signals that arrived since the last call, without blocking.
   [[nodiscard]] std::vector<int> take();
 
  private:
@@ -79,12 +80,17 @@ class process_runner {
   process_runner& operator=(const process_runner&) = delete;
 
   [[nodiscard]] bool busy() const { return pid_ > 0; }
-  /// Starts an attempt. Returns a finished record (outcome::error) if it could not be started.
-  std::optional<attempt_record> start(const assignment& a, std::int32_t attempt);
+  /// Starts attempt a.attempt of task a.id. Returns a finished record (outcome::error) if it could
+  /// not be started.
+  std::optional<attempt_record> start(const assignment& a);
   /// Reaps the attempt if it ended and sends due signals; returns its record once it ended.
   std::optional<attempt_record> poll(double now);
   /// When poll must next be called (a timeout or a kill is due), on the monotonic clock.
   [[nodiscard]] double next_deadline() const;
+  /// Sleeps until the running attempt ends, `also` (a descriptor, or -1) is readable, or
+  /// `seconds` pass. It polls the attempt's pidfd; a kernel without pidfd_open (before Linux
+  /// 5.3) makes it sleep at most 1 ms at a time instead.
+  void wait(double seconds, int also = -1) const;
   /// Kills the running attempt's process group at `deadline` (unless it ends first) and records
   /// it as interrupted. An earlier deadline replaces a later one.
   void interrupt_at(double deadline);
@@ -96,8 +102,11 @@ class process_runner {
 
   exec_settings settings_;
   task_environment env_;
+  void release();
+
   int devnull_ = -1;
   pid_t pid_ = -1;
+  int pidfd_ = -1;
   attempt_record current_;
   double start_mono_ = 0;
   double timeout_at_ = never;
@@ -105,48 +114,6 @@ class process_runner {
   double kill_at_ = never;
   bool term_sent_ = false;
   outcome kill_reason_ = outcome::ok;
-};
-
-/// Works through assignments one attempt at a time: retries failed attempts (up to `retries`
-/// more, on this rank, at once), and stops early when asked.
-class local_runner {
- public:
-  /// With `fail_fast`, a task that fails with no retry left stops this runner (drain).
-  local_runner(process_runner& proc, std::uint64_t retries, bool fail_fast)
-      : proc_(proc), retries_(retries), fail_fast_(fail_fast) {}
-
-  void add(std::vector<assignment> tasks);
-  /// Stops early: drain (finish the running attempt) or interrupt (kill it after `grace`).
-  void stop(stop_mode mode, double now, double grace);
-  /// Reaps, retries and starts attempts; finished attempts are appended to `out`.
-  void step(double now, std::vector<attempt_record>& out);
-
-  [[nodiscard]] bool busy() const { return proc_.busy(); }
-  /// Nothing running and nothing that will start.
-  [[nodiscard]] bool done() const {
-    return !busy() && (mode_ != stop_mode::none || (chunk_.empty() && !retry_));
-  }
-  [[nodiscard]] bool needs_work() const {
-    return mode_ == stop_mode::none && !busy() && !has_queued();
-  }
-  /// Assignments (or a retry) waiting to start.
-  [[nodiscard]] bool has_queued() const { return !chunk_.empty() || retry_.has_value(); }
-  /// How many assignments wait to start.
-  [[nodiscard]] std::size_t queued() const { return chunk_.size(); }
-  [[nodiscard]] double next_deadline() const { return proc_.next_deadline(); }
-  [[nodiscard]] stop_mode mode() const { return mode_; }
-
- private:
-  void finished(attempt_record rec, std::vector<attempt_record>& out);
-
-  process_runner& proc_;
-  std::uint64_t retries_;
-  bool fail_fast_;
-  std::deque<assignment> chunk_;
-  assignment current_;
-  std::uint64_t tries_ = 0;            ///< attempts of current_ in this run
-  std::optional<std::int32_t> retry_;  ///< the attempt number of a pending retry of current_
-  stop_mode mode_ = stop_mode::none;
 };
 
 }  // namespace task_farm

@@ -3,8 +3,8 @@ set(tf $<TARGET_FILE:task_farm>)
 set(tf_scripts ${CMAKE_CURRENT_SOURCE_DIR}/task_farm)
 
 # The pure parts, without mpirun: task files, the status log round trip, the resume plan,
-# farm.json, the messages, the summary, and process running (exit codes, timeouts that kill
-# grandchildren, output files).
+# farm.json, what travels through the pool, the summary, and process running (exit codes,
+# timeouts that kill grandchildren, output files, waiting on a task's pidfd).
 add_executable(test_task_farm_core ${tf_scripts}/test_task_farm_core.cpp)
 target_link_libraries(test_task_farm_core PRIVATE task_farm_core GTest::gtest_main)
 relay_set_warnings(test_task_farm_core)

@@ -4,7 +4,7 @@
 # gets the whole --grace, so a task that ends within it is logged as succeeded.
 source "$(dirname -- "${BASH_SOURCE[0]}")/common.sh"
 # Room after mpirun passes SIGTERM on, so that a loaded test machine still logs in time.
-export OMPI_MCA_odls_base_sigkill_timeout=2
+export OMPI_MCA_odls_base_sigkill_timeout=3
 for i in $(seq 1 $((ranks * 2))); do
   echo "if [ -e $work/fast ]; then echo quick; else sleep 60 & echo \$! > $work/gc.\$TASK_ID; wait; fi"
 done >tasks.txt
@@ -30,9 +30,11 @@ touch fast
 "${farm[@]}" --resume out >second.txt 2>&1
 check "resume runs the interrupted and the unstarted tasks" test $? -eq 0
 check "all succeeded once" test "$(awk -F'\t' '$5 == "ok"' out/status.tsv | wc -l)" -eq $((ranks * 2))
-# SIGUSR1: the grace period is kept whole.
+# SIGUSR1: the grace period is kept whole. The tasks end at different times, so that the other
+# ranks' reports of the signal reach rank 0 while its own task still runs: the same signal, seen
+# by every rank, is not a second one (which would kill at once).
 rm -f fast gc.*
-for i in $(seq 1 $((ranks * 3))); do echo "sleep 1.5; echo done"; done >slow.txt
+for i in $(seq 1 $((ranks * 3))); do echo "sleep $((i % 3 + 1)).$((i % 2 * 5)); echo done"; done >slow.txt
 "${farm[@]}" slow.txt -o usr1 --grace 20 >usr1.txt 2>usr1-err.txt &
 pid=$!
 for _ in $(seq 1 600); do

@@ -1,25 +1,29 @@
 // Unit tests of task_farm's parts that need no MPI: task files, the status log, the resume
-// plan, farm.json, the messages, the summary, and running processes.
+// plan, farm.json, what travels through the pool, the summary, and running processes.
 
 #include <gtest/gtest.h>
 #include <signal.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <chrono>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <thread>
 
+#include "attempt.hpp"
 #include "clock.hpp"
 #include "meta.hpp"
-#include "protocol.hpp"
+#include "relay/datatype.hpp"
 #include "relay/error.hpp"
+#include "relay/serialization.hpp"
 #include "runner.hpp"
 #include "status.hpp"
 #include "summary.hpp"
 #include "taskfile.hpp"
+#include "work.hpp"
 
 namespace fs = std::filesystem;
 using namespace task_farm;
@@ -211,19 +215,24 @@ TEST(Meta, RoundTripAndRejects) {
   EXPECT_THROW((void)meta_from_json(R"({"format":"task_farm","version":1})"), relay::usage_error);
 }
 
-TEST(Protocol, RoundTrip) {
-  worker_msg w{
-      msg_kind::final, 4, SIGTERM, 0.25, {rec(1, outcome::ok), rec(9, outcome::signal, 2)}};
-  EXPECT_EQ(decode_worker_msg(encode(w)), w);
-  master_msg m{
-      msg_kind::tasks, stop_mode::none, 0, {{1, 1, "echo a"}, {5, 3, std::string(3000, 'x')}}};
-  EXPECT_EQ(decode_master_msg(encode(m)), m);
-  master_msg s{msg_kind::stop, stop_mode::interrupt, 2.5, {}};
-  EXPECT_EQ(decode_master_msg(encode(s)), s);
-  auto bytes = encode(m);
-  bytes.pop_back();
-  EXPECT_THROW((void)decode_master_msg(bytes), std::runtime_error);
-  EXPECT_THROW((void)decode_worker_msg(encode(m)), std::runtime_error);
+TEST(Work, AssignmentsAndSetupAreSerializedReportsAreBytes) {
+  // An assignment carries its command (a string): relay sends it through its serialize().
+  const assignment a{5, 3, std::string(3000, 'x') + "\t\n"};
+  relay::detail::byte_buffer bytes;
+  relay::detail::save(bytes, a);
+  EXPECT_EQ(relay::detail::load<assignment>(std::span<const char>(bytes.data(), bytes.size())), a);
+  EXPECT_THROW(
+      (void)relay::detail::load<assignment>(std::span<const char>(bytes.data(), bytes.size() - 1)),
+      relay::error);
+  const farm_options o{10, 2, 1.5, 0.5, true};
+  bytes.clear();
+  relay::detail::save(bytes, o);
+  EXPECT_EQ(relay::detail::load<farm_options>(std::span<const char>(bytes.data(), bytes.size())),
+            o);
+  // A report is plain numbers: it travels as its own bytes, with no padding in them.
+  static_assert(relay::bytewise<attempt_report>);
+  static_assert(sizeof(attempt_report) == sizeof(attempt_record) + 2 * sizeof(std::int32_t));
+  static_assert(sizeof(attempt_record) == 48);
 }
 
 // ---- the summary --------------------------------------------------------------------------
@@ -275,12 +284,11 @@ class Runner : public ::testing::Test {
  protected:
   static void SetUpTestSuite() { block_signals(); }
   temp_dir dir;
-  signal_source signals;
 
   /// Runs one attempt to its end (or `interrupt_after` seconds, then interrupts it).
   attempt_record run(const std::string& command, double timeout = 0, double interrupt_after = -1) {
     process_runner proc({dir.path.string(), timeout, 3, "hostx"});
-    if (auto r = proc.start({7, 1, command}, 2)) return *r;
+    if (auto r = proc.start({7, 2, command})) return *r;
     const double t0 = relay::app::monotonic_seconds();
     bool interrupted = false;
     for (;;) {
@@ -290,9 +298,7 @@ class Runner : public ::testing::Test {
         interrupted = true;
       }
       if (auto r = proc.poll(now)) return *r;
-      double wait = std::min(proc.next_deadline() - now, 0.05);
-      signals.wait(wait);
-      (void)signals.take();
+      proc.wait(std::min(proc.next_deadline() - now, 0.05));
     }
   }
 };
@@ -334,14 +340,94 @@ TEST_F(Runner, TimeoutKillsTheWholeProcessGroup) {
   EXPECT_TRUE(gone) << "grandchild " << gc << " survived";
 }
 
+TEST_F(Runner, WaitWakesWhenTheTaskEnds) {
+  // The wait sleeps on the task's pidfd: with no time limit it returns as the task ends.
+  process_runner proc({dir.path.string(), 0, 0, "h"});
+  const auto start = std::chrono::steady_clock::now();
+  for (int i = 0; i < 5; ++i) {
+    ASSERT_FALSE(proc.start({1, 1, "sleep 0.01"}));
+    std::optional<attempt_record> r;
+    while (!(r = proc.poll(relay::app::monotonic_seconds()))) proc.wait(never);
+    EXPECT_EQ(r->result, outcome::ok);
+  }
+  const double took =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  EXPECT_LT(took, 5.0);
+}
+
 TEST_F(Runner, InterruptAndUnstartable) {
   const auto r = run("sleep 60", 0, 0.2);
   EXPECT_EQ(r.result, outcome::interrupted);
   EXPECT_EQ(r.exit_code, 128 + SIGTERM);
   process_runner proc({(dir.path / "no" / "such").string(), 0, 0, "h"});
-  const auto err = proc.start({1, 1, "true"}, 1);
+  const auto err = proc.start({1, 1, "true"});
   ASSERT_TRUE(err);
   EXPECT_EQ(err->result, outcome::error);
+}
+
+/// An attempt as the pool runs it: a task_context whose interrupt the test sets from a thread.
+class Attempt : public Runner {
+ protected:
+  std::atomic<bool> interrupted{false};
+  std::atomic<std::int64_t> code{0};
+  relay::detail::pool_impl::context_state state;
+  Attempt() {
+    state.interrupted = &interrupted;
+    state.code = &code;
+  }
+  /// Runs `a` with the grace `grace`; `interrupt_with` (if not 0) is set 0.2 s into it, or
+  /// before it starts with `stopping`.
+  std::pair<attempt_report, double> run_attempt(const assignment& a, double grace,
+                                                std::int64_t interrupt_with = 0,
+                                                bool stopping = false) {
+    code = stopping ? interrupt_with : 0;
+    interrupted = stopping;
+    if (stopping) interrupt_with = 0;
+    signal_source signals;
+    signal_inbox inbox(signals);
+    process_runner proc({dir.path.string(), 0, 0, "h"});
+    attempt_runner runner(proc, inbox, {grace, grace});
+    relay::task_context ctx(state);
+    std::thread stopper;
+    if (interrupt_with != 0)
+      stopper = std::thread([&] {
+        std::this_thread::sleep_for(std::chrono::milliseconds(200));
+        code = interrupt_with;
+        interrupted = true;
+      });
+    const double t0 = relay::app::monotonic_seconds();
+    const auto report = runner(a, ctx);
+    const double took = relay::app::monotonic_seconds() - t0;
+    if (stopper.joinable()) stopper.join();
+    return {report, took};
+  }
+};
+
+TEST_F(Attempt, RunsReportsAndStops) {
+  const auto [ok, t_ok] = run_attempt({4, 2, "exit 3"}, 5);
+  EXPECT_EQ(ok.ran, 1);
+  EXPECT_EQ(ok.signal, 0);
+  EXPECT_EQ(ok.rec.id, 4);
+  EXPECT_EQ(ok.rec.attempt, 2);
+  EXPECT_EQ(ok.rec.result, outcome::failed);
+  EXPECT_EQ(ok.rec.exit_code, 3);
+  // The pool's interrupt gives the running attempt the grace period, then kills it.
+  const auto [graced, t_graced] =
+      run_attempt({5, 1, "sleep 0.6"}, 5, interrupt_code(SIGTERM, false));
+  EXPECT_EQ(graced.rec.result, outcome::ok);
+  const auto [killed, t_killed] =
+      run_attempt({6, 1, "sleep 30"}, 0.2, interrupt_code(SIGTERM, false));
+  EXPECT_EQ(killed.rec.result, outcome::interrupted);
+  EXPECT_LT(t_killed, 5.0);
+  // A second signal (its code says so) kills at once, whatever the grace.
+  const auto [now, t_now] = run_attempt({7, 1, "sleep 30"}, 60, interrupt_code(SIGTERM, true));
+  EXPECT_EQ(now.rec.result, outcome::interrupted);
+  EXPECT_LT(t_now, 5.0);
+  // Once the farm is stopping, an attempt is not started.
+  const auto [skipped, t_skipped] = run_attempt({8, 1, "touch " + (dir.path / "ran").string()}, 5,
+                                                interrupt_code(SIGUSR1, false), true);
+  EXPECT_EQ(skipped.ran, 0);
+  EXPECT_FALSE(fs::exists(dir.path / "ran"));
 }
 
 TEST(Environment, LauncherVariablesAreDropped) {

@@ -1,0 +1,38 @@
+#pragma once
+// What travels through relay::pool between rank 0 and the ranks that run tasks: one pool task is
+// one attempt of one task line. Rank 0's queue hands out assignments; each rank sends back an
+// attempt_report as soon as the attempt ends.
+
+#include <cstdint>
+#include <string>
+
+#include "status.hpp"
+
+namespace task_farm {
+
+/// One attempt to run: a task line and the attempt number it gets (1 for its first run; counts
+/// on across retries and --resume).
+struct assignment {
+  std::int64_t id = 0;
+  std::int32_t attempt = 1;
+  std::string command;
+  friend bool operator==(const assignment&, const assignment&) = default;
+
+  template <class Archive>
+  void serialize(Archive& ar, unsigned /*version*/) {
+    ar& id& attempt& command;
+  }
+};
+
+/// How an attempt went, as the rank that ran it reports it (plain bytes: no strings).
+struct attempt_report {
+  attempt_record rec;
+  /// The first stop signal that this rank received itself (0: none); rank 0 stops the farm on it,
+  /// since a signal may reach one rank only.
+  std::int32_t signal = 0;
+  /// 0 when the attempt was not started (the farm was being stopped): it is not logged.
+  std::int32_t ran = 1;
+  friend bool operator==(const attempt_report&, const attempt_report&) = default;
+};
+
+}  // namespace task_farm
