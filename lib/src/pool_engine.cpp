@@ -5,8 +5,9 @@
 // the dispatcher, in the caller's thread (the only one that calls MPI), sends chunks to each
 // worker up to the window the worker asks for, and takes their results. It never blocks in MPI
 // (Open MPI's blocking calls spin a core): it polls with MPI_Iprobe and tests its sends, and when
-// a round found nothing to do it sleeps on a condition variable, 10 us after activity and doubling
-// to opts.idle_sleep_max, so that the root's own thread finishing a long chunk wakes it at once.
+// a round found nothing to do it sleeps on a condition variable, doubling to opts.idle_sleep_max
+// from 10 us after a message (or an eighth of the recent time between messages, when they come
+// at a steady pace), so that the root's own thread finishing a long chunk wakes it at once.
 // The protocol is in pool_protocol.hpp.
 
 #include <algorithm>
@@ -40,6 +41,8 @@ void engine::open(const std::string& signature, std::vector<kind*> kinds, bool w
   hellos_ = 0;
   tick_ = nullptr;
   sleep_ = sleep_min;
+  gap_ = 0;
+  heard_at_ = {};
   stats_ = pool_stats{};
   stats_.tasks_per_rank.assign(static_cast<std::size_t>(size_), 0);
   started_ = std::chrono::steady_clock::now();
@@ -354,9 +357,14 @@ void engine::sleep_root(double seconds) {
 }
 
 void engine::progress(bool may_sleep) {
+  // Only messages from other ranks make the next sleeps short: the root's own thread and a tick
+  // need no fast polling (the thread wakes the dispatcher itself when its queue runs low or a
+  // long chunk ends). Counting them made a root whose thread ends a 100 us chunk every 100 us poll
+  // every 10-20 us: 11.6% of a core taken from the tasks, 88% parallel efficiency.
   bool active = false;
-  active |= take_root_pieces();
-  active |= take_messages();
+  take_root_pieces();
+  const bool heard = take_messages();
+  active |= heard;
   fill();
   dispatch();
   if (!threaded_ && (opts_.root_works || size_ == 1)) active |= run_one_chunk_inline();
@@ -369,9 +377,21 @@ void engine::progress(bool may_sleep) {
     } catch (...) {
       fail(std::current_exception());
     }
-    active = true;
   }
   std::erase_if(sends_, [](request& r) { return r.test(); });
+  if (heard) {
+    // The next message is due about one gap from now: start the sleeps at an eighth of the
+    // recent gap (10 us in a flood, ~300 us when a worker reports every 2.5 ms), so that a
+    // steady trickle costs a few wake-ups per message instead of a cascade from 10 us.
+    const auto now = std::chrono::steady_clock::now();
+    if (heard_at_ != std::chrono::steady_clock::time_point{}) {
+      const double gap = std::chrono::duration<double>(now - heard_at_).count();
+      gap_ = gap_ <= 0 ? gap : 0.75 * gap_ + 0.25 * gap;
+    }
+    heard_at_ = now;
+    sleep_ = std::clamp(gap_ / 8, sleep_min, opts_.idle_sleep_max);
+    return;
+  }
   if (active) {
     sleep_ = sleep_min;
     return;

@@ -215,6 +215,8 @@ class engine {
   double tick_interval_ = 0;
   std::chrono::steady_clock::time_point next_tick_;
   double sleep_ = 10e-6;
+  double gap_ = 0;  ///< the recent time between rounds that heard messages (a moving average)
+  std::chrono::steady_clock::time_point heard_at_{};
   std::chrono::steady_clock::time_point started_;
   double cpu_started_ = 0;
 
