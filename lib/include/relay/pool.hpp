@@ -44,9 +44,13 @@ class pool {
   pool(const pool&) = delete;
   pool& operator=(const pool&) = delete;
 
+  /// True on the rank that hands out the work (options().root).
   [[nodiscard]] bool is_root() const { return e_.is_root(); }
+  /// This rank in the pool's communicator.
   [[nodiscard]] int rank() const { return e_.rank(); }
+  /// The number of ranks in the pool.
   [[nodiscard]] int size() const { return e_.size(); }
+  /// The options the pool was built with.
   [[nodiscard]] const pool_options& options() const { return e_.options(); }
 
   /// f over every input; the results in input order on the root, an empty vector elsewhere.
