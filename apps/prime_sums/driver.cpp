@@ -28,6 +28,8 @@ const char* name(method m) {
       return "sieve";
     case method::lucy:
       return "lucy";
+    case method::dr:
+      return "dr";
   }
   return "?";
 }
@@ -52,11 +54,11 @@ const char* work_unit(method m) {
       return "primes found";
     case method::lucy:
       return "table entries";
+    case method::dr:
+      return "special leaves";
   }
   return "?";
 }
-
-namespace {
 
 /// The distinct Ns in ascending order.
 std::vector<std::uint64_t> distinct(std::span<const std::uint64_t> ns) {
@@ -77,6 +79,8 @@ std::vector<u128> in_given_order(std::span<const std::uint64_t> ns,
   }
   return out;
 }
+
+namespace {
 
 /// Adds every rank's vector element by element, on every rank.
 std::vector<u128> sum_over_ranks(const relay::communicator& comm, const std::vector<u128>& mine) {
@@ -292,6 +296,8 @@ run_result run(method m, const relay::communicator& comm, std::span<const std::u
       return run_sieve(comm, ns, opt);
     case method::lucy:
       return run_lucy(comm, ns, opt);
+    case method::dr:
+      return run_dr(comm, ns, opt);
   }
   throw std::logic_error("unknown method");
 }
@@ -314,6 +320,8 @@ double estimate_seconds(method m, std::span<const std::uint64_t> ns, int ranks) 
       return sieve_seconds_per_number * max_n / p;
     case method::trial:
       return trial_seconds_per_unit * std::pow(max_n, 1.5) / std::log(max_n + 2) / p;
+    case method::dr:  // the busiest rank's share of the sum over the Ns of N^(2/3)
+      return dr_estimate_seconds(sorted, ranks);
     case method::lucy: {
       // The busiest rank's share under lucy_owners.
       const std::vector<int> owner = lucy_owners(sorted, ranks);

@@ -26,6 +26,8 @@ const char* numbers_label(method m) {
       return "numbers sieved";
     case method::lucy:
       return "values of N";
+    case method::dr:
+      return "numbers sieved";
   }
   return "numbers";
 }
@@ -38,6 +40,8 @@ std::string work_key(method m) {
       return "primes_found";
     case method::lucy:
       return "table_entries";
+    case method::dr:
+      return "special_leaves";
   }
   return "work";
 }

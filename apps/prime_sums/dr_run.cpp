@@ -1,0 +1,111 @@
+// run_dr: dr (dr.hpp) over the ranks of a communicator.
+//
+// Every rank builds the plan of each N (its tables are a few percent of the work and would cost
+// more to send than to make), then relay::pool hands the plan's tasks to whichever rank is free:
+// the hard-leaf segments first, in order, each sized by dr_plan::tasks so that the last ones are
+// small, then the ordinary leaves, the easy leaves and P2 as filler. The root (rank 0) works in a
+// second thread like any other rank. The results travel back to rank 0, which combines them (the
+// hard ones in segment order: each needs the sums of the segments below it) and broadcasts the
+// sums.
+
+#include <algorithm>
+#include <atomic>
+#include <cmath>
+#include <optional>
+
+#include "clock.hpp"
+#include "dr.hpp"
+#include "driver.hpp"
+#include "relay/bcast.hpp"
+#include "relay/pool.hpp"
+
+namespace prime_sums {
+
+namespace {
+
+/// The estimated relative cost of N: its hard leaves and sieve grow as N^(2/3).
+double dr_weight(std::uint64_t n) {
+  return std::pow(static_cast<double>(n), 2.0 / 3.0) + 1e4;
+}
+
+}  // namespace
+
+run_result run_dr(const relay::communicator& comm, std::span<const std::uint64_t> ns,
+                  const options& opt) {
+  const std::vector<std::uint64_t> sorted = distinct(ns);
+  run_result out;
+  const double start = MPI_Wtime(), cpu_start = relay::app::cpu_seconds();
+  std::vector<u128> sums(sorted.size(), 0);
+
+  double total_weight = 0, done_weight = 0;
+  for (const std::uint64_t n : sorted) total_weight += dr_weight(n);
+  // Counted on every rank for its own tasks; the root's tasks run in a second thread.
+  std::atomic<std::uint64_t> leaves{0}, sieved{0};
+
+  std::optional<relay::pool> pool;
+  if (comm.size() > 1) pool.emplace(comm);
+  for (std::size_t k = 0; k < sorted.size(); ++k) {
+    const dr_plan plan(sorted[k]);
+    out.mine.memory = std::max(out.mine.memory, plan.memory_bytes());
+    const std::vector<dr_task> tasks = plan.tasks(comm.size());
+    std::vector<dr_result> results(comm.rank() == 0 ? tasks.size() : 0);
+    // Progress: the share of the hard-leaf range done (the hard leaves are most of the work).
+    std::uint64_t hard_total = 0, hard_done = 0;
+    for (const dr_task& t : tasks)
+      if (t.kind == dr_task::hard) hard_total += t.end - t.begin;
+    const double weight = dr_weight(sorted[k]);
+    auto report = [&](const dr_task& t) {
+      if (!opt.progress || t.kind != dr_task::hard || hard_total == 0) return;
+      hard_done += t.end - t.begin;
+      opt.progress((done_weight + weight * static_cast<double>(hard_done) /
+                                      static_cast<double>(hard_total)) /
+                   total_weight);
+    };
+    auto work = [&](std::size_t i) {
+      dr_result r = plan.run(tasks[i]);
+      leaves += r.leaves;
+      if (tasks[i].kind == dr_task::hard) sieved += tasks[i].end - tasks[i].begin;
+      return r;
+    };
+    if (!pool) {
+      for (std::size_t i = 0; i < tasks.size(); ++i) {
+        results[i] = work(i);
+        report(tasks[i]);
+      }
+    } else {
+      std::size_t next = 0;
+      pool->stream<std::size_t>(
+          work,
+          [&]() -> std::optional<std::size_t> {
+            if (next == tasks.size()) return std::nullopt;
+            return next++;
+          },
+          [&](std::size_t i, dr_result&& r) {
+            results[i] = std::move(r);
+            report(tasks[i]);
+          },
+          1);
+    }
+    if (comm.rank() == 0) sums[k] = plan.combine(tasks, results);
+    done_weight += weight;
+  }
+  relay::bcast_into(comm, sums, 0);
+  out.mine.seconds = MPI_Wtime() - start;
+  out.mine.cpu_seconds = relay::app::cpu_seconds() - cpu_start;
+  out.mine.work = leaves;
+  out.mine.numbers = sieved;
+  out.sums = in_given_order(ns, sorted, sums);
+  return out;
+}
+
+// Measured on the development machine (see scripts/bench_prime_sums_dr.sh): seconds per N^(2/3)
+// on one rank.
+constexpr double dr_seconds_per_unit = 1.0e-10;
+
+double dr_estimate_seconds(const std::vector<std::uint64_t>& sorted, int ranks) {
+  double total = 0;
+  for (const std::uint64_t n : sorted) total += dr_weight(n);
+  return dr_seconds_per_unit * total / std::max(ranks, 1);
+}
+
+}  // namespace prime_sums
