@@ -1,23 +1,326 @@
-// Work in progress: the method itself lands in the next commits.
+// Deleglise-Rivat for sums of primes (see dr.hpp for the formula).
+//
+// phi_s(x, a) is the sum over the leaves of the tree of phi_s(v, b) = phi_s(v, b - 1) -
+// p_b phi_s(v / p_b, b - 1), cut where n <= y:
+//   ordinary leaves  n <= y squarefree with no prime factor <= p_c:   mu(n) n phi_s(x / n, c);
+//   special leaves   n = m p_b, m <= y < m p_b, lpf(m) > p_b:       -mu(m) m p_b phi_s(x / n, b -
+//   1).
+// A special leaf with m = q prime and v = x / (p_b q) < p_b^2 is easy: what survives the first
+// b - 1 primes below v is 1 and the primes in [p_b, v], so phi_s = 1 + pi_s(v) - pi_s(p_(b-1))
+// (just 1, "trivial", when v < p_b). Consecutive q share pi(v), so the easy leaves are summed in
+// runs of q from the prime table. The other special leaves are hard: dr_hard.cpp sieves [1, x / y)
+// in segments and reads phi_s off counters of what is not yet crossed off.
+//
+// Exactness: every sum is taken mod 2^128 (unsigned __int128 wraps). The answer, the sum of the
+// primes <= x < 2^64, is below 2^127, so it is exact, however large or negative the parts are
+// on the way: + - * are ring operations mod 2^128, and no part is ever divided or compared.
+
 #include "dr.hpp"
 
-#include <stdexcept>
+#include <algorithm>
+#include <cmath>
+#include <cstdlib>
+
+#include "dr_impl.hpp"
 
 namespace prime_sums {
-struct dr_plan::impl {};
-dr_plan::dr_plan(std::uint64_t, double) { throw std::logic_error("dr: not built yet"); }
+
+namespace {
+
+/// floor(x^(1/3)), exactly.
+std::uint64_t icbrt(std::uint64_t x) {
+  auto r = static_cast<std::uint64_t>(std::cbrt(static_cast<double>(x)));
+  while (r > 0 && static_cast<u128>(r) * r * r > x) --r;
+  while (static_cast<u128>(r + 1) * (r + 1) * (r + 1) <= x) ++r;
+  return r;
+}
+
+/// The default alpha: y = alpha x^(1/3) balances the hard leaves' sieve of [1, x / y) against
+/// the leaves, whose number grows with y (measured with scripts/bench_prime_sums_dr.sh).
+double default_alpha(std::uint64_t x) {
+  const double l = std::log10(static_cast<double>(x));
+  return std::max(1.0, 0.0025 * l * l * l);
+}
+
+}  // namespace
+
+dr_plan::impl::impl(std::uint64_t x_, double alpha) : x(x_) {
+  if (x < direct_below) {
+    direct = true;
+    for (const std::uint32_t p : primes_up_to(static_cast<std::uint32_t>(x))) direct_sum += p;
+    return;
+  }
+  if (alpha <= 0) alpha = default_alpha(x);
+  const std::uint64_t root = isqrt(x), cube = icbrt(x);
+  const double wanted = alpha * static_cast<double>(cube);
+  y = wanted >= static_cast<double>(root) ? root : static_cast<std::uint64_t>(wanted);
+  y = std::clamp<std::uint64_t>(y, std::max<std::uint64_t>(cube, 13),
+                                std::min(root, std::uint64_t{1} << 30));
+  limit = (root / 30 + 1) * 30 - 1;
+  hard_end = x / (y + 1) + 1;
+  segment = std::min(max_segment, (hard_end + 65535) / 65536 * 65536);
+
+  const std::vector<std::uint32_t> list = primes_up_to(static_cast<std::uint32_t>(y));
+  a = static_cast<std::uint32_t>(list.size());
+  primes.assign(1, 0);
+  primes.insert(primes.end(), list.begin(), list.end());
+  psum.assign(primes.size(), 0);
+  inverse.assign(primes.size(), 0);
+  for (std::size_t b = 1; b < primes.size(); ++b) {
+    psum[b] = psum[b - 1] + primes[b];
+    inverse[b] = 1.0 / primes[b];
+  }
+
+  // Hard leaves: m composite needs p_(b+1) p_(b+2) <= y, so p_b < sqrt(y); m = q prime needs
+  // p_b < q <= x / p_b^3, so p_b^4 < x.
+  const std::uint64_t reach = std::max(isqrt(y), isqrt(root));
+  const auto upto = static_cast<std::uint32_t>(
+      std::upper_bound(primes.begin() + 1, primes.end(), reach) - primes.begin() - 1);
+  b_max = std::min(upto, a - 1);
+
+  table = dr_detail::prime_table(limit);
+  factors = dr_detail::factor_table(y);
+}
+
+std::uint32_t dr_plan::impl::b_limit(std::uint64_t lo) const {
+  if (lo == 0) return b_max;
+  const std::uint64_t bound = isqrt(x / lo);
+  const auto upto = static_cast<std::uint32_t>(
+      std::upper_bound(primes.begin() + 1, primes.end(), bound) - primes.begin() - 1);
+  return std::min(b_max, upto);
+}
+
+dr_result dr_plan::impl::ordinary(std::uint64_t begin, std::uint64_t end) const {
+  dr_result out;
+  end = std::min(end, y + 1);
+  for (std::uint64_t n = begin | 1; n < end; n += 2) {  // even n have the factor 2 <= p_c
+    const std::int32_t e = factors[n];
+    if (e == 0 || std::abs(e) <= 13) continue;
+    const u128 term = static_cast<u128>(n) * phi6(x / n);
+    out.sum += e > 0 ? term : -term;
+    ++out.leaves;
+  }
+  return out;
+}
+
+dr_result dr_plan::impl::easy(std::uint64_t b_begin, std::uint64_t b_end) const {
+  // Each easy leaf adds p q phi_s(v, b - 1) = p q (1 - pi_s(p_(b-1)) + pi_s(v)), v = x / (p q),
+  // with q > p, q p > y (a special leaf), q > x / p^3 (not hard), q <= y. Per b, sum_q is the
+  // sum of its q and sum_qs that of q pi_s(v).
+  struct leaves_of_b {
+    std::uint64_t b, p, xp;
+    double xpd;
+    std::size_t i;             // the next q is primes[i]
+    std::uint64_t sparse_end;  // the sparse leaves have q <= sparse_end
+    bool trivial;              // v < p reached: the rest are trivial
+    u128 sum_q, sum_qs;
+  };
+  std::vector<leaves_of_b> all;
+  for (std::uint64_t b = std::max<std::uint64_t>(b_begin, c + 1);
+       b < std::min<std::uint64_t>(b_end, a); ++b) {
+    const std::uint64_t p = primes[b], xp = x / p;
+    const std::uint64_t after = std::max({p, y / p, xp / p / p});
+    if (after >= y) continue;
+    const auto i = static_cast<std::size_t>(
+        std::upper_bound(primes.begin() + 1, primes.begin() + a + 1, after) - primes.begin());
+    all.push_back({b, p, xp, static_cast<double>(xp), i, std::min(y, isqrt(xp)), false, 0, 0});
+  }
+  dr_result out;
+  // Sparse leaves, q <= sqrt(x / p): v changes by more than a prime gap from one q to the next,
+  // so each q is a look-up in the prime table. The table is larger than the L2 cache, so the
+  // look-ups go window by window from the top of the table down (v falls as q rises), every b
+  // taking the leaves in the window. x / p / q by a reciprocal: the double's error is below 1
+  // for v < 2^50 (a relative error of 2^-52 on v <= sqrt(x) < 2^32), and the remainder fixes it.
+  constexpr std::uint64_t window = std::uint64_t{1} << 23;  // numbers: 1 MiB of table
+  for (std::uint64_t w_lo = limit / window * window;; w_lo -= window) {
+    for (leaves_of_b& s : all) {
+      for (; !s.trivial && s.i <= a && primes[s.i] <= s.sparse_end; ++s.i) {
+        const std::uint64_t q = primes[s.i];
+        auto v = static_cast<std::uint64_t>(static_cast<std::int64_t>(s.xpd * inverse[s.i]));
+        const auto rem = static_cast<std::int64_t>(s.xp - v * q);
+        v += rem >= static_cast<std::int64_t>(q);
+        v -= rem < 0;
+        if (v < s.p) s.trivial = true;
+        if (v < w_lo || s.trivial) break;
+        s.sum_q += q;
+        s.sum_qs += u128{q} * table.sum(v);
+        ++out.leaves;
+      }
+    }
+    if (w_lo == 0) break;
+  }
+  const std::uint64_t sum_y = table.sum(y);
+  for (leaves_of_b& s : all) {
+    // Clustered leaves, q > sqrt(x / p): runs of consecutive q share pi(v). Walk the primes r
+    // from v down to p instead of the q: the q with pi(x / (p q)) = pi(r) are those in
+    // (x / (p r'), x / (p r)], r' the prime after r, and their sum comes from the table.
+    const std::uint64_t q0 = s.i <= a ? primes[s.i] : y + 1;
+    std::uint64_t done = q0 - 1;  // the q <= done are summed
+    std::uint64_t sum_done = table.sum(done);
+    if (!s.trivial && q0 <= y && s.xp / q0 >= s.p) {
+      std::uint64_t r = table.prev_prime(s.xp / q0);
+      u128 sum_r = table.sum(r);  // pi_s(r)
+      while (r >= s.p && done < y) {
+        const std::uint64_t last = std::min(y, s.xp / r);
+        if (last > done) {
+          const std::uint64_t sum_last = table.sum(last);
+          const std::uint64_t group = sum_last - sum_done;
+          s.sum_q += group;
+          s.sum_qs += u128{group} * sum_r;
+          ++out.leaves;
+          done = last, sum_done = sum_last;
+        }
+        sum_r -= r;
+        if (r == 2) break;
+        r = table.prev_prime(r - 1);
+      }
+    }
+    // Trivial leaves, v < p: phi_s(v, b - 1) = 1.
+    const u128 trivial = sum_y - sum_done;
+    out.sum += u128{s.p} * (s.sum_q * (1 - u128{psum[s.b - 1]}) + s.sum_qs + trivial);
+  }
+  return out;
+}
+
+dr_result dr_plan::impl::p2(std::uint64_t byte_begin, std::uint64_t byte_end) const {
+  // P2_s = sum over y < p <= sqrt(x) of p (pi_s(x / p) - pi_s(p - 1)). This task takes the p with
+  // x / p in [30 byte_begin, 30 byte_end), sieved here; pi_s(x / p) = pi_s(30 byte_begin - 1) +
+  // (the part in the block), and combine() adds the first part as weight_sum * (the sum below).
+  // The first block also takes the p with x / p <= limit, straight from the table.
+  dr_result out;
+  const std::uint64_t root = isqrt(x);
+  const std::uint64_t first_byte = (limit + 1) / 30;
+  auto minus_below = [&](std::uint64_t p) { out.sum -= u128{p} * (table.sum(p) - p); };
+  if (byte_begin == first_byte) {
+    for (std::uint64_t p = table.next_prime(std::max(y, x / (limit + 1))); p != 0 && p <= root;
+         p = table.next_prime(p)) {
+      out.sum += u128{p} * table.sum(x / p);
+      minus_below(p);
+    }
+  }
+  if (byte_begin >= byte_end) return out;
+  const std::uint64_t p_top = std::min(root, x / (30 * byte_begin));
+  std::vector<std::uint64_t> ps, ns;
+  for (std::uint64_t p = table.next_prime(std::max(y, x / (30 * byte_end))); p != 0 && p <= p_top;
+       p = table.next_prime(p))
+    ps.push_back(p);
+  std::reverse(ps.begin(), ps.end());  // p descending: x / p ascending
+  ns.reserve(ps.size() + 1);
+  for (const std::uint64_t p : ps) ns.push_back(x / p);
+  ns.push_back(30 * byte_end - 1);  // the block's total, for the blocks above
+  const sieve_result r = sieve_block(ns, byte_begin, byte_end);
+  for (std::size_t i = 0; i < ps.size(); ++i) {
+    out.sum += u128{ps[i]} * r.sums[i];
+    out.weight_sum += ps[i];
+    minus_below(ps[i]);
+  }
+  out.totals.assign(1, r.sums.back());
+  out.leaves = 30 * (byte_end - byte_begin);
+  return out;
+}
+
+// ---- the plan ----------------------------------------------------------------------------------
+
+dr_plan::dr_plan(std::uint64_t x, double alpha) : p_(std::make_unique<impl>(x, alpha)) {}
 dr_plan::~dr_plan() = default;
-std::vector<dr_task> dr_plan::tasks(int) const { return {}; }
-dr_result dr_plan::run(const dr_task&) const { return {}; }
-u128 dr_plan::combine(const std::vector<dr_task>&, const std::vector<dr_result>&) const { return 0; }
-std::uint64_t dr_plan::x() const { return 0; }
-std::uint64_t dr_plan::y() const { return 0; }
-std::uint64_t dr_plan::memory_bytes() const { return 0; }
+
+std::uint64_t dr_plan::x() const {
+  return p_->x;
+}
+std::uint64_t dr_plan::y() const {
+  return p_->y;
+}
+
+std::uint64_t dr_plan::memory_bytes() const {
+  const impl& d = *p_;
+  // The tables, and one task's segment of the sieve (bits and counters) and its arrays per b.
+  const std::uint64_t segment = d.segment / 128 * 8 + d.segment / 1024 * 6 + d.segment / 65536 * 12;
+  return d.table.bytes() + d.factors.bytes() + 4 * d.primes.size() + 8 * d.psum.size() +
+         (d.direct ? 0 : segment + 32 * (d.b_max + 1));
+}
+
+std::vector<dr_task> dr_plan::tasks(int ranks) const {
+  const impl& d = *p_;
+  std::vector<dr_task> out;
+  if (d.direct) return out;
+  const auto r = static_cast<std::uint64_t>(std::max(ranks, 1));
+  // Hard leaves: whole segments, about 16 tasks per rank.
+  const std::uint64_t segments = (d.hard_end + d.segment - 1) / d.segment;
+  const std::uint64_t hard_tasks = std::min(segments, 16 * r);
+  for (std::uint64_t k = 0; k < hard_tasks; ++k) {
+    const std::uint64_t lo = segments * k / hard_tasks * d.segment;
+    const std::uint64_t hi = std::min(d.hard_end, segments * (k + 1) / hard_tasks * d.segment);
+    out.push_back({dr_task::hard, lo, hi});
+  }
+  // P2: blocks of the range (limit, x / (y + 1)] in wheel bytes.
+  const std::uint64_t first = (d.limit + 1) / 30;
+  const std::uint64_t last = std::max(first, d.x / (d.y + 1) / 30 + 1);
+  const std::uint64_t p2_tasks = std::max<std::uint64_t>(1, std::min(last - first, 4 * r));
+  for (std::uint64_t k = 0; k < p2_tasks; ++k)
+    out.push_back({dr_task::p2, first + (last - first) * k / p2_tasks,
+                   first + (last - first) * (k + 1) / p2_tasks});
+  // Easy leaves by b, and the ordinary leaves by n.
+  const std::uint64_t b_first = impl::c + 1, b_end = std::max<std::uint64_t>(b_first, d.a);
+  const std::uint64_t easy_tasks = std::max<std::uint64_t>(1, std::min(b_end - b_first, 8 * r));
+  for (std::uint64_t k = 0; k < easy_tasks; ++k)
+    out.push_back({dr_task::easy, b_first + (b_end - b_first) * k / easy_tasks,
+                   b_first + (b_end - b_first) * (k + 1) / easy_tasks});
+  const std::uint64_t ordinary_tasks = std::min<std::uint64_t>(d.y, 4 * r);
+  for (std::uint64_t k = 0; k < ordinary_tasks; ++k)
+    out.push_back(
+        {dr_task::ordinary, 1 + d.y * k / ordinary_tasks, 1 + d.y * (k + 1) / ordinary_tasks});
+  return out;
+}
+
+dr_result dr_plan::run(const dr_task& t) const {
+  switch (t.kind) {
+    case dr_task::ordinary:
+      return p_->ordinary(t.begin, t.end);
+    case dr_task::easy:
+      return p_->easy(t.begin, t.end);
+    case dr_task::p2:
+      return p_->p2(t.begin, t.end);
+    case dr_task::hard:
+      return p_->hard(t.begin, t.end);
+  }
+  return {};
+}
+
+u128 dr_plan::combine(const std::vector<dr_task>& tasks,
+                      const std::vector<dr_result>& results) const {
+  const impl& d = *p_;
+  if (d.direct) return d.direct_sum;
+  u128 phi = 0, p2 = 0;
+  std::vector<u128> below(d.b_max + 1, 0);  // per b: phi_s over the hard segments so far
+  u128 p2_below = d.table.sum(d.limit);     // pi_s(30 byte_begin - 1) of the next P2 block
+  for (std::size_t i = 0; i < tasks.size(); ++i) {
+    const dr_result& r = results[i];
+    switch (tasks[i].kind) {
+      case dr_task::ordinary:
+      case dr_task::easy:
+        phi += r.sum;
+        break;
+      case dr_task::p2:
+        p2 += r.sum + r.weight_sum * p2_below;
+        if (!r.totals.empty()) p2_below += r.totals[0];
+        break;
+      case dr_task::hard:
+        phi += r.sum;
+        for (std::size_t b = 0; b < r.weights.size(); ++b) phi += r.weights[b] * below[b];
+        for (std::size_t b = 0; b < r.totals.size(); ++b) below[b] += r.totals[b];
+        break;
+    }
+  }
+  return phi + d.psum[d.a] - 1 - p2;
+}
+
 u128 dr_sum(std::uint64_t x, double alpha) {
   const dr_plan plan(x, alpha);
-  const auto t = plan.tasks(1);
-  std::vector<dr_result> r;
-  for (const auto& k : t) r.push_back(plan.run(k));
-  return plan.combine(t, r);
+  const std::vector<dr_task> tasks = plan.tasks(1);
+  std::vector<dr_result> results;
+  results.reserve(tasks.size());
+  for (const dr_task& t : tasks) results.push_back(plan.run(t));
+  return plan.combine(tasks, results);
 }
+
 }  // namespace prime_sums

@@ -30,15 +30,15 @@ struct dr_task {
 
 /// What one task found. Sums are taken mod 2^128 (see dr.cpp on why that is exact).
 struct dr_result {
-  u128 sum = 0;          ///< the task's whole part (hard: with phi_s of numbers below the task at 0)
-  u128 weight_sum = 0;   ///< p2: the sum of the primes p whose x / p lies in the task's block
+  u128 sum = 0;         ///< the task's whole part (hard: with phi_s of numbers below the task at 0)
+  u128 weight_sum = 0;  ///< p2: the sum of the primes p whose x / p lies in the task's block
   std::vector<u128> weights;  ///< hard: per b, the sum of the leaf weights -mu(m) m p_b
   std::vector<u128> totals;   ///< hard: per b, phi_s over the task's numbers after b - 1 primes
   std::uint64_t leaves = 0;   ///< leaves evaluated (hard and easy), or numbers sieved (p2)
 
   template <class Archive>
   void serialize(Archive& ar, unsigned /*version*/) {
-    ar & sum & weight_sum & weights & totals & leaves;
+    ar& sum& weight_sum& weights& totals& leaves;
   }
 };
 

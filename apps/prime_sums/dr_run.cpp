@@ -57,8 +57,8 @@ run_result run_dr(const relay::communicator& comm, std::span<const std::uint64_t
     auto report = [&](const dr_task& t) {
       if (!opt.progress || t.kind != dr_task::hard || hard_total == 0) return;
       hard_done += t.end - t.begin;
-      opt.progress((done_weight + weight * static_cast<double>(hard_done) /
-                                      static_cast<double>(hard_total)) /
+      opt.progress((done_weight +
+                    weight * static_cast<double>(hard_done) / static_cast<double>(hard_total)) /
                    total_weight);
     };
     auto work = [&](std::size_t i) {
