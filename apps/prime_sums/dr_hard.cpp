@@ -2,10 +2,10 @@
 // leaves x / (p_b m) = v in each segment, between crossing off p_(b-1) and p_b.
 //
 // The segment holds its odd numbers as bits (bit t: s_lo + 2t + 1), starts from the pattern of
-// the primes 3..13, and keeps two levels of counters of what is left: per 512 bits (count and the
-// sum of the bit indices t) and per 32768 bits. phi_s over the segment up to v is then
+// the primes 3..13, and keeps two levels of counters of what is left: per 256 bits (count and the
+// sum of the bit indices t) and per 16384 bits. phi_s over the segment up to v is then
 // count (s_lo + 1) + 2 sum(t): the level-2 and level-1 counters below v (walked by a cursor, as a
-// b's leaves come in increasing v), then at most 7 words and one masked word. Crossing a number
+// b's leaves come in increasing v), then at most 3 words and one masked word. Crossing a number
 // off updates one counter of each level.
 //
 // A task knows nothing of the numbers below lo: it runs with phi_s(lo - 1, b - 1) = 0 and returns
@@ -31,12 +31,14 @@ constexpr std::uint8_t wheel_residue[8] = {1, 7, 11, 13, 17, 19, 23, 29};
 
 /// One segment of odd numbers with its counters. A counter packs a count and a sum of bit
 /// indices t into one word, so that crossing a number off is one subtraction per level:
-/// level 1 (512 bits): count << 32 | sum, the sum of t < 2^21 over 512 bits being < 2^30;
-/// level 2 (32768 bits): count << 40 | sum, the sum being < 2^36.
+/// level 1 (256 bits): count << 32 | sum, the sum of t < 2^21 over 256 bits being < 2^29;
+/// level 2 (16384 bits): count << 40 | sum, the sum being < 2^35.
 class segment_sieve {
  public:
   explicit segment_sieve(std::uint64_t numbers)
-      : bits_(numbers / 128 + 1), level1_(numbers / 1024 + 1), level2_(numbers / 65536 + 1) {}
+      : bits_(numbers / 128 + 1),
+        level1_(numbers / (2 << shift1) + 1),
+        level2_(numbers / (2 << shift2) + 1) {}
 
   /// Fills [s_lo, s_hi) (s_lo divisible by 128) with the numbers coprime to 2..13.
   void reset(std::uint64_t s_lo, std::uint64_t s_hi) {
@@ -50,12 +52,12 @@ class segment_sieve {
       if (++k == dr_detail::pattern_words) k = 0;
     }
     if (nbits_ % 64) bits_[words - 1] &= (std::uint64_t{1} << (nbits_ % 64)) - 1;
-    n1_ = (words + 7) / 8;
-    n2_ = (words + 511) / 512;
+    n1_ = (words + words1 - 1) / words1;
+    n2_ = (words + 64 * words1 - 1) / (64 * words1);
     std::fill_n(level2_.begin(), n2_, 0);
     for (std::uint64_t j = 0; j < n1_; ++j) {
       std::uint64_t c = 0, s = 0;
-      for (std::uint64_t w = 8 * j; w < std::min(words, 8 * j + 8); ++w) {
+      for (std::uint64_t w = words1 * j; w < std::min(words, words1 * (j + 1)); ++w) {
         const auto k1 = static_cast<std::uint64_t>(std::popcount(bits_[w]));
         c += k1;
         s += k1 * 64 * w + position_sum(bits_[w]);
@@ -82,8 +84,8 @@ class segment_sieve {
       const std::uint64_t set = (word >> (t % 64)) & 1;
       word &= ~(std::uint64_t{1} << (t % 64));
       const std::uint64_t mask = 0 - set;
-      level1_[t >> 9] -= ((std::uint64_t{1} << 32) + t) & mask;
-      level2_[t >> 15] -= ((std::uint64_t{1} << 40) + t) & mask;
+      level1_[t >> shift1] -= ((std::uint64_t{1} << 32) + t) & mask;
+      level2_[t >> shift2] -= ((std::uint64_t{1} << 40) + t) & mask;
     }
   }
 
@@ -102,17 +104,17 @@ class segment_sieve {
   [[nodiscard]] u128 upto(std::uint64_t v) {
     if (v <= lo_) return 0;  // s_lo is even: no odd number of the segment is <= v
     const std::uint64_t t = std::min((v - lo_ - 1) / 2, nbits_ - 1);
-    const std::uint64_t j2 = t >> 15;
+    const std::uint64_t j2 = t >> shift2;
     while (at2_ < j2) {
       c2_ += level2_[at2_] >> 40, s2_ += level2_[at2_] & mask40;
       ++at2_;
       at1_ = at2_ << 6, c1_ = s1_ = 0;
     }
-    const std::uint64_t j1 = t >> 9;
+    const std::uint64_t j1 = t >> shift1;
     while (at1_ < j1) c1_ += level1_[at1_] >> 32, s1_ += level1_[at1_] & mask32, ++at1_;
     std::uint64_t c = c2_ + c1_, s = s2_ + s1_;
     const std::uint64_t w_last = t >> 6;
-    for (std::uint64_t w = j1 << 3; w <= w_last; ++w) {
+    for (std::uint64_t w = j1 * words1; w <= w_last; ++w) {
       const std::uint64_t bits =
           w == w_last ? bits_[w] & dr_detail::bits_through(t % 64) : bits_[w];
       const auto k = static_cast<std::uint64_t>(std::popcount(bits));
@@ -123,6 +125,9 @@ class segment_sieve {
   }
 
  private:
+  static constexpr unsigned shift1 = 8;           // level 1: 256 bits
+  static constexpr unsigned shift2 = shift1 + 6;  // level 2: 64 level-1 blocks
+  static constexpr std::uint64_t words1 = (std::uint64_t{1} << shift1) / 64;
   static constexpr std::uint64_t mask32 = (std::uint64_t{1} << 32) - 1;
   static constexpr std::uint64_t mask40 = (std::uint64_t{1} << 40) - 1;
 
@@ -132,8 +137,8 @@ class segment_sieve {
   }
 
   std::vector<std::uint64_t> bits_;
-  std::vector<std::uint64_t> level1_;  // per 512 bits: count << 32 | sum of t
-  std::vector<std::uint64_t> level2_;  // per 32768 bits: count << 40 | sum of t
+  std::vector<std::uint64_t> level1_;  // per 256 bits: count << 32 | sum of t
+  std::vector<std::uint64_t> level2_;  // per 16384 bits: count << 40 | sum of t
   std::uint64_t lo_ = 0, nbits_ = 0, n1_ = 0, n2_ = 0;
   std::uint64_t at2_ = 0, at1_ = 0, c2_ = 0, s2_ = 0, c1_ = 0, s1_ = 0;
 };
