@@ -95,6 +95,11 @@ foreach(case IN ITEMS "lucy;dr" "dr;lucy" "sieve;lucy")
     WRAPPER ${expect_usage_error} 1 "^prime_sums: VERIFY FAILED for N = 1000: ${m} gives 76128, ${check} gives 76127$"
     COMMAND ${ps} 1000 --method ${m} --verify --inject-fault --json)
 endforeach()
+# --progress: lines on stderr even when it is no terminal (one every 5 s, so this takes about
+# 10 s: label full), each with an ETA.
+relay_add_mpi_test(NAME app.prime_sums.progress RANKS 1 LABELS full
+  COMMAND ${ps} 3e7 --method trial --decomposition block --progress
+  PASS_REGULAR_EXPRESSION "prime_sums: trial +[0-9.]+% \\([0-9]+ s, ETA [0-9.]+ (s|min|h)\\)\n.*30000000 : Sum = ")
 relay_add_mpi_test(NAME app.prime_sums.help RANKS 1 2 COMMAND ${ps} --help
   PASS_REGULAR_EXPRESSION "lucy .*What is distributed: the list of N.*dr +Deleglise-Rivat for sums.*--progress.*prime_sums 1e16 --method dr")
 # Bad input: one line from rank 0, exit code 2, every rank ends; at 1 and 3 ranks (and 2 and 4
