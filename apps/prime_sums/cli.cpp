@@ -33,8 +33,14 @@ const char* description =
     "         (largest first, to the least loaded rank); one N runs on one rank while the others\n"
     "         wait, because each prime's step reads the previous step's tables, and sharing them\n"
     "         between ranks would cost more than the step. 1e12 takes about 0.25 s, 1e13 2 s.\n"
-    "  auto   (default) the faster of sieve and lucy by measured rates: lucy for single or few\n"
-    "         N, the sieve for long lists of N up to a moderate bound.\n\n"
+    "  dr     Deleglise-Rivat for sums: O(N^(2/3)) time, every rank sieves hard leaves, exact\n"
+    "         to 2^64 - 1. Every rank builds the tables of each N; the hard special leaves go\n"
+    "         out in segments (relay::pool) to whichever rank is free, the ordinary and easy\n"
+    "         leaves and P2 fill in; rank 0 combines. Each rank reports its seconds, numbers\n"
+    "         sieved, special leaves (and its share of them) and the memory of its tables.\n"
+    "  auto   (default) the fastest of sieve, lucy and dr by measured rates (the smallest\n"
+    "         estimate): the sieve for long lists of N up to a moderate bound (one pass answers\n"
+    "         them all), dr or lucy for single or few N.\n\n"
     "With no arguments at all it sums the seed's N = 100000 200000 300000 (method auto); with\n"
     "options but no N it is an error.";
 
@@ -43,11 +49,12 @@ method parse_method(const std::string& text, bool& automatic) {
   if (text == "trial") return method::trial;
   if (text == "sieve") return method::sieve;
   if (text == "lucy") return method::lucy;
+  if (text == "dr") return method::dr;
   if (text == "auto") {
     automatic = true;
     return method::lucy;
   }
-  throw usage_error("unknown method \"" + text + "\" (expected auto, trial, sieve or lucy)");
+  throw usage_error("unknown method \"" + text + "\" (expected auto, trial, sieve, lucy or dr)");
 }
 
 decomposition parse_decomposition(const std::string& text) {
@@ -94,7 +101,7 @@ cli_options parse_command_line(int argc, char** argv, const relay::communicator&
   cli.add_option("N", n_texts,
                  "Sum the primes <= N, for each N (0..2^64-1; plain digits or e-notation "
                  "such as 1e10; repeats allowed)");
-  cli.add_option("--method", method_text, "auto (default), trial, sieve or lucy");
+  cli.add_option("--method", method_text, "auto (default), trial, sieve, lucy or dr");
   cli.add_option("--decomposition", decomposition_text,
                  "trial only: block, cyclic (default) or dynamic");
   cli.add_option("--chunk", chunk_text,
@@ -104,15 +111,20 @@ cli_options parse_command_line(int argc, char** argv, const relay::communicator&
                "Print one JSON object: method, ranks, results (n and sum as decimal strings), "
                "seconds, per_rank");
   cli.add_flag("--verify", o.verify,
-               "Also compute every sum with a second method (lucy; sieve when the method is "
-               "lucy) and fail with exit code 1 on any difference");
+               "Also compute every sum with a second method (lucy; dr when the method is lucy) "
+               "and fail with exit code 1 on any difference");
+  cli.add_flag("--progress", o.progress,
+               "Show progress (fraction done and ETA) on stderr even when it is not a terminal "
+               "(one line every few seconds)");
   cli.add_flag("--inject-fault", o.inject_fault, "Testing: corrupt the first sum before --verify")
       ->group("");
   cli.footer(
       "Examples:\n"
       "  mpirun -n 4 prime_sums 100000 200000 300000 --method trial --decomposition block\n"
       "  mpirun -n 2 prime_sums 1e10 --method sieve\n"
-      "  prime_sums 1e13 --method lucy --json");
+      "  prime_sums 1e13 --method lucy --json\n"
+      "  prime_sums 1e16 --method dr\n"
+      "  mpirun -n 4 prime_sums 1e18 --method dr --progress --json");
   std::string dashdash = "--";
   std::vector<char*> args = negatives_as_values(argc, argv, dashdash);
   relay::app::parse(cli, static_cast<int>(args.size()), args.data(), world);

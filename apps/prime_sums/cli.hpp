@@ -17,6 +17,7 @@ struct cli_options {
   options opt;                    ///< decomposition and chunk (trial)
   bool json = false;              ///< --json
   bool verify = false;            ///< --verify
+  bool progress = false;          ///< --progress: show progress even when stderr is no terminal
   bool inject_fault = false;      ///< --inject-fault (testing)
 };
 

@@ -277,6 +277,8 @@ run_result run_lucy(const relay::communicator& comm, std::span<const std::uint64
     if (owner[k] != comm.rank()) continue;
     sums[k] = lucy_sum(sorted[k]);
     out.mine.numbers += 1;
+    // One N's tables at a time: the largest of this rank's Ns.
+    out.mine.memory = std::max(out.mine.memory, lucy_memory_bytes(sorted[k]));
     out.mine.work += 2 * isqrt(sorted[k]);
     if (opt.progress)
       opt.progress(static_cast<double>(++mine_done) / static_cast<double>(mine_total));
@@ -336,9 +338,18 @@ double estimate_seconds(method m, std::span<const std::uint64_t> ns, int ranks) 
 }
 
 method pick_auto(std::span<const std::uint64_t> ns, int ranks) {
-  return estimate_seconds(method::sieve, ns, ranks) < estimate_seconds(method::lucy, ns, ranks)
-             ? method::sieve
-             : method::lucy;
+  // The first of the smallest estimates, in this order (ties go to the simpler method).
+  method best = method::sieve;
+  double best_seconds = estimate_seconds(best, ns, ranks);
+  for (const method m : {method::lucy, method::dr}) {
+    const double s = estimate_seconds(m, ns, ranks);
+    if (s < best_seconds) best = m, best_seconds = s;
+  }
+  return best;
+}
+
+method verify_method(method m) {
+  return m == method::lucy ? method::dr : method::lucy;
 }
 
 }  // namespace prime_sums

@@ -1,5 +1,5 @@
 #pragma once
-// The three methods distributed over the ranks of a communicator. Every function is called by
+// The four methods distributed over the ranks of a communicator. Every function is called by
 // every rank with the same arguments and returns the same sums on every rank.
 
 #include <cstdint>
@@ -76,7 +76,10 @@ struct run_result {
 
 /// Estimated seconds of a method on `ranks` ranks (for --method auto), from measured rates.
 [[nodiscard]] double estimate_seconds(method m, std::span<const std::uint64_t> ns, int ranks);
-/// The method --method auto picks: the smaller estimate of sieve and lucy.
+/// The method --method auto picks: the smallest estimate of sieve, lucy and dr (trial never).
 [[nodiscard]] method pick_auto(std::span<const std::uint64_t> ns, int ranks);
+/// The method --verify checks `m` against: dr against lucy, lucy against dr, the rest against
+/// lucy.
+[[nodiscard]] method verify_method(method m);
 
 }  // namespace prime_sums

@@ -46,6 +46,16 @@ std::string work_key(method m) {
   return "work";
 }
 
+/// Bytes as "0 B", "812 B", "12.3 MiB", "1.5 GiB".
+std::string memory_text(std::uint64_t bytes) {
+  if (bytes < 1024) return std::to_string(bytes) + " B";
+  const char* units[] = {"KiB", "MiB", "GiB", "TiB"};
+  double v = static_cast<double>(bytes) / 1024;
+  int u = 0;
+  for (; v >= 1024 && u < 3; ++u) v /= 1024;
+  return relay::app::fixed(v, 1) + " " + units[u];
+}
+
 /// The chunk trial's cyclic and dynamic decompositions used.
 std::uint64_t chunk_used(const run_facts& f) {
   return f.opt.chunk
@@ -72,7 +82,8 @@ void print_json(const run_facts& f, const outcome& run, const std::optional<outc
                                {"seconds", s.seconds},
                                {"cpu_seconds", s.cpu_seconds},
                                {"numbers", s.numbers},
-                               {work_key(run.m), s.work}});
+                               {work_key(run.m), s.work},
+                               {"memory_bytes", s.memory}});
   }
   out["imbalance"] = run.imbalance;
   if (check)
@@ -91,16 +102,29 @@ void print_text(const run_facts& f, const outcome& run, const std::optional<outc
   }
   if (f.automatic)
     o << " (auto: estimated sieve " << seconds_text(estimate_seconds(method::sieve, f.ns, f.ranks))
-      << " s, lucy " << seconds_text(estimate_seconds(method::lucy, f.ns, f.ranks)) << " s)";
+      << " s, lucy " << seconds_text(estimate_seconds(method::lucy, f.ns, f.ranks)) << " s, dr "
+      << seconds_text(estimate_seconds(method::dr, f.ns, f.ranks)) << " s)";
   o << " on " << f.ranks << (f.ranks == 1 ? " rank" : " ranks") << "\n";
   for (std::size_t i = 0; i < f.ns.size(); ++i)
     o << f.ns[i] << " : Sum = " << to_string(run.sums[i]) << "\n";
-  o << "# per rank: seconds, " << numbers_label(m) << ", " << work_unit(m) << "\n";
+  // dr: each rank's share of the special leaves, which relay::pool hands to whichever is free.
+  const bool shares = m == method::dr;
+  std::uint64_t all_work = 0;
+  for (const auto& s : run.ranks) all_work += s.work;
+  o << "# per rank: seconds, " << numbers_label(m) << ", " << work_unit(m)
+    << (shares ? " (share)" : "") << ", memory of tables\n";
   const int width = std::to_string(f.ranks - 1).size() > 1 ? 2 : 1;
   for (int r = 0; r < f.ranks; ++r) {
     const auto& s = run.ranks[static_cast<std::size_t>(r)];
     o << "rank " << std::setw(width) << r << ": " << seconds_text(s.seconds) << " s, " << s.numbers
-      << " " << numbers_label(m) << ", " << s.work << " " << work_unit(m) << "\n";
+      << " " << numbers_label(m) << ", " << s.work << " " << work_unit(m);
+    if (shares)
+      o << " ("
+        << relay::app::fixed(
+               all_work ? 100.0 * static_cast<double>(s.work) / static_cast<double>(all_work) : 0.0,
+               1)
+        << "%)";
+    o << ", " << memory_text(s.memory) << "\n";
   }
   o << "# imbalance (max/mean seconds): " << relay::app::fixed(run.imbalance, 2) << "; wall "
     << seconds_text(run.wall) << " s\n";

@@ -258,13 +258,16 @@ TEST(PrimeSums, EveryMethodGivesTheSeedsSums) {
   }
   EXPECT_EQ(ps::run_sieve(world, ns, {}).sums, expected);
   EXPECT_EQ(ps::run_lucy(world, ns, {}).sums, expected);
+  const auto dr = ps::run_dr(world, ns, {});
+  EXPECT_EQ(dr.sums, expected);
+  EXPECT_GT(dr.mine.memory, 0u);  // every rank builds the tables
 }
 
 TEST(PrimeSums, SmallNAndDuplicatesInAnyOrder) {
   relay::communicator world;
   const std::vector<std::uint64_t> ns = {3, 0, 2, 1, 3, 10, 0};
   const std::vector<u128> expected = {5, 0, 2, 0, 5, 17, 0};
-  for (auto m : {ps::method::trial, ps::method::sieve, ps::method::lucy})
+  for (auto m : {ps::method::trial, ps::method::sieve, ps::method::lucy, ps::method::dr})
     EXPECT_EQ(ps::run(m, world, ns, {}).sums, expected) << ps::name(m);
   EXPECT_TRUE(ps::run(ps::method::sieve, world, std::vector<std::uint64_t>{}, {}).sums.empty());
 }
@@ -301,11 +304,46 @@ TEST(PrimeSums, LucySharesTheNsOutLargestFirst) {
   EXPECT_EQ(ps::lucy_owners(ns, 8), (std::vector<int>{4, 3, 2, 1, 0}));
 }
 
-TEST(PrimeSums, AutoPicksLucyForOneLargeNAndTheSieveForManyNs) {
-  EXPECT_EQ(ps::pick_auto(std::vector<std::uint64_t>{1000000000000ull}, 2), ps::method::lucy);
-  std::vector<std::uint64_t> many;
-  for (std::uint64_t n = 1000000; n <= 100000000; n += 100000) many.push_back(n);
+TEST(PrimeSums, AutoPicksTheSmallestEstimate) {
+  std::vector<std::uint64_t> many;  // 10,000 Ns up to 1e7: one sieve pass answers them all
+  for (std::uint64_t n = 1000; n <= 10000000; n += 1000) many.push_back(n);
+  const std::vector<std::vector<std::uint64_t>> cases = {{100000, 200000, 300000},
+                                                         {1000000000000ull},
+                                                         {100000000000000000ull},
+                                                         many,
+                                                         {10, 1000000000000000ull}};
+  for (const auto& ns : cases)
+    for (const int ranks : {1, 2, 7}) {
+      const ps::method picked = ps::pick_auto(ns, ranks);
+      EXPECT_NE(picked, ps::method::trial);
+      for (auto m : {ps::method::sieve, ps::method::lucy, ps::method::dr})
+        EXPECT_LE(ps::estimate_seconds(picked, ns, ranks), ps::estimate_seconds(m, ns, ranks))
+            << ps::name(picked) << " picked over " << ps::name(m) << " for " << ns.size()
+            << " Ns up to " << ns.back() << " at " << ranks << " ranks";
+    }
   EXPECT_EQ(ps::pick_auto(many, 2), ps::method::sieve);
+  // One large N: dr's N^(2/3) beats lucy's N^(3/4) and the sieve's N by far.
+  EXPECT_EQ(ps::pick_auto(std::vector<std::uint64_t>{100000000000000000ull}, 2), ps::method::dr);
+}
+
+TEST(PrimeSums, VerifyPairsDrWithLucy) {
+  EXPECT_EQ(ps::verify_method(ps::method::dr), ps::method::lucy);
+  EXPECT_EQ(ps::verify_method(ps::method::lucy), ps::method::dr);
+  EXPECT_EQ(ps::verify_method(ps::method::sieve), ps::method::lucy);
+  EXPECT_EQ(ps::verify_method(ps::method::trial), ps::method::lucy);
+}
+
+TEST(PrimeSums, LucyReportsTheMemoryOfItsTables) {
+  relay::communicator world;
+  const std::vector<std::uint64_t> ns = {1000000, 100000000};
+  const auto r = ps::run_lucy(world, ns, {});
+  // Each N goes whole to one rank, which holds one N's tables at a time.
+  std::uint64_t expected = 0;
+  const std::vector<int> owner = ps::lucy_owners(ns, world.size());
+  for (std::size_t k = 0; k < ns.size(); ++k)
+    if (owner[k] == world.rank()) expected = std::max(expected, ps::lucy_memory_bytes(ns[k]));
+  EXPECT_EQ(r.mine.memory, expected);
+  EXPECT_EQ(ps::run_sieve(world, ns, {}).mine.memory, 0u);
 }
 
 }  // namespace
