@@ -29,6 +29,7 @@ repeat=""
 ns=""
 method=dr
 json=false
+args=("$@")  # for the command line in the summary
 while (($#)); do
   case $1 in
     --big) big=true ;;
@@ -89,6 +90,8 @@ calc() { echo "$1" | bc -l; }
 # A number for JSON (bc writes .5 for 0.5), or null.
 jnum() { if [[ -n $1 ]]; then printf '%.6g' "$1"; else printf 'null'; fi; }
 fmt() { if [[ -n $1 ]]; then printf "%.${2:-3}f" "$1"; else printf -- '-'; fi; }
+# A percentage, or - when not measured.
+pct() { if [[ -n $1 ]]; then printf '%.0f%%' "$1"; else printf -- '-'; fi; }
 
 say "prime_sums --method $method vs primecount: N = ${ns[*]}; $(relay_cores) cores, $(lscpu | sed -n 's/^Model name: *//p')"
 say "primecount $(primecount --version 2>/dev/null | head -n 1 | grep -o '[0-9][0-9.]*' | head -n 1); load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
@@ -168,9 +171,9 @@ for n in "${ns[@]}"; do
 
   say "N = $n: sum $sum ($check); primecount -t 2 $(fmt "$pc_wall") s wall ($(fmt "$pc_own") s own);" \
     "$method at 2 ranks $(fmt "$wall2") s wall ($(fmt "$app2") s in-app), ratio $(fmt "$ratio_wall" 2)x wall," \
-    "$(fmt "$ratio_own" 2)x own; 1 rank $(fmt "$app1") s in-app, efficiency $(fmt "$eff" 0)%;" \
+    "$(fmt "$ratio_own" 2)x own; 1 rank $(fmt "$app1") s in-app, efficiency $(pct "$eff");" \
     "memory per rank ${mem_mib:--} MiB"
-  rows_md+=("| $n | $sum | $check | $(fmt "$pc_wall") ($(fmt "$pc_own")) | $(fmt "$wall2") ($(fmt "$app2")) | **$(fmt "$ratio_wall" 2)x** ($(fmt "$ratio_own" 2)x) | $(fmt "$app1") | $(fmt "$eff" 0)% | ${mem_mib:--} |")
+  rows_md+=("| $n | $sum | $check | $(fmt "$pc_wall") ($(fmt "$pc_own")) | $(fmt "$wall2") ($(fmt "$app2")) | **$(fmt "$ratio_wall" 2)x** ($(fmt "$ratio_own" 2)x) | $(fmt "$app1") | $(pct "$eff") | ${mem_mib:--} |")
   rows_json+=("{\"n\":\"$(digits "$n")\",\"sum\":\"$sum\",\"check\":\"$check\",\"rounds\":$k,\"primecount_wall\":$(jnum "$pc_wall"),\"primecount_seconds\":$(jnum "$pc_own"),\"wall_2ranks\":$(jnum "$wall2"),\"seconds_2ranks\":$(jnum "$app2"),\"ratio_wall\":$(jnum "$ratio_wall"),\"ratio_seconds\":$(jnum "$ratio_own"),\"seconds_1rank\":$(jnum "$app1"),\"efficiency\":$(jnum "${eff:+$(calc "$eff / 100")}"),\"memory_bytes_per_rank\":[$(echo "$mem" | xargs | tr ' ' ',')],\"memory_bytes_max\":$mem_max}")
 done
 
@@ -180,7 +183,7 @@ say "| N | sum of primes <= N | check | primecount -t 2: wall (own) s | $method,
 say "| --- | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |"
 for row in "${rows_md[@]}"; do say "$row"; done
 say ""
-say "Command: bash scripts/bench_prime_sums_dr.sh$($big && printf ' --big')${repeat:+ --repeat $repeat}$([[ $method != dr ]] && printf ' --method %s' "$method") (medians; wall includes mpirun's start-up)"
+say "Command: bash scripts/bench_prime_sums_dr.sh${args[*]:+ ${args[*]}} (medians of the rounds; wall includes mpirun's start-up)"
 
 if $json; then
   printf '{"method":"%s","ranks":2,"cores":%s,"cpu":"%s","results":[%s]}\n' "$method" \
