@@ -110,9 +110,9 @@ dr_result dr_plan::impl::easy(std::uint64_t b_begin, std::uint64_t b_end) const 
   struct leaves_of_b {
     std::uint64_t b, p, xp;
     double xpd;
-    std::size_t i;             // the next q is primes[i]
-    std::uint64_t sparse_end;  // the sparse leaves have q <= sparse_end
-    bool trivial;              // v < p reached: the rest are trivial
+    std::size_t i;            // the next q is primes[i]
+    std::size_t sparse_stop;  // the sparse leaves are primes[i] for i < sparse_stop
+    bool trivial;             // v < p reached: the rest are trivial
     u128 sum_q, sum_qs;
   };
   std::vector<leaves_of_b> all;
@@ -123,7 +123,10 @@ dr_result dr_plan::impl::easy(std::uint64_t b_begin, std::uint64_t b_end) const 
     if (after >= y) continue;
     const auto i = static_cast<std::size_t>(
         std::upper_bound(primes.begin() + 1, primes.begin() + a + 1, after) - primes.begin());
-    all.push_back({b, p, xp, static_cast<double>(xp), i, std::min(y, isqrt(xp)), false, 0, 0});
+    const auto stop = static_cast<std::size_t>(
+        std::upper_bound(primes.begin() + 1, primes.begin() + a + 1, std::min(y, isqrt(xp))) -
+        primes.begin());
+    all.push_back({b, p, xp, static_cast<double>(xp), i, std::max(i, stop), false, 0, 0});
   }
   dr_result out;
   // Sparse leaves, q <= sqrt(x / p): v changes by more than a prime gap from one q to the next,
@@ -134,18 +137,29 @@ dr_result dr_plan::impl::easy(std::uint64_t b_begin, std::uint64_t b_end) const 
   constexpr std::uint64_t window = std::uint64_t{1} << 23;  // numbers: 1 MiB of table
   for (std::uint64_t w_lo = limit / window * window;; w_lo -= window) {
     for (leaves_of_b& s : all) {
-      for (; !s.trivial && s.i <= a && primes[s.i] <= s.sparse_end; ++s.i) {
-        const std::uint64_t q = primes[s.i];
-        auto v = static_cast<std::uint64_t>(static_cast<std::int64_t>(s.xpd * inverse[s.i]));
-        const auto rem = static_cast<std::int64_t>(s.xp - v * q);
+      if (s.trivial) continue;
+      // Locals, so that the sums stay in registers.
+      const std::uint64_t xp = s.xp, bound = std::max(w_lo, s.p);
+      const double xpd = s.xpd;
+      std::size_t i = s.i;
+      u128 sum_q = 0, sum_qs = 0;
+      for (; i < s.sparse_stop; ++i) {
+        const std::uint64_t q = primes[i];
+        auto v = static_cast<std::uint64_t>(static_cast<std::int64_t>(xpd * inverse[i]));
+        const auto rem = static_cast<std::int64_t>(xp - v * q);
         v += rem >= static_cast<std::int64_t>(q);
         v -= rem < 0;
-        if (v < s.p) s.trivial = true;
-        if (v < w_lo || s.trivial) break;
-        s.sum_q += q;
-        s.sum_qs += u128{q} * table.sum(v);
-        ++out.leaves;
+        if (v < bound) {
+          s.trivial = v < s.p;
+          break;
+        }
+        sum_q += q;
+        sum_qs += u128{q} * table.sum(v);
       }
+      out.leaves += i - s.i;
+      s.i = i;
+      s.sum_q += sum_q;
+      s.sum_qs += sum_qs;
     }
     if (w_lo == 0) break;
   }
@@ -233,42 +247,130 @@ std::uint64_t dr_plan::y() const {
 
 std::uint64_t dr_plan::memory_bytes() const {
   const impl& d = *p_;
-  // The tables, and one task's segment of the sieve (bits and counters) and its arrays per b.
-  const std::uint64_t segment = d.segment / 128 * 8 + d.segment / 1024 * 6 + d.segment / 65536 * 12;
-  return d.table.bytes() + d.factors.bytes() + 4 * d.primes.size() + 8 * d.psum.size() +
-         (d.direct ? 0 : segment + 32 * (d.b_max + 1));
+  if (d.direct) return 0;
+  // The tables; one hard task's segment (bits and counters) and arrays per b; one P2 block's
+  // primes p, x / p and partial sums (at most about 2^20 of each, 40 bytes in all); and the
+  // easy leaves' state per b.
+  const std::uint64_t segment = d.segment / 16 + d.segment / 64;
+  const double p2_primes = std::min(
+      std::ldexp(1.0, 20), static_cast<double>(d.limit) / std::log(static_cast<double>(d.limit)));
+  return d.table.bytes() + d.factors.bytes() + 20 * d.primes.size() + segment + 32 * (d.b_max + 1) +
+         static_cast<std::uint64_t>(40 * p2_primes) + 80 * d.a / 16;
 }
+
+namespace {
+
+// Rough costs in nanoseconds on one core (measured at 1e15-1e16), only to cut the work into
+// tasks of similar size and to hand the largest out first.
+constexpr double ns_per_crossing = 2.5;
+constexpr double ns_per_hard_leaf = 60;
+constexpr double ns_per_easy_leaf = 10;
+constexpr double ns_per_p2_number = 0.3;
+constexpr double ns_per_ordinary_n = 2;
+
+/// Cuts units 0..n-1 of the given costs into consecutive runs of about `target` each; returns
+/// the run boundaries 0 = u_0 < u_1 < ... = n.
+std::vector<std::uint64_t> cut(const std::vector<double>& cost, double target) {
+  std::vector<std::uint64_t> at{0};
+  double run = 0;
+  for (std::size_t u = 0; u < cost.size(); ++u) {
+    run += cost[u];
+    if (run >= target && u + 1 < cost.size()) at.push_back(u + 1), run = 0;
+  }
+  at.push_back(cost.size());
+  return at;
+}
+
+}  // namespace
 
 std::vector<dr_task> dr_plan::tasks(int ranks) const {
   const impl& d = *p_;
   std::vector<dr_task> out;
   if (d.direct) return out;
-  const auto r = static_cast<std::uint64_t>(std::max(ranks, 1));
-  // Hard leaves: whole segments, about 16 tasks per rank.
+  const auto r = static_cast<double>(std::max(ranks, 1));
+  auto pi = [&](std::uint64_t v) {  // pi(v) for v <= y
+    return static_cast<double>(std::upper_bound(d.primes.begin() + 1, d.primes.end(), v) -
+                               d.primes.begin() - 1);
+  };
+
+  // Hard leaves: runs of whole segments. A segment costs its crossings off (the multiples k p,
+  // k coprime to 30, of the primes up to its b_limit) and its leaves (about one in ln p of the
+  // m in its range has no prime factor <= p).
+  std::vector<double> inverse_sum(d.b_max + 1, 0);
+  for (std::uint32_t b = impl::c + 1; b <= d.b_max; ++b)
+    inverse_sum[b] = inverse_sum[b - 1] + 1.0 / d.primes[b];
   const std::uint64_t segments = (d.hard_end + d.segment - 1) / d.segment;
-  const std::uint64_t hard_tasks = std::min(segments, 16 * r);
-  for (std::uint64_t k = 0; k < hard_tasks; ++k) {
-    const std::uint64_t lo = segments * k / hard_tasks * d.segment;
-    const std::uint64_t hi = std::min(d.hard_end, segments * (k + 1) / hard_tasks * d.segment);
-    out.push_back({dr_task::hard, lo, hi});
+  std::vector<double> seg_cost(segments);
+  double hard_total = 0;
+  for (std::uint64_t k = 0; k < segments; ++k) {
+    const std::uint64_t lo = k * d.segment, hi = std::min(d.hard_end, lo + d.segment);
+    const std::uint32_t bmax = d.b_limit(lo);
+    double leaves = 0;
+    for (std::uint32_t b = impl::c + 1; b <= bmax; ++b) {
+      const std::uint64_t p = d.primes[b], xp = d.x / p;
+      const double top = static_cast<double>(std::min(d.y, lo == 0 ? d.y : xp / lo));
+      const double after = static_cast<double>(std::max({xp / hi, d.y / p, p}));
+      if (top > after) leaves += (top - after) / (2 * std::log(static_cast<double>(p)));
+    }
+    seg_cost[k] = ns_per_crossing * static_cast<double>(hi - lo) * 4 / 15 * inverse_sum[bmax] +
+                  ns_per_hard_leaf * leaves;
+    hard_total += seg_cost[k];
   }
-  // P2: blocks of the range (limit, x / (y + 1)] in wheel bytes.
+  const std::vector<std::uint64_t> hard_cuts = cut(seg_cost, hard_total / (24 * r));
+  for (std::size_t k = 0; k + 1 < hard_cuts.size(); ++k) {
+    double cost = 0;
+    for (std::uint64_t u = hard_cuts[k]; u < hard_cuts[k + 1]; ++u) cost += seg_cost[u];
+    out.push_back({dr_task::hard, hard_cuts[k] * d.segment,
+                   std::min(d.hard_end, hard_cuts[k + 1] * d.segment), cost});
+  }
+
+  // P2: blocks of the range (limit, x / (y + 1)] in wheel bytes, about 4 per rank, but each with
+  // at most about 2^20 primes p (x / p in the block): a block keeps its x / p and their sums in
+  // memory (40 bytes each), and near sqrt(x) a short block holds many p.
   const std::uint64_t first = (d.limit + 1) / 30;
   const std::uint64_t last = std::max(first, d.x / (d.y + 1) / 30 + 1);
-  const std::uint64_t p2_tasks = std::max<std::uint64_t>(1, std::min(last - first, 4 * r));
-  for (std::uint64_t k = 0; k < p2_tasks; ++k)
-    out.push_back({dr_task::p2, first + (last - first) * k / p2_tasks,
-                   first + (last - first) * (k + 1) / p2_tasks});
-  // Easy leaves by b, and the ordinary leaves by n.
+  const std::uint64_t width = std::max<std::uint64_t>(
+      1, static_cast<std::uint64_t>(static_cast<double>(last - first) / (4 * r)));
+  const double p_gap = std::log(static_cast<double>(d.limit));  // the mean gap between primes p
+  for (std::uint64_t b0 = first; b0 < last || b0 == first;) {
+    // The p in the block [30 b0, 30 b1) are those in (x / (30 b1), x / (30 b0)]: at most 2^20 of
+    // them when x / (30 b1) >= x / (30 b0) - 2^20 p_gap.
+    const double p_top = static_cast<double>(d.x) / (30.0 * static_cast<double>(b0));
+    const double p_bottom = p_top - std::ldexp(1.0, 20) * p_gap;
+    std::uint64_t b1 = std::min(last, b0 + width);
+    if (p_bottom > 0) {
+      const double end = static_cast<double>(d.x) / (30.0 * p_bottom);
+      if (end < static_cast<double>(b1)) b1 = std::max(b0 + 1, static_cast<std::uint64_t>(end));
+    }
+    out.push_back({dr_task::p2, b0, b1, ns_per_p2_number * 30 * static_cast<double>(b1 - b0)});
+    if (b1 == b0) break;  // no P2 range: the one task takes the p with x / p <= limit
+    b0 = b1;
+  }
+
+  // Easy leaves: runs of b. b has about pi(min(y, x / p^2)) - pi(max(p, y / p, x / p^3)) of them.
   const std::uint64_t b_first = impl::c + 1, b_end = std::max<std::uint64_t>(b_first, d.a);
-  const std::uint64_t easy_tasks = std::max<std::uint64_t>(1, std::min(b_end - b_first, 8 * r));
-  for (std::uint64_t k = 0; k < easy_tasks; ++k)
-    out.push_back({dr_task::easy, b_first + (b_end - b_first) * k / easy_tasks,
-                   b_first + (b_end - b_first) * (k + 1) / easy_tasks});
-  const std::uint64_t ordinary_tasks = std::min<std::uint64_t>(d.y, 4 * r);
+  std::vector<double> b_cost(b_end - b_first, 0);
+  double easy_total = 0;
+  for (std::uint64_t b = b_first; b < b_end; ++b) {
+    const std::uint64_t p = d.primes[b], xp = d.x / p;
+    const std::uint64_t after = std::max({p, d.y / p, xp / p / p}), top = std::min(d.y, xp / p);
+    const double leaves = top > after ? pi(top) - pi(after) : 0;
+    b_cost[b - b_first] = ns_per_easy_leaf * (leaves + 1);
+    easy_total += b_cost[b - b_first];
+  }
+  const std::vector<std::uint64_t> easy_cuts = cut(b_cost, easy_total / (16 * r));
+  for (std::size_t k = 0; k + 1 < easy_cuts.size(); ++k) {
+    double cost = 0;
+    for (std::uint64_t u = easy_cuts[k]; u < easy_cuts[k + 1]; ++u) cost += b_cost[u];
+    out.push_back({dr_task::easy, b_first + easy_cuts[k], b_first + easy_cuts[k + 1], cost});
+  }
+
+  // Ordinary leaves by n.
+  const auto ordinary_tasks = static_cast<std::uint64_t>(std::min(static_cast<double>(d.y), 4 * r));
   for (std::uint64_t k = 0; k < ordinary_tasks; ++k)
     out.push_back(
-        {dr_task::ordinary, 1 + d.y * k / ordinary_tasks, 1 + d.y * (k + 1) / ordinary_tasks});
+        {dr_task::ordinary, 1 + d.y * k / ordinary_tasks, 1 + d.y * (k + 1) / ordinary_tasks,
+         ns_per_ordinary_n * static_cast<double>(d.y) / static_cast<double>(ordinary_tasks)});
   return out;
 }
 

@@ -26,6 +26,7 @@ struct dr_task {
   enum kind_t : std::uint8_t { ordinary, easy, p2, hard } kind = ordinary;
   std::uint64_t begin = 0;  ///< ordinary: n; easy: prime index b; p2: wheel byte; hard: number
   std::uint64_t end = 0;    ///< exclusive
+  double cost = 0;          ///< estimated nanoseconds on one core (to hand the largest out first)
 };
 
 /// What one task found. Sums are taken mod 2^128 (see dr.cpp on why that is exact).
@@ -51,7 +52,8 @@ class dr_plan {
   dr_plan(const dr_plan&) = delete;
   dr_plan& operator=(const dr_plan&) = delete;
 
-  /// The tasks for `ranks` ranks: hard ones first, in segment order, then the rest.
+  /// The tasks for `ranks` ranks: hard ones first, in segment order, then P2 in order, then the
+  /// easy and the ordinary leaves. They may run in any order; combine() takes them in this one.
   [[nodiscard]] std::vector<dr_task> tasks(int ranks) const;
   /// Runs one task (any rank, any order, any thread: the plan is read only).
   [[nodiscard]] dr_result run(const dr_task& t) const;

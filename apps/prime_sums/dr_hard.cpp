@@ -78,15 +78,22 @@ class segment_sieve {
     while (wheel_residue[i] < k - base) ++i;
     k = base + wheel_residue[i];
     if (k * p >= s_hi) return;
-    for (std::uint64_t t = (k * p - lo_ - 1) / 2; t < nbits_;
-         t += wheel_gap[i] / 2 * p, i = (i + 1) & 7) {
+    // A level-2 counter takes many crossings in a row: they add up in a register (a subtraction
+    // in memory per crossing would chain each one to the one before).
+    std::uint64_t t = (k * p - lo_ - 1) / 2, block2 = t >> shift2, take2 = 0;
+    for (; t < nbits_; t += wheel_gap[i] / 2 * p, i = (i + 1) & 7) {
       std::uint64_t& word = bits_[t / 64];
       const std::uint64_t set = (word >> (t % 64)) & 1;
       word &= ~(std::uint64_t{1} << (t % 64));
       const std::uint64_t mask = 0 - set;
       level1_[t >> shift1] -= ((std::uint64_t{1} << 32) + t) & mask;
-      level2_[t >> shift2] -= ((std::uint64_t{1} << 40) + t) & mask;
+      if (t >> shift2 != block2) {
+        level2_[block2] -= take2;
+        block2 = t >> shift2, take2 = 0;
+      }
+      take2 += ((std::uint64_t{1} << 40) + t) & mask;
     }
+    level2_[block2] -= take2;
   }
 
   /// phi_s over the whole segment.

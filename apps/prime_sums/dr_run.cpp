@@ -2,9 +2,10 @@
 //
 // Every rank builds the plan of each N (its tables are a few percent of the work and would cost
 // more to send than to make), then relay::pool hands the plan's tasks to whichever rank is free:
-// the hard-leaf segments first, in order, each sized by dr_plan::tasks so that the last ones are
-// small, then the ordinary leaves, the easy leaves and P2 as filler. The root (rank 0) works in a
-// second thread like any other rank. The results travel back to rank 0, which combines them (the
+// runs of hard-leaf segments, blocks of P2, runs of b for the easy leaves and of n for the
+// ordinary ones, cut by dr_plan::tasks to similar estimated costs. The root (rank 0) works in a
+// second thread like any other rank. The tasks go out largest first by their estimated cost (the
+// small ones fill in at the end); the results travel back to rank 0, which combines them (the
 // hard ones in segment order: each needs the sums of the segments below it) and broadcasts the
 // sums.
 
@@ -49,17 +50,15 @@ run_result run_dr(const relay::communicator& comm, std::span<const std::uint64_t
     out.mine.memory = std::max(out.mine.memory, plan.memory_bytes());
     const std::vector<dr_task> tasks = plan.tasks(comm.size());
     std::vector<dr_result> results(comm.rank() == 0 ? tasks.size() : 0);
-    // Progress: the share of the hard-leaf range done (the hard leaves are most of the work).
-    std::uint64_t hard_total = 0, hard_done = 0;
-    for (const dr_task& t : tasks)
-      if (t.kind == dr_task::hard) hard_total += t.end - t.begin;
+    // Progress: the share of the estimated work done (tasks' costs; mostly the hard leaves,
+    // then the easy ones).
+    double cost_total = 0, cost_done = 0;
+    for (const dr_task& t : tasks) cost_total += t.cost;
     const double weight = dr_weight(sorted[k]);
     auto report = [&](const dr_task& t) {
-      if (!opt.progress || t.kind != dr_task::hard || hard_total == 0) return;
-      hard_done += t.end - t.begin;
-      opt.progress((done_weight +
-                    weight * static_cast<double>(hard_done) / static_cast<double>(hard_total)) /
-                   total_weight);
+      if (!opt.progress || cost_total <= 0) return;
+      cost_done += t.cost;
+      opt.progress((done_weight + weight * cost_done / cost_total) / total_weight);
     };
     auto work = [&](std::size_t i) {
       dr_result r = plan.run(tasks[i]);
@@ -73,16 +72,21 @@ run_result run_dr(const relay::communicator& comm, std::span<const std::uint64_t
         report(tasks[i]);
       }
     } else {
+      // The largest first (longest processing time first): the small ones fill in at the end.
+      std::vector<std::size_t> order(tasks.size());
+      for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
+      std::stable_sort(order.begin(), order.end(),
+                       [&](std::size_t i, std::size_t j) { return tasks[i].cost > tasks[j].cost; });
       std::size_t next = 0;
       pool->stream<std::size_t>(
           work,
           [&]() -> std::optional<std::size_t> {
-            if (next == tasks.size()) return std::nullopt;
-            return next++;
+            if (next == order.size()) return std::nullopt;
+            return order[next++];
           },
-          [&](std::size_t i, dr_result&& r) {
-            results[i] = std::move(r);
-            report(tasks[i]);
+          [&](std::size_t j, dr_result&& r) {  // j: the source's j-th input, order[j]
+            results[order[j]] = std::move(r);
+            report(tasks[order[j]]);
           },
           1);
     }
