@@ -15,6 +15,7 @@
 #include <algorithm>
 #include <bit>
 #include <cstdlib>
+#include <stdexcept>
 
 #include "dr_impl.hpp"
 
@@ -153,6 +154,7 @@ class segment_sieve {
 }  // namespace
 
 dr_result dr_plan::impl::hard(std::uint64_t lo, std::uint64_t hi) const {
+  if (lo % 128 != 0) throw std::invalid_argument("dr: a hard task must start at a multiple of 128");
   const std::uint32_t bmax = b_limit(lo);
   dr_result out;
   out.weights.assign(bmax + 1, 0);
@@ -162,7 +164,11 @@ dr_result dr_plan::impl::hard(std::uint64_t lo, std::uint64_t hi) const {
   for (std::uint64_t s_lo = lo; s_lo < hi; s_lo += segment) {
     const std::uint64_t s_hi = std::min(hi, s_lo + segment);
     seg.reset(s_lo, s_hi);
-    for (std::uint32_t b = c + 1; b <= bmax; ++b) {
+    // This segment's leaves have b <= b_limit(s_lo), and so do those of every segment above it
+    // (b_limit falls as lo rises): phi_s here for a larger b is never read, so the primes beyond
+    // are not crossed off.
+    const std::uint32_t bseg = b_limit(s_lo);
+    for (std::uint32_t b = c + 1; b <= bseg; ++b) {
       const std::uint64_t p = primes[b], xp = x / p;
       // The leaves x / (p m) in [s_lo, s_hi): m in (xp / s_hi, xp / s_lo], m > y / p, m > p.
       const std::uint64_t m_top = std::min(y, s_lo == 0 ? y : xp / s_lo);
@@ -196,7 +202,7 @@ dr_result dr_plan::impl::hard(std::uint64_t lo, std::uint64_t hi) const {
       }
       out.weights[b] += weights;
       below[b] += seg.total();
-      if (b < bmax) seg.cross_off(p);
+      if (b < bseg) seg.cross_off(p);
     }
   }
   return out;

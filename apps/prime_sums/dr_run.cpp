@@ -11,6 +11,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <chrono>
 #include <cmath>
 #include <optional>
 
@@ -35,7 +36,15 @@ run_result run_dr(const relay::communicator& comm, std::span<const std::uint64_t
                   const options& opt) {
   const std::vector<std::uint64_t> sorted = distinct(ns);
   run_result out;
-  const double start = MPI_Wtime(), cpu_start = relay::app::cpu_seconds();
+  const double cpu_start = relay::app::cpu_seconds();
+  // This rank's own seconds: building the plans and running its tasks (the pool keeps every
+  // rank in the call until the last task ends, so the call's length would say nothing).
+  std::atomic<std::uint64_t> busy_ns{0};
+  auto since = [](std::chrono::steady_clock::time_point t0) {
+    return static_cast<std::uint64_t>(
+        std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() - t0)
+            .count());
+  };
   std::vector<u128> sums(sorted.size(), 0);
 
   double total_weight = 0, done_weight = 0;
@@ -46,9 +55,11 @@ run_result run_dr(const relay::communicator& comm, std::span<const std::uint64_t
   std::optional<relay::pool> pool;
   if (comm.size() > 1) pool.emplace(comm);
   for (std::size_t k = 0; k < sorted.size(); ++k) {
+    const auto plan_start = std::chrono::steady_clock::now();
     const dr_plan plan(sorted[k]);
     out.mine.memory = std::max(out.mine.memory, plan.memory_bytes());
     const std::vector<dr_task> tasks = plan.tasks(comm.size());
+    busy_ns += since(plan_start);
     std::vector<dr_result> results(comm.rank() == 0 ? tasks.size() : 0);
     // Progress: the share of the estimated work done (tasks' costs; mostly the hard leaves,
     // then the easy ones).
@@ -61,7 +72,9 @@ run_result run_dr(const relay::communicator& comm, std::span<const std::uint64_t
       opt.progress((done_weight + weight * cost_done / cost_total) / total_weight);
     };
     auto work = [&](std::size_t i) {
+      const auto task_start = std::chrono::steady_clock::now();
       dr_result r = plan.run(tasks[i]);
+      busy_ns += since(task_start);
       leaves += r.leaves;
       if (tasks[i].kind == dr_task::hard) sieved += tasks[i].end - tasks[i].begin;
       return r;
@@ -94,7 +107,7 @@ run_result run_dr(const relay::communicator& comm, std::span<const std::uint64_t
     done_weight += weight;
   }
   relay::bcast_into(comm, sums, 0);
-  out.mine.seconds = MPI_Wtime() - start;
+  out.mine.seconds = static_cast<double>(busy_ns.load()) * 1e-9;
   out.mine.cpu_seconds = relay::app::cpu_seconds() - cpu_start;
   out.mine.work = leaves;
   out.mine.numbers = sieved;
@@ -102,14 +115,17 @@ run_result run_dr(const relay::communicator& comm, std::span<const std::uint64_t
   return out;
 }
 
-// Measured on the development machine (see scripts/bench_prime_sums_dr.sh): seconds per N^(2/3)
-// on one rank.
-constexpr double dr_seconds_per_unit = 1.0e-10;
+// Measured on the development machine (one rank, in-app; scripts/bench_prime_sums_dr.sh): 1e14
+// in about 1.3 s, 1e15 in 5 s, 1e16 in 20 s, i.e. 4.5e-10 to 6e-10 s per N^(2/3); and about 10 ms
+// per N for its tables and tasks, whatever its size, on every rank alike.
+constexpr double dr_seconds_per_unit = 5.0e-10;
+constexpr double dr_seconds_per_n = 0.01;
 
 double dr_estimate_seconds(const std::vector<std::uint64_t>& sorted, int ranks) {
   double total = 0;
-  for (const std::uint64_t n : sorted) total += dr_weight(n);
-  return dr_seconds_per_unit * total / std::max(ranks, 1);
+  for (const std::uint64_t n : sorted) total += std::pow(static_cast<double>(n), 2.0 / 3.0);
+  return dr_seconds_per_unit * total / std::max(ranks, 1) +
+         dr_seconds_per_n * static_cast<double>(sorted.size());
 }
 
 }  // namespace prime_sums
