@@ -262,10 +262,11 @@ namespace {
 
 // Rough costs in nanoseconds on one core (measured at 1e15-1e16), only to cut the work into
 // tasks of similar size and to hand the largest out first.
-constexpr double ns_per_crossing = 2.5;
-constexpr double ns_per_hard_leaf = 60;
-constexpr double ns_per_easy_leaf = 10;
+constexpr double ns_per_crossing = 4;
+constexpr double ns_per_hard_leaf = 40;
+constexpr double ns_per_easy_leaf = 7;
 constexpr double ns_per_p2_number = 0.3;
+constexpr double ns_per_p2_prime = 50;
 constexpr double ns_per_ordinary_n = 2;
 
 /// Cuts units 0..n-1 of the given costs into consecutive runs of about `target` each; returns
@@ -316,12 +317,28 @@ std::vector<dr_task> dr_plan::tasks(int ranks) const {
                   ns_per_hard_leaf * leaves;
     hard_total += seg_cost[k];
   }
-  const std::vector<std::uint64_t> hard_cuts = cut(seg_cost, hard_total / (24 * r));
+  const double hard_target = hard_total / (48 * r);
+  const std::vector<std::uint64_t> hard_cuts = cut(seg_cost, hard_target);
   for (std::size_t k = 0; k + 1 < hard_cuts.size(); ++k) {
     double cost = 0;
     for (std::uint64_t u = hard_cuts[k]; u < hard_cuts[k + 1]; ++u) cost += seg_cost[u];
-    out.push_back({dr_task::hard, hard_cuts[k] * d.segment,
-                   std::min(d.hard_end, hard_cuts[k + 1] * d.segment), cost});
+    const std::uint64_t lo = hard_cuts[k] * d.segment;
+    const std::uint64_t hi = std::min(d.hard_end, hard_cuts[k + 1] * d.segment);
+    // A single segment may cost more than a task should (the first ones, dense with leaves):
+    // it is cut into pieces of whole 128-number words (split evenly; the leaves crowd at its
+    // start, so this only bounds the damage).
+    const double share = hard_target > 0 ? cost / (1.5 * hard_target) : 1;
+    const auto pieces = static_cast<std::uint64_t>(std::min(
+        std::ceil(share), static_cast<double>(std::min<std::uint64_t>(64, (hi - lo) / 128))));
+    if (hard_cuts[k + 1] - hard_cuts[k] == 1 && pieces > 1) {
+      const std::uint64_t words = (hi - lo) / 128;
+      for (std::uint64_t j = 0; j < pieces; ++j)
+        out.push_back({dr_task::hard, lo + 128 * (words * j / pieces),
+                       j + 1 == pieces ? hi : lo + 128 * (words * (j + 1) / pieces),
+                       cost / static_cast<double>(pieces)});
+    } else {
+      out.push_back({dr_task::hard, lo, hi, cost});
+    }
   }
 
   // P2: blocks of the range (limit, x / (y + 1)] in wheel bytes, about 4 per rank, but each with
@@ -342,7 +359,11 @@ std::vector<dr_task> dr_plan::tasks(int ranks) const {
       const double end = static_cast<double>(d.x) / (30.0 * p_bottom);
       if (end < static_cast<double>(b1)) b1 = std::max(b0 + 1, static_cast<std::uint64_t>(end));
     }
-    out.push_back({dr_task::p2, b0, b1, ns_per_p2_number * 30 * static_cast<double>(b1 - b0)});
+    const double p_count =
+        std::max(0.0, p_top - static_cast<double>(d.x) / (30.0 * static_cast<double>(b1))) / p_gap;
+    out.push_back(
+        {dr_task::p2, b0, b1,
+         ns_per_p2_number * 30 * static_cast<double>(b1 - b0) + ns_per_p2_prime * p_count});
     if (b1 == b0) break;  // no P2 range: the one task takes the p with x / p <= limit
     b0 = b1;
   }
@@ -358,7 +379,7 @@ std::vector<dr_task> dr_plan::tasks(int ranks) const {
     b_cost[b - b_first] = ns_per_easy_leaf * (leaves + 1);
     easy_total += b_cost[b - b_first];
   }
-  const std::vector<std::uint64_t> easy_cuts = cut(b_cost, easy_total / (16 * r));
+  const std::vector<std::uint64_t> easy_cuts = cut(b_cost, easy_total / (32 * r));
   for (std::size_t k = 0; k + 1 < easy_cuts.size(); ++k) {
     double cost = 0;
     for (std::uint64_t u = easy_cuts[k]; u < easy_cuts[k + 1]; ++u) cost += b_cost[u];
