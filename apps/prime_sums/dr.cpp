@@ -268,6 +268,8 @@ constexpr double ns_per_easy_leaf = 7;
 constexpr double ns_per_p2_number = 0.3;
 constexpr double ns_per_p2_prime = 50;
 constexpr double ns_per_ordinary_n = 2;
+/// Smaller tasks than this cost more to set up and hand out than they can balance.
+constexpr double min_task_ns = 1e6;
 
 /// Cuts units 0..n-1 of the given costs into consecutive runs of about `target` each; returns
 /// the run boundaries 0 = u_0 < u_1 < ... = n.
@@ -317,7 +319,7 @@ std::vector<dr_task> dr_plan::tasks(int ranks) const {
                   ns_per_hard_leaf * leaves;
     hard_total += seg_cost[k];
   }
-  const double hard_target = hard_total / (48 * r);
+  const double hard_target = std::max(hard_total / (48 * r), min_task_ns);
   const std::vector<std::uint64_t> hard_cuts = cut(seg_cost, hard_target);
   for (std::size_t k = 0; k + 1 < hard_cuts.size(); ++k) {
     double cost = 0;
@@ -346,8 +348,8 @@ std::vector<dr_task> dr_plan::tasks(int ranks) const {
   // memory (40 bytes each), and near sqrt(x) a short block holds many p.
   const std::uint64_t first = (d.limit + 1) / 30;
   const std::uint64_t last = std::max(first, d.x / (d.y + 1) / 30 + 1);
-  const std::uint64_t width = std::max<std::uint64_t>(
-      1, static_cast<std::uint64_t>(static_cast<double>(last - first) / (4 * r)));
+  const std::uint64_t width = static_cast<std::uint64_t>(
+      std::max(static_cast<double>(last - first) / (4 * r), min_task_ns / (30 * ns_per_p2_number)));
   const double p_gap = std::log(static_cast<double>(d.limit));  // the mean gap between primes p
   for (std::uint64_t b0 = first; b0 < last || b0 == first;) {
     // The p in the block [30 b0, 30 b1) are those in (x / (30 b1), x / (30 b0)]: at most 2^20 of
@@ -379,7 +381,8 @@ std::vector<dr_task> dr_plan::tasks(int ranks) const {
     b_cost[b - b_first] = ns_per_easy_leaf * (leaves + 1);
     easy_total += b_cost[b - b_first];
   }
-  const std::vector<std::uint64_t> easy_cuts = cut(b_cost, easy_total / (32 * r));
+  const std::vector<std::uint64_t> easy_cuts =
+      cut(b_cost, std::max(easy_total / (32 * r), min_task_ns));
   for (std::size_t k = 0; k + 1 < easy_cuts.size(); ++k) {
     double cost = 0;
     for (std::uint64_t u = easy_cuts[k]; u < easy_cuts[k + 1]; ++u) cost += b_cost[u];
@@ -387,7 +390,8 @@ std::vector<dr_task> dr_plan::tasks(int ranks) const {
   }
 
   // Ordinary leaves by n.
-  const auto ordinary_tasks = static_cast<std::uint64_t>(std::min(static_cast<double>(d.y), 4 * r));
+  const auto ordinary_tasks = static_cast<std::uint64_t>(
+      std::min({static_cast<double>(d.y), 4 * r, 1 + static_cast<double>(d.y) / 1e5}));
   for (std::uint64_t k = 0; k < ordinary_tasks; ++k)
     out.push_back(
         {dr_task::ordinary, 1 + d.y * k / ordinary_tasks, 1 + d.y * (k + 1) / ordinary_tasks,

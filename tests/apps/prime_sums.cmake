@@ -10,8 +10,10 @@ add_executable(test_prime_sums_dr ${CMAKE_CURRENT_LIST_DIR}/test_prime_sums_dr.c
   $<TARGET_OBJECTS:relay_test_main>)
 target_link_libraries(test_prime_sums_dr PRIVATE prime_sums_core relay::relay GTest::gtest)
 relay_set_warnings(test_prime_sums_dr)
+# 7 s in a release build, about 7x that under AddressSanitizer: one process, so no deadlock to
+# catch, and a timeout with room for a loaded machine.
 relay_add_mpi_test(NAME test_prime_sums_dr COMMAND $<TARGET_FILE:test_prime_sums_dr> RANKS 1
-  LABELS prime_sums COST 20)
+  LABELS prime_sums COST 20 TIMEOUT 400)
 
 set(ps $<TARGET_FILE:prime_sums>)
 set(seed_sums "100000 : Sum = 454396537\n200000 : Sum = 1709600813\n300000 : Sum = 3709507114\n")
