@@ -35,7 +35,8 @@ struct dr_result {
   u128 weight_sum = 0;  ///< p2: the sum of the primes p whose x / p lies in the task's block
   std::vector<u128> weights;  ///< hard: per b, the sum of the leaf weights -mu(m) m p_b
   std::vector<u128> totals;   ///< hard: per b, phi_s over the task's numbers after b - 1 primes
-  std::uint64_t leaves = 0;   ///< leaves evaluated (hard and easy), or numbers sieved (p2)
+  /// Leaves evaluated (a run of clustered easy leaves counts once), or numbers sieved (p2).
+  std::uint64_t leaves = 0;
 
   template <class Archive>
   void serialize(Archive& ar, unsigned /*version*/) {

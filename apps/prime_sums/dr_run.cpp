@@ -75,7 +75,9 @@ run_result run_dr(const relay::communicator& comm, std::span<const std::uint64_t
       const auto task_start = std::chrono::steady_clock::now();
       dr_result r = plan.run(tasks[i]);
       busy_ns += since(task_start);
-      leaves += r.leaves;
+      // The report's "special leaves" are the easy and hard ones (not the ordinary leaves, nor
+      // the numbers that P2's tasks sieve).
+      if (tasks[i].kind == dr_task::easy || tasks[i].kind == dr_task::hard) leaves += r.leaves;
       if (tasks[i].kind == dr_task::hard) sieved += tasks[i].end - tasks[i].begin;
       return r;
     };
