@@ -42,6 +42,17 @@ double default_alpha(std::uint64_t x) {
   return std::max(1.0, 0.0025 * l * l * l);
 }
 
+/// n / d from n as a double and 1 / d. The product's relative error is below 2^-51, so for a
+/// quotient below 2^50 it is off by less than 1, and the remainder corrects it: exact. A larger
+/// quotient may be off by a few units (still far above anything it is compared with here).
+inline std::uint64_t divide(std::uint64_t n, double nd, std::uint64_t d, double inv_d) {
+  auto v = static_cast<std::uint64_t>(static_cast<std::int64_t>(nd * inv_d));
+  const auto rem = static_cast<std::int64_t>(n - v * d);
+  v += rem >= static_cast<std::int64_t>(d);
+  v -= rem < 0;
+  return v;
+}
+
 }  // namespace
 
 dr_plan::impl::impl(std::uint64_t x_, double alpha) : x(x_) {
@@ -79,6 +90,7 @@ dr_plan::impl::impl(std::uint64_t x_, double alpha) : x(x_) {
   b_max = std::min(upto, a - 1);
 
   table = dr_detail::prime_table(limit);
+  table.add_counts(y);  // easy(): pi(v) for the clustered leaves, v < y
   factors = dr_detail::factor_table(y);
 }
 
@@ -132,8 +144,7 @@ dr_result dr_plan::impl::easy(std::uint64_t b_begin, std::uint64_t b_end) const 
   // Sparse leaves, q <= sqrt(x / p): v changes by more than a prime gap from one q to the next,
   // so each q is a look-up in the prime table. The table is larger than the L2 cache, so the
   // look-ups go window by window from the top of the table down (v falls as q rises), every b
-  // taking the leaves in the window. x / p / q by a reciprocal: the double's error is below 1
-  // for v < 2^50 (a relative error of 2^-52 on v <= sqrt(x) < 2^32), and the remainder fixes it.
+  // taking the leaves in the window. x / p / q by a reciprocal (divide(): exact, v <= sqrt(x)).
   constexpr std::uint64_t window = std::uint64_t{1} << 23;  // numbers: 1 MiB of table
   for (std::uint64_t w_lo = limit / window * window;; w_lo -= window) {
     for (leaves_of_b& s : all) {
@@ -142,13 +153,12 @@ dr_result dr_plan::impl::easy(std::uint64_t b_begin, std::uint64_t b_end) const 
       const std::uint64_t xp = s.xp, bound = std::max(w_lo, s.p);
       const double xpd = s.xpd;
       std::size_t i = s.i;
-      u128 sum_q = 0, sum_qs = 0;
+      // q < y < 2^30 and fewer than 2^34 leaves: sum_q fits in 64 bits.
+      std::uint64_t sum_q = 0;
+      u128 sum_qs = 0;
       for (; i < s.sparse_stop; ++i) {
         const std::uint64_t q = primes[i];
-        auto v = static_cast<std::uint64_t>(static_cast<std::int64_t>(xpd * inverse[i]));
-        const auto rem = static_cast<std::int64_t>(xp - v * q);
-        v += rem >= static_cast<std::int64_t>(q);
-        v -= rem < 0;
+        const std::uint64_t v = divide(xp, xpd, q, inverse[i]);
         if (v < bound) {
           s.trivial = v < s.p;
           break;
@@ -163,36 +173,36 @@ dr_result dr_plan::impl::easy(std::uint64_t b_begin, std::uint64_t b_end) const 
     }
     if (w_lo == 0) break;
   }
-  const std::uint64_t sum_y = table.sum(y);
+  std::uint64_t clustered = 0;
   for (leaves_of_b& s : all) {
-    // Clustered leaves, q > sqrt(x / p): runs of consecutive q share pi(v). Walk the primes r
-    // from v down to p instead of the q: the q with pi(x / (p q)) = pi(r) are those in
-    // (x / (p r'), x / (p r)], r' the prime after r, and their sum comes from the table.
-    const std::uint64_t q0 = s.i <= a ? primes[s.i] : y + 1;
-    std::uint64_t done = q0 - 1;  // the q <= done are summed
-    std::uint64_t sum_done = table.sum(done);
-    if (!s.trivial && q0 <= y && s.xp / q0 >= s.p) {
-      std::uint64_t r = table.prev_prime(s.xp / q0);
-      u128 sum_r = table.sum(r);  // pi_s(r)
-      while (r >= s.p && done < y) {
-        const std::uint64_t last = std::min(y, s.xp / r);
-        if (last > done) {
-          const std::uint64_t sum_last = table.sum(last);
-          const std::uint64_t group = sum_last - sum_done;
-          s.sum_q += group;
-          s.sum_qs += u128{group} * sum_r;
-          ++out.leaves;
-          done = last, sum_done = sum_last;
+    // Clustered leaves, q > sqrt(x / p), so v = x / (p q) < q <= y: runs of consecutive q share
+    // pi(v). Walk the primes r = p_j from the first v down to p instead of the q: the q with
+    // pi(x / (p q)) = j are those after the previous run up to x / (p p_j). Each r costs one
+    // division and one look-up of pi, independent of the other r, and the sums come from psum.
+    std::size_t done = s.i - 1;  // the q = p_1 .. p_done are summed
+    std::uint64_t sum_q = 0;
+    u128 sum_qs = 0;
+    if (!s.trivial && s.i <= a) {
+      const std::uint64_t v = divide(s.xp, s.xpd, primes[s.i], inverse[s.i]);
+      for (std::size_t j = v < s.p ? 0 : table.count(v); j >= s.b && done < a; --j) {
+        const std::uint64_t last = divide(s.xp, s.xpd, primes[j], inverse[j]);
+        const std::size_t k = last >= y ? a : table.count(last);
+        if (k > done) {
+          const std::uint64_t group = psum[k] - psum[done];
+          sum_q += group;
+          sum_qs += u128{group} * psum[j];
+          ++clustered;
+          done = k;
         }
-        sum_r -= r;
-        if (r == 2) break;
-        r = table.prev_prime(r - 1);
       }
     }
+    s.sum_q += sum_q;
+    s.sum_qs += sum_qs;
     // Trivial leaves, v < p: phi_s(v, b - 1) = 1.
-    const u128 trivial = sum_y - sum_done;
+    const u128 trivial = psum[a] - psum[done];
     out.sum += u128{s.p} * (s.sum_q * (1 - u128{psum[s.b - 1]}) + s.sum_qs + trivial);
   }
+  out.leaves += clustered;
   return out;
 }
 

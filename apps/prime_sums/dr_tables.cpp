@@ -58,6 +58,16 @@ prime_table::prime_table(std::uint64_t limit) : limit_(limit) {
   }
 }
 
+void prime_table::add_counts(std::uint64_t upto) {
+  const std::uint64_t words = std::min(upto, limit_) / 128 + 1;
+  counts_.resize(words);
+  std::uint32_t run = limit_ >= 2 ? 1 : 0;
+  for (std::uint64_t w = 0; w < words; ++w) {
+    counts_[w] = run;
+    run += static_cast<std::uint32_t>(std::popcount(words_[w].bits));
+  }
+}
+
 std::uint64_t prime_table::prev_prime(std::uint64_t v) const {
   if (v == 2) return 2;
   if (v % 2 == 0) --v;

@@ -57,11 +57,23 @@ class prime_table {
     return e.before + static_cast<std::uint64_t>(std::popcount(bits)) * (128 * w + 1) +
            2 * position_sum(bits);
   }
+  /// Builds what count() reads, for v <= upto (<= limit): 4 bytes per 128 numbers.
+  void add_counts(std::uint64_t upto);
+  /// pi(v), the number of primes <= v, for v <= add_counts' upto.
+  [[nodiscard]] std::uint32_t count(std::uint64_t v) const {
+    if (v < 2) return 0;
+    const std::uint64_t w = v / 128;
+    const unsigned r = static_cast<unsigned>(v % 128);
+    const std::uint64_t bits = r == 0 ? 0 : words_[w].bits & bits_through((r - 1) / 2);
+    return counts_[w] + static_cast<std::uint32_t>(std::popcount(bits));
+  }
   /// The largest prime <= v (2 <= v <= limit).
   [[nodiscard]] std::uint64_t prev_prime(std::uint64_t v) const;
   /// The smallest prime > v, or 0 when there is none up to the limit.
   [[nodiscard]] std::uint64_t next_prime(std::uint64_t v) const;
-  [[nodiscard]] std::uint64_t bytes() const { return sizeof(entry) * words_.size(); }
+  [[nodiscard]] std::uint64_t bytes() const {
+    return sizeof(entry) * words_.size() + 4 * counts_.size();
+  }
 
  private:
   struct entry {
@@ -69,7 +81,8 @@ class prime_table {
     std::uint64_t before;  // the sum of the primes < 128 w (2 included)
   };
   std::uint64_t limit_ = 0;
-  std::vector<entry> words_;  // one look-up touches one 16-byte entry
+  std::vector<entry> words_;            // one look-up touches one 16-byte entry
+  std::vector<std::uint32_t> counts_;  // the primes < 128 w (2 included), up to add_counts' upto
 };
 
 /// mu and the least prime factor of the odd n <= limit, in one int32: 0 when n is not squarefree,
