@@ -56,6 +56,7 @@ class segment_sieve {
     n1_ = (words + words1 - 1) / words1;
     n2_ = (words + 64 * words1 - 1) / (64 * words1);
     std::fill_n(level2_.begin(), n2_, 0);
+    count_ = sum_ = 0;
     for (std::uint64_t j = 0; j < n1_; ++j) {
       std::uint64_t c = 0, s = 0;
       for (std::uint64_t w = words1 * j; w < std::min(words, words1 * (j + 1)); ++w) {
@@ -65,6 +66,7 @@ class segment_sieve {
       }
       level1_[j] = c << 32 | s;
       level2_[j / 64] += c << 40 | s;
+      count_ += c, sum_ += s;
     }
   }
 
@@ -82,30 +84,33 @@ class segment_sieve {
     // A level-2 counter takes many crossings in a row: they add up in a register (a subtraction
     // in memory per crossing would chain each one to the one before).
     std::uint64_t t = (k * p - lo_ - 1) / 2, block2 = t >> shift2, take2 = 0;
-    for (; t < nbits_; t += wheel_gap[i] / 2 * p, i = (i + 1) & 7) {
-      std::uint64_t& word = bits_[t / 64];
-      const std::uint64_t set = (word >> (t % 64)) & 1;
-      word &= ~(std::uint64_t{1} << (t % 64));
+    auto cross = [&](std::uint64_t u) {
+      std::uint64_t& word = bits_[u / 64];
+      const std::uint64_t set = (word >> (u % 64)) & 1;
+      word &= ~(std::uint64_t{1} << (u % 64));
       const std::uint64_t mask = 0 - set;
-      level1_[t >> shift1] -= ((std::uint64_t{1} << 32) + t) & mask;
-      if (t >> shift2 != block2) {
-        level2_[block2] -= take2;
-        block2 = t >> shift2, take2 = 0;
+      level1_[u >> shift1] -= ((std::uint64_t{1} << 32) + u) & mask;
+      if (u >> shift2 != block2) {
+        flush(block2, take2);
+        block2 = u >> shift2, take2 = 0;
       }
-      take2 += ((std::uint64_t{1} << 40) + t) & mask;
+      take2 += ((std::uint64_t{1} << 40) + u) & mask;
+    };
+    // One at a time up to the wheel's start (k = 1 mod 30), then whole turns of 8 multiples with
+    // fixed offsets (k - 1) / 2 p, then the rest one at a time.
+    for (; i != 0 && t < nbits_; t += wheel_gap[i] / 2 * p, i = (i + 1) & 7) cross(t);
+    if (i == 0) {
+      for (; t + 14 * p < nbits_; t += 15 * p) {
+        cross(t), cross(t + 3 * p), cross(t + 5 * p), cross(t + 6 * p);
+        cross(t + 8 * p), cross(t + 9 * p), cross(t + 11 * p), cross(t + 14 * p);
+      }
+      for (; t < nbits_; t += wheel_gap[i] / 2 * p, i = (i + 1) & 7) cross(t);
     }
-    level2_[block2] -= take2;
+    flush(block2, take2);
   }
 
   /// phi_s over the whole segment.
-  [[nodiscard]] u128 total() const {
-    std::uint64_t c = 0, s = 0;
-    for (std::uint64_t j = 0; j < n2_; ++j) {
-      c += level2_[j] >> 40;
-      s += level2_[j] & mask40;
-    }
-    return value(c, s);
-  }
+  [[nodiscard]] u128 total() const { return value(count_, sum_); }
 
   /// Answers phi_s over [s_lo, v] for increasing v (one b's leaves); start() before each b.
   void start() { at2_ = at1_ = 0, c2_ = s2_ = c1_ = s1_ = 0; }
@@ -139,6 +144,12 @@ class segment_sieve {
   static constexpr std::uint64_t mask32 = (std::uint64_t{1} << 32) - 1;
   static constexpr std::uint64_t mask40 = (std::uint64_t{1} << 40) - 1;
 
+  /// Takes what a run of crossings removed from one level-2 block off it and off the totals.
+  void flush(std::uint64_t block2, std::uint64_t take2) {
+    level2_[block2] -= take2;
+    count_ -= take2 >> 40, sum_ -= take2 & mask40;
+  }
+
   /// The sum of the numbers s_lo + 2t + 1 from a count and a sum of t.
   [[nodiscard]] u128 value(std::uint64_t count, std::uint64_t sum_t) const {
     return static_cast<u128>(count) * (lo_ + 1) + 2 * static_cast<u128>(sum_t);
@@ -148,6 +159,7 @@ class segment_sieve {
   std::vector<std::uint64_t> level1_;  // per 256 bits: count << 32 | sum of t
   std::vector<std::uint64_t> level2_;  // per 16384 bits: count << 40 | sum of t
   std::uint64_t lo_ = 0, nbits_ = 0, n1_ = 0, n2_ = 0;
+  std::uint64_t count_ = 0, sum_ = 0;  // what is left in the whole segment (sum of t < 2^42)
   std::uint64_t at2_ = 0, at1_ = 0, c2_ = 0, s2_ = 0, c1_ = 0, s1_ = 0;
 };
 
