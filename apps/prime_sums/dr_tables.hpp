@@ -81,7 +81,7 @@ class prime_table {
     std::uint64_t before;  // the sum of the primes < 128 w (2 included)
   };
   std::uint64_t limit_ = 0;
-  std::vector<entry> words_;            // one look-up touches one 16-byte entry
+  std::vector<entry> words_;           // one look-up touches one 16-byte entry
   std::vector<std::uint32_t> counts_;  // the primes < 128 w (2 included), up to add_counts' upto
 };
 
