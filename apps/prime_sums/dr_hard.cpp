@@ -32,8 +32,9 @@ constexpr std::uint8_t wheel_residue[8] = {1, 7, 11, 13, 17, 19, 23, 29};
 
 /// One segment of odd numbers with its counters. A counter packs a count and a sum of bit
 /// indices t into one word, so that crossing a number off is one subtraction per level:
-/// level 1 (256 bits): count << 32 | sum, the sum of t < 2^21 over 256 bits being < 2^29;
-/// level 2 (16384 bits): count << 40 | sum, the sum being < 2^35.
+/// count << 40 | sum at both levels, level 1 (256 bits) and level 2 (16384 bits): the sum of
+/// t < 2^21 over the 64 level-1 blocks of one level-2 block is below 2^35, so packed counters
+/// of one level-2 block add up and subtract without a carry between the fields.
 class segment_sieve {
  public:
   explicit segment_sieve(std::uint64_t numbers)
@@ -64,7 +65,7 @@ class segment_sieve {
         c += k1;
         s += k1 * 64 * w + position_sum(bits_[w]);
       }
-      level1_[j] = c << 32 | s;
+      level1_[j] = c << 40 | s;
       level2_[j / 64] += c << 40 | s;
       count_ += c, sum_ += s;
     }
@@ -89,7 +90,7 @@ class segment_sieve {
       const std::uint64_t set = (word >> (u % 64)) & 1;
       word &= ~(std::uint64_t{1} << (u % 64));
       const std::uint64_t mask = 0 - set;
-      level1_[u >> shift1] -= ((std::uint64_t{1} << 32) + u) & mask;
+      level1_[u >> shift1] -= ((std::uint64_t{1} << 40) + u) & mask;
       if (u >> shift2 != block2) {
         flush(block2, take2);
         block2 = u >> shift2, take2 = 0;
@@ -113,7 +114,7 @@ class segment_sieve {
   [[nodiscard]] u128 total() const { return value(count_, sum_); }
 
   /// Answers phi_s over [s_lo, v] for increasing v (one b's leaves); start() before each b.
-  void start() { at2_ = at1_ = 0, c2_ = s2_ = c1_ = s1_ = 0; }
+  void start() { at2_ = at1_ = 0, c2_ = s2_ = acc1_ = 0; }
   [[nodiscard]] u128 upto(std::uint64_t v) {
     if (v <= lo_) return 0;  // s_lo is even: no odd number of the segment is <= v
     const std::uint64_t t = std::min((v - lo_ - 1) / 2, nbits_ - 1);
@@ -121,11 +122,11 @@ class segment_sieve {
     while (at2_ < j2) {
       c2_ += level2_[at2_] >> 40, s2_ += level2_[at2_] & mask40;
       ++at2_;
-      at1_ = at2_ << 6, c1_ = s1_ = 0;
+      at1_ = at2_ << 6, acc1_ = 0;
     }
     const std::uint64_t j1 = t >> shift1;
-    while (at1_ < j1) c1_ += level1_[at1_] >> 32, s1_ += level1_[at1_] & mask32, ++at1_;
-    std::uint64_t c = c2_ + c1_, s = s2_ + s1_;
+    while (at1_ < j1) acc1_ += level1_[at1_++];
+    std::uint64_t c = c2_ + (acc1_ >> 40), s = s2_ + (acc1_ & mask40);
     const std::uint64_t w_last = t >> 6;
     for (std::uint64_t w = j1 * words1; w <= w_last; ++w) {
       const std::uint64_t bits =
@@ -141,7 +142,6 @@ class segment_sieve {
   static constexpr unsigned shift1 = 8;           // level 1: 256 bits
   static constexpr unsigned shift2 = shift1 + 6;  // level 2: 64 level-1 blocks
   static constexpr std::uint64_t words1 = (std::uint64_t{1} << shift1) / 64;
-  static constexpr std::uint64_t mask32 = (std::uint64_t{1} << 32) - 1;
   static constexpr std::uint64_t mask40 = (std::uint64_t{1} << 40) - 1;
 
   /// Takes what a run of crossings removed from one level-2 block off it and off the totals.
@@ -156,11 +156,11 @@ class segment_sieve {
   }
 
   std::vector<std::uint64_t> bits_;
-  std::vector<std::uint64_t> level1_;  // per 256 bits: count << 32 | sum of t
+  std::vector<std::uint64_t> level1_;  // per 256 bits: count << 40 | sum of t
   std::vector<std::uint64_t> level2_;  // per 16384 bits: count << 40 | sum of t
   std::uint64_t lo_ = 0, nbits_ = 0, n1_ = 0, n2_ = 0;
   std::uint64_t count_ = 0, sum_ = 0;  // what is left in the whole segment (sum of t < 2^42)
-  std::uint64_t at2_ = 0, at1_ = 0, c2_ = 0, s2_ = 0, c1_ = 0, s1_ = 0;
+  std::uint64_t at2_ = 0, at1_ = 0, c2_ = 0, s2_ = 0, acc1_ = 0;  // upto()'s cursors
 };
 
 }  // namespace
@@ -190,15 +190,26 @@ dr_result dr_plan::impl::hard(std::uint64_t lo, std::uint64_t hi) const {
       seg.start();
       if (m_top > m_after) {
         if (b + 2 <= a && std::uint64_t{primes[b + 1]} * primes[b + 2] <= y) {
-          // Composite m too: every squarefree m with lpf(m) > p, from the factor table.
-          for (std::uint64_t m = (m_top - 1) | 1; m > m_after; m -= 2) {
-            const std::int32_t e = factors[m];
-            const auto f = static_cast<std::uint64_t>(std::abs(e));
-            if (e == 0 || f <= p || (f == m && m > q_top)) continue;
-            const u128 w = e > 0 ? -u128{m * p} : u128{m * p};  // -mu(m) m p
-            out.sum += w * (below[b] + seg.upto(xp / m));
-            weights += w;
-            ++out.leaves;
+          // Composite m too: every squarefree m with lpf(m) > p, from the factor table. The m
+          // are picked a chunk at a time without a branch (about half are not leaves, in no
+          // pattern a branch predictor could learn), then their leaves are summed.
+          std::int64_t picked[256];  // -mu(m) m
+          for (std::uint64_t m = (m_top - 1) | 1; m > m_after;) {
+            std::size_t n = 0;
+            for (std::size_t k = 0; k < 256 && m > m_after; ++k, m -= 2) {
+              const std::int32_t e = factors[m];
+              const auto f = static_cast<std::uint64_t>(std::abs(e));
+              const auto sm = static_cast<std::int64_t>(m);
+              picked[n] = e > 0 ? -sm : sm;
+              n += static_cast<std::size_t>((e != 0) & (f > p) & ((f != m) | (m <= q_top)));
+            }
+            for (std::size_t k = 0; k < n; ++k) {
+              const std::uint64_t mm = static_cast<std::uint64_t>(std::abs(picked[k]));
+              const u128 w = picked[k] < 0 ? -u128{mm * p} : u128{mm * p};
+              out.sum += w * (below[b] + seg.upto(xp / mm));
+              weights += w;
+            }
+            out.leaves += n;
           }
         } else if (q_top > m_after) {
           // Only primes q: walk them down from q_top.
