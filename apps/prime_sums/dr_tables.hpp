@@ -49,11 +49,10 @@ class prime_table {
   /// The sum of the primes <= v (v <= limit). Below 2^33, that sum is below 2^64.
   [[nodiscard]] std::uint64_t sum(std::uint64_t v) const {
     if (v < 2) return 0;
-    const std::uint64_t w = v / 128;
-    const unsigned r = static_cast<unsigned>(v % 128);
+    const std::uint64_t g = (v - 1) / 2;  // the largest odd number <= v is 2 g + 1
+    const std::uint64_t w = g / 64;
     const entry& e = words_[w];
-    if (r == 0) return e.before;
-    const std::uint64_t bits = e.bits & bits_through((r - 1) / 2);
+    const std::uint64_t bits = e.bits & (~std::uint64_t{0} >> (63 - g % 64));
     return e.before + static_cast<std::uint64_t>(std::popcount(bits)) * (128 * w + 1) +
            2 * position_sum(bits);
   }
@@ -62,10 +61,9 @@ class prime_table {
   /// pi(v), the number of primes <= v, for v <= add_counts' upto.
   [[nodiscard]] std::uint32_t count(std::uint64_t v) const {
     if (v < 2) return 0;
-    const std::uint64_t w = v / 128;
-    const unsigned r = static_cast<unsigned>(v % 128);
-    const std::uint64_t bits = r == 0 ? 0 : words_[w].bits & bits_through((r - 1) / 2);
-    return counts_[w] + static_cast<std::uint32_t>(std::popcount(bits));
+    const std::uint64_t g = (v - 1) / 2;
+    const std::uint64_t bits = words_[g / 64].bits & (~std::uint64_t{0} >> (63 - g % 64));
+    return counts_[g / 64] + static_cast<std::uint32_t>(std::popcount(bits));
   }
   /// The largest prime <= v (2 <= v <= limit).
   [[nodiscard]] std::uint64_t prev_prime(std::uint64_t v) const;
