@@ -186,14 +186,14 @@ dr_result dr_plan::impl::easy(std::uint64_t b_begin, std::uint64_t b_end) const 
       const std::uint64_t v = divide(s.xp, s.xpd, primes[s.i], inverse[s.i]);
       for (std::size_t j = v < s.p ? 0 : table.count(v); j >= s.b && done < a; --j) {
         const std::uint64_t last = divide(s.xp, s.xpd, primes[j], inverse[j]);
+        // k never falls as j does (x / (p p_j) rises); an r with no q of its own adds 0, with
+        // no branch (whether it has any follows no pattern).
         const std::size_t k = last >= y ? a : table.count(last);
-        if (k > done) {
-          const std::uint64_t group = psum[k] - psum[done];
-          sum_q += group;
-          sum_qs += u128{group} * psum[j];
-          ++clustered;
-          done = k;
-        }
+        const std::uint64_t group = psum[k] - psum[done];
+        sum_q += group;
+        sum_qs += u128{group} * psum[j];
+        clustered += k != done;
+        done = k;
       }
     }
     s.sum_q += sum_q;
