@@ -3,7 +3,8 @@
 # Tests of scripts/scaling_study.sh. CASE is one of:
 #   tiny          the whole study with tiny sizes at 1 and 2 ranks: the CSV files hold the
 #                 expected rows and the plots are PNG files (skipped, code 77, without gnuplot)
-#   wrong_answer  an "mc_pi" whose hits change with the rank count must fail the study
+#   wrong_answer  an "mc_pi" whose hits change with the rank count (or, in the hybrid study, with
+#                 --threads) must fail the study
 #   bad_input     bad options: exit code 2, one line on stderr
 set -euo pipefail
 case_name=$1
@@ -71,6 +72,19 @@ EOF
     cat "$work/log"
     ((code == 1)) || fail "exit code $code, expected 1"
     grep -q 'answers differ between runs' "$work/log" || fail "no word of the differing answers"
+    # The same for an "mc_pi" whose hits change with --threads, in the hybrid study.
+    cat >"$work/bin/mc_pi" <<'EOF'
+#!/bin/sh
+threads=1
+while [ $# -gt 0 ]; do [ "$1" = --threads ] && threads=$2; shift; done
+echo "{\"samples\":1000,\"hits\":${threads}00,\"seconds\":0.01}"
+EOF
+    code=0
+    bash "$study" --max-ranks 1 --reps 1 --studies hybrid --hybrid 1x2 --samples 1000 --no-plots \
+      --bin-dir "$work/bin" --out "$work/out2" >"$work/log" 2>&1 || code=$?
+    cat "$work/log"
+    ((code == 1)) || fail "hybrid: exit code $code, expected 1"
+    grep -q 'answers differ between runs' "$work/log" || fail "hybrid: no word of the differing answers"
     ;;
 
   bad_input)
