@@ -50,8 +50,9 @@
 # gnuplot-nox, installed through scripts/setup.sh if missing (RELAY_SKIP_SETUP=1 skips that;
 # without gnuplot the plots are left out, with a warning).
 #
-# The defaults take 1-3 minutes on 2 cores. On a bigger node give bigger problems (e.g.
-# --prime-n 1e11 --samples 4e10 --tasks 2000), or the runs at many ranks measure start-up.
+# The defaults take 2-4 minutes on 2 cores (the hybrid study about 45 s of it). On a bigger node
+# give bigger problems (e.g. --prime-n 1e11 --samples 4e10 --tasks 2000), or the runs at many
+# ranks measure start-up.
 # Bad usage prints one line and exits with code 2; a failed run or a wrong answer, code 1.
 set -euo pipefail
 # shellcheck source=scripts/lib.sh
