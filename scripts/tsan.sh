@@ -10,7 +10,8 @@
 # failed. Logs stay in build-tsan/tsan-logs/. tests/tsan.supp silences races inside Open MPI's
 # libraries only. CI (.ci/run) runs it with 3 rounds.
 #
-# Environment: RELAY_TSAN_TIMEOUT (seconds per test run, default 120), RELAY_TSAN_TESTS (a ctest
+# Environment: RELAY_TSAN_TIMEOUT (seconds per test run, default 300: the TIMEOUT of every test
+# in build-tsan/, set at configure), RELAY_TSAN_TESTS (a ctest
 # -R regex that narrows the thread tests, default all of them), RELAY_SKIP_SETUP=1 (do not check
 # the packages: clang-14 is added to scripts/setup.sh's list).
 set -euo pipefail
@@ -25,7 +26,7 @@ case ${1:-} in
 esac
 rounds=${1:-20}
 [[ $rounds =~ ^[1-9][0-9]{0,3}$ ]] || relay_die "ROUNDS must be a positive integer (got \"$rounds\")"
-timeout=${RELAY_TSAN_TIMEOUT:-120}
+timeout=${RELAY_TSAN_TIMEOUT:-300}
 [[ $timeout =~ ^[1-9][0-9]{0,5}$ ]] ||
   relay_die "RELAY_TSAN_TIMEOUT must be a positive integer (got \"$timeout\")"
 select=()
@@ -34,7 +35,7 @@ if [[ -n ${RELAY_TSAN_TESTS:-} ]]; then select=(-R "$RELAY_TSAN_TESTS"); fi
 cd "$RELAY_ROOT"
 RELAY_EXTRA_PACKAGES="clang-14 ${RELAY_EXTRA_PACKAGES:-}" relay_setup
 command -v clang++-14 >/dev/null || relay_die "clang++-14 not found (apt-get install clang-14)"
-cmake --preset tsan >/dev/null
+cmake --preset tsan -DRELAY_TEST_TIMEOUT="$timeout" >/dev/null
 build_dir=$(relay_binary_dir tsan)
 # The executables of the thread tests: every path under build-tsan/bin/ in their commands (the
 # target of an executable has its name). The configure step alone lists them.
@@ -53,7 +54,7 @@ first_failed=""
 for ((round = 1; round <= rounds; ++round)); do
   log="$logs/round-$round.log"
   start=$SECONDS
-  if ctest --preset tsan "${select[@]}" -j "$(relay_cores)" --timeout "$timeout" >"$log" 2>&1; then
+  if ctest --preset tsan "${select[@]}" -j "$(relay_cores)" >"$log" 2>&1; then
     relay_log "round $round/$rounds: passed ($(grep -o '[0-9]*% tests passed.*' "$log" | tail -n 1), $((SECONDS - start)) s)"
   else
     failed_rounds=$((failed_rounds + 1))
