@@ -37,5 +37,6 @@ int mc_pi_main(int argc, char** argv, const relay::communicator& world) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  return relay::app::run(argc, argv, "mc_pi", mc_pi_main);
+  // --threads: worker threads count hits and make no MPI calls.
+  return relay::app::run(argc, argv, "mc_pi", mc_pi_main, relay::thread_level::funneled);
 }

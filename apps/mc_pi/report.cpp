@@ -30,6 +30,12 @@ std::string progress_text(const progress& p) {
   return line;
 }
 
+std::string units_text(int ranks, unsigned threads) {
+  std::string text = std::to_string(ranks) + (ranks == 1 ? " rank" : " ranks");
+  if (threads > 1) text += " x " + std::to_string(threads) + " threads";
+  return text;
+}
+
 void print_json(const run_options& options, const run_result& result, int ranks) {
   const auto est = make_estimate(result.samples, result.hits);
   nlohmann::ordered_json out;
@@ -41,6 +47,7 @@ void print_json(const run_options& options, const run_result& result, int ranks)
   out["seconds"] = result.seconds;
   out["samples_per_second"] = static_cast<double>(result.samples) / result.seconds;
   out["ranks"] = ranks;
+  out["threads"] = options.threads;
   out["seed"] = options.seed;
   std::cout << out.dump() << std::endl;
 }
@@ -49,8 +56,8 @@ void print_text(const run_options& options, const run_result& result,
                 const std::vector<per_rank>& everyone, std::optional<double> baseline) {
   const auto est = make_estimate(result.samples, result.hits);
   const auto ranks = static_cast<int>(everyone.size());
-  std::cout << "mc_pi: " << result.samples << " samples, seed " << options.seed << ", " << ranks
-            << (ranks == 1 ? " rank" : " ranks") << ", Threefry4x64-20 in blocks of " << block_size
+  std::cout << "mc_pi: " << result.samples << " samples, seed " << options.seed << ", "
+            << units_text(ranks, options.threads) << ", Threefry4x64-20 in blocks of " << block_size
             << ", " << kernel_name(options.kernel) << " kernel\n";
   if (options.target_error)
     std::cout << "target error       " << format("%.3g", *options.target_error)
@@ -74,10 +81,14 @@ void print_text(const run_options& options, const run_result& result,
               << rate_text(static_cast<double>(everyone[r].samples), everyone[r].seconds) << "  ("
               << everyone[r].samples << " samples in " << format("%.3f", everyone[r].seconds)
               << " s)\n";
-  if (baseline)
+  if (baseline) {
+    const double units = ranks * static_cast<double>(options.threads);
     std::cout << "parallel efficiency "
-              << format("%.1f", 100.0 * *baseline / (ranks * result.seconds))
-              << "%  T1 / (ranks * T), T1 = " << format("%.3f", *baseline) << " s\n";
+              << format("%.1f", 100.0 * *baseline / (units * result.seconds))
+              << (options.threads > 1 ? "%  T1 / (ranks * threads * T), T1 = "
+                                      : "%  T1 / (ranks * T), T1 = ")
+              << format("%.3f", *baseline) << " s\n";
+  }
   std::cout.flush();
 }
 

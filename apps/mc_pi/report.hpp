@@ -19,6 +19,9 @@ struct per_rank {
 /// The progress line for `p`: percent done, the round, samples/s and the seconds left.
 [[nodiscard]] std::string progress_text(const progress& p);
 
+/// "2 ranks", or "2 ranks x 4 threads" with more than one thread per rank.
+[[nodiscard]] std::string units_text(int ranks, unsigned threads);
+
 /// Prints the run as one JSON object on stdout.
 void print_json(const run_options& options, const run_result& result, int ranks);
 

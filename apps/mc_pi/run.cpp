@@ -3,7 +3,11 @@
 #include <mpi.h>
 
 #include <algorithm>
+#include <exception>
 #include <functional>
+#include <stdexcept>
+#include <thread>
+#include <vector>
 
 #include "estimate.hpp"
 #include "relay/reduce.hpp"
@@ -17,9 +21,61 @@ namespace {
 /// Rank 0 reports progress after every chunk of this many samples (a few milliseconds of work).
 constexpr std::uint64_t progress_chunk = 256 * block_size;
 
+/// Hits among samples [share.begin, share.end), reporting progress after each chunk when
+/// `report` is set (thread 0 of rank 0 only; the callback runs on that thread).
+std::uint64_t count_share(const run_options& options, relay::range share, bool report,
+                          const std::function<void(std::uint64_t done_in_share)>& on_chunk) {
+  std::uint64_t hits = 0;
+  for (std::uint64_t at = share.begin; at < share.end;) {
+    const std::uint64_t stop = report ? std::min(share.end, at + progress_chunk) : share.end;
+    hits += count_hits(options.kernel, options.seed, at, stop);
+    at = stop;
+    if (report) on_chunk(at - share.begin);
+  }
+  return hits;
+}
+
+/// Hits among this rank's samples `mine`, split in whole blocks over `threads` threads (the same
+/// split as over ranks: rank_share). The calling thread counts thread 0's part.
+std::uint64_t count_threaded(const run_options& options, relay::range mine, unsigned threads,
+                             bool report, const std::function<void(std::uint64_t)>& on_chunk) {
+  if (threads == 1) return count_share(options, mine, report, on_chunk);
+  std::vector<std::uint64_t> hits(threads, 0);
+  std::vector<std::exception_ptr> errors(threads);
+  const auto part = [&](unsigned t) { return rank_share(mine.begin, mine.end, threads, t); };
+  {
+    std::vector<std::jthread> workers;
+    workers.reserve(threads - 1);
+    for (unsigned t = 1; t < threads; ++t)
+      workers.emplace_back([&, t] {
+        try {
+          hits[t] = count_share(options, part(t), false, on_chunk);
+        } catch (...) {
+          errors[t] = std::current_exception();
+        }
+      });
+    const relay::range first = part(0);
+    try {
+      // Thread 0 reports its own part's progress, scaled to the whole rank share.
+      hits[0] = count_share(options, first, report, [&](std::uint64_t done) {
+        const double share = static_cast<double>(done) / static_cast<double>(first.size());
+        on_chunk(static_cast<std::uint64_t>(share * static_cast<double>(mine.size())));
+      });
+    } catch (...) {
+      errors[0] = std::current_exception();
+    }
+  }  // joins the workers
+  for (const auto& e : errors)
+    if (e) std::rethrow_exception(e);
+  std::uint64_t total = 0;
+  for (const auto h : hits) total += h;
+  return total;
+}
+
 }  // namespace
 
 run_result run(const relay::communicator& comm, const run_options& options) {
+  if (options.threads < 1) throw std::invalid_argument("mc_pi::run: threads must be at least 1");
   const auto ranks = static_cast<std::uint64_t>(comm.size());
   const auto rank = static_cast<std::uint64_t>(comm.rank());
   const bool report = rank == 0 && static_cast<bool>(options.on_progress);
@@ -33,20 +89,15 @@ run_result run(const relay::communicator& comm, const run_options& options) {
     ++result.rounds;
     const relay::range mine = rank_share(result.samples, end, ranks, rank);
     const double started = MPI_Wtime();
-    std::uint64_t local = 0;
-    for (std::uint64_t at = mine.begin; at < mine.end;) {
-      const std::uint64_t stop = report ? std::min(mine.end, at + progress_chunk) : mine.end;
-      local += count_hits(options.kernel, options.seed, at, stop);
-      at = stop;
-      if (report) {
-        // Every rank has about as much to do as rank 0: scale its progress to the round.
-        const double share =
-            static_cast<double>(at - mine.begin) / static_cast<double>(mine.size());
-        const auto round_size = static_cast<double>(end - result.samples);
-        options.on_progress({result.samples + static_cast<std::uint64_t>(share * round_size), end,
-                             result.rounds, clock.elapsed()});
-      }
-    }
+    // Every rank (and thread) has about as much to do as rank 0's first thread: scale its
+    // progress to the round.
+    const auto on_chunk = [&](std::uint64_t done) {
+      const double share = static_cast<double>(done) / static_cast<double>(mine.size());
+      const auto round_size = static_cast<double>(end - result.samples);
+      options.on_progress({result.samples + static_cast<std::uint64_t>(share * round_size), end,
+                           result.rounds, clock.elapsed()});
+    };
+    const std::uint64_t local = count_threaded(options, mine, options.threads, report, on_chunk);
     result.my_seconds += MPI_Wtime() - started;
     result.my_samples += mine.size();
     result.hits += relay::allreduce(comm, local, std::plus<>{});

@@ -24,6 +24,11 @@ struct run_options {
   std::uint64_t seed = 1;
   std::optional<double> target_error;  ///< sample in rounds until the standard error is below
   kernel_kind kernel = best_kernel();
+  /// Threads per rank (std::jthread; the calling thread is thread 0). Each round, a rank's samples
+  /// are split in whole blocks over its threads just as the round is split over the ranks, and a
+  /// sample is a pure function of (seed, global index): the hits are the same for any ranks x
+  /// threads. Only the calling thread calls MPI (thread_level::funneled is enough).
+  unsigned threads = 1;
   /// Called on rank 0 every few million samples, when set.
   std::function<void(const progress&)> on_progress;
 };
@@ -32,14 +37,16 @@ struct run_result {
   std::uint64_t samples = 0;  ///< samples drawn, over all ranks
   std::uint64_t hits = 0;     ///< hits, over all ranks (the same for any rank count)
   double seconds = 0;         ///< wall time of the slowest rank, start barrier to final reduction
-  std::uint64_t my_samples = 0;  ///< samples this rank drew
-  double my_seconds = 0;         ///< this rank's time spent drawing them
+  std::uint64_t my_samples = 0;  ///< samples this rank drew (all its threads)
+  double my_seconds = 0;         ///< this rank's wall time spent drawing them
   int rounds = 0;                ///< 1 without a target
   bool target_reached = false;   ///< with a target: the standard error fell below it
 };
 
-/// Runs on every rank of `comm` (a collective call). Every rank returns the same samples, hits,
-/// seconds, rounds and target_reached.
+/// Runs on every rank of `comm` (a collective call) with `options.threads` threads per rank (at
+/// least 1; std::invalid_argument otherwise). Every rank returns the same samples, hits, seconds,
+/// rounds and target_reached. An exception in a worker thread is rethrown by the calling thread
+/// once every thread has stopped.
 [[nodiscard]] run_result run(const relay::communicator& comm, const run_options& options);
 
 }  // namespace mc_pi

@@ -355,6 +355,42 @@ TEST(McPiRun, SameHitsAtAnyRankCount) {
   }
 }
 
+TEST(McPiRun, SameHitsForAnyRanksTimesThreads) {
+  const relay::communicator world;
+  // Fewer samples than threads, a partial block, blocks not divisible by the units.
+  const std::vector<std::pair<u64, u64>> cases = {{3, 8}, {65537, 3}, {5 * 65536 + 17, 11}};
+  for (const auto& [samples, seed] : cases) {
+    const u64 expected = mc_pi::count_hits(kernel_kind::scalar, seed, 0, samples);
+    for (unsigned threads : {1u, 2u, 3u, 4u, 7u}) {
+      mc_pi::run_options options;
+      options.samples = samples;
+      options.seed = seed;
+      options.threads = threads;
+      const auto result = mc_pi::run(world, options);
+      EXPECT_EQ(result.hits, expected) << samples << " samples, seed " << seed << ", "
+                                       << world.size() << " ranks x " << threads << " threads";
+      EXPECT_EQ(relay::allreduce(world, result.my_samples, std::plus<>{}), samples);
+    }
+  }
+  // With a target error, the rounds too.
+  mc_pi::run_options one, four;
+  one.samples = four.samples = mc_pi::max_samples;
+  one.target_error = four.target_error = 3e-3;
+  four.threads = 4;
+  const auto a = mc_pi::run(world, one), b = mc_pi::run(world, four);
+  EXPECT_EQ(a.samples, b.samples);
+  EXPECT_EQ(a.hits, b.hits);
+  EXPECT_EQ(a.rounds, b.rounds);
+}
+
+TEST(McPiRun, ZeroThreadsThrowsOnEveryRankBeforeAnyCommunication) {
+  const relay::communicator world;
+  mc_pi::run_options options;
+  options.samples = 10;
+  options.threads = 0;
+  EXPECT_THROW((void)mc_pi::run(world, options), std::invalid_argument);
+}
+
 TEST(McPiRun, TargetErrorRunsTheSameRoundsAtAnyRankCount) {
   const relay::communicator world;
   for (double target : {1e-2, 1e-3}) {

@@ -11,7 +11,8 @@
 # The answers are checked as in the Slurm tests; the multi-node scripts must have run on both
 # hosts. Between the two, the task farm's walltime story under PBS (bash, as in 1): the job's
 # processes get SIGTERM mid-run (PBS at the walltime), and the same script submitted again with
-# RELAY_FARM_DIR resumes the farm and finishes it, with every task done exactly once.
+# RELAY_FARM_DIR resumes the farm and finishes it, with every task done exactly once. And a hybrid
+# mc_pi job (1 rank x 2 threads from ompthreads) runs mc_pi --threads 2 on 2 cores.
 # shellcheck source=tests/cluster/lib.sh
 source "$(dirname -- "${BASH_SOURCE[0]}")/lib.sh"
 cl_init "$@"
@@ -73,6 +74,21 @@ for script in "$CL_SOURCE_DIR"/pbs/*.pbs; do
   cl_check "bash $name: exit code 0 (got $status)" test "$status" -eq 0
   check_job "$name" "$n.pbs" "$ranks"
 done
+
+# A hybrid mc_pi job, as "qsub -l select=1:ncpus=2:mpiprocs=1:ompthreads=2" gives it: one line in
+# the node file, OMP_NUM_THREADS=2 (PBS sets it from ompthreads), so 1 rank x 2 threads.
+cl_pbs_nodefile "$CL_SOURCE_DIR/pbs/mc_pi.pbs" "$CL_WORK/nodefile.hybrid" 1
+status=0
+cl_on --timeout 120 h1 env PBS_O_WORKDIR="$submit" PBS_JOBID=1900.pbs PBS_JOBNAME=test \
+  PBS_ENVIRONMENT=PBS_BATCH PBS_NODEFILE="$CL_WORK/nodefile.hybrid" OMP_NUM_THREADS=2 \
+  RELAY_ARGS="--samples 1e8" bash "$CL_SOURCE_DIR/pbs/mc_pi.pbs" || status=$?
+out=$submit/mc_pi.1900.pbs.out
+cl_check "hybrid mc_pi.pbs: exit code 0 (got $status)" test "$status" -eq 0
+cl_check "hybrid mc_pi.pbs: mpirun runs mc_pi --threads 2, each rank on 2 cores" \
+  grep -qE "^job: mpirun .* -n 1 --map-by slot:PE=2 --bind-to core .*mc_pi --threads 2 --samples 1e8$" "$out"
+cl_check "hybrid mc_pi.pbs: on 1 rank x 2 threads" \
+  grep -q "^mc_pi: 100000000 samples, seed 1, 1 rank x 2 threads," "$out"
+cl_check "hybrid mc_pi.pbs: the hits of 1e8 samples" grep -qE "^hits +78534103$" "$out"
 
 # ---- the walltime story under PBS: killed, submitted again, resumed -----------------------------
 # 60 tasks of 0.3 s on 4 ranks: about 5 s of farming, stopped after the first few are logged.
