@@ -1,0 +1,222 @@
+// The non-blocking collectives' private channel and their exchanges of pieces (see
+// relay/detail/icoll.hpp).
+
+#include <mpi.h>
+
+#include <atomic>
+#include <cstdint>
+#include <exception>
+#include <memory>
+#include <mutex>
+#include <string>
+
+#include "relay/detail/datatype.hpp"
+#include "relay/detail/icoll.hpp"
+#include "relay/environment.hpp"
+#include "relay/error.hpp"
+
+namespace relay::detail {
+
+namespace {
+/// The attribute that a communicator carries once it has run a non-blocking collective.
+struct nbc_attribute {
+  MPI_Comm dup = MPI_COMM_NULL;
+  std::atomic<std::uint32_t> sequence{0};
+};
+
+int delete_nbc(MPI_Comm, int, void* value, void*) {
+  auto* a = static_cast<nbc_attribute*>(value);
+  int finalized = 0;
+  MPI_Finalized(&finalized);
+  if (!finalized && a->dup != MPI_COMM_NULL) MPI_Comm_free(&a->dup);
+  delete a;
+  return MPI_SUCCESS;
+}
+
+/// Guards the attribute's lookup and setting. Not held across MPI_Comm_dup: that call is
+/// collective, and two threads duplicating two communicators in different orders on two ranks
+/// would otherwise wait for each other forever.
+std::mutex& channel_lock() {
+  static std::mutex m;
+  return m;
+}
+
+nbc_attribute* find_attribute(MPI_Comm comm, int keyval) {
+  std::lock_guard guard(channel_lock());
+  void* value = nullptr;
+  int found = 0;
+  RELAY_MPI(MPI_Comm_get_attr, comm, keyval, &value, &found);
+  return found ? static_cast<nbc_attribute*>(value) : nullptr;
+}
+
+nbc_attribute& attribute_of(const communicator& comm) {
+  static const int keyval = [] {
+    int key = MPI_KEYVAL_INVALID;
+    RELAY_MPI(MPI_Comm_create_keyval, MPI_COMM_NULL_COPY_FN, delete_nbc, &key, nullptr);
+    return key;
+  }();
+  if (nbc_attribute* a = find_attribute(comm.native(), keyval)) [[likely]]
+    return *a;
+  // The first non-blocking collective on `comm`: every rank is here, in the same call (MPI
+  // forbids two threads to run collectives on one communicator at once).
+  auto a = std::make_unique<nbc_attribute>();
+  RELAY_MPI(MPI_Comm_dup, comm.native(), &a->dup);
+  MPI_Comm_set_errhandler(a->dup, MPI_ERRORS_RETURN);
+  std::lock_guard guard(channel_lock());
+  RELAY_MPI(MPI_Comm_set_attr, comm.native(), keyval, a.get());
+  return *a.release();
+}
+}  // namespace
+
+nbc_channel next_channel(const communicator& comm) {
+  nbc_attribute& a = attribute_of(comm);
+  const std::uint32_t slot = a.sequence.fetch_add(1, std::memory_order_relaxed) % nbc_tag_slots;
+  return {a.dup, static_cast<int>(2 * slot), static_cast<int>(2 * slot + 1)};
+}
+
+exchange_state::exchange_state(const communicator& comm)
+    : rank_(comm.rank()), size_(comm.size()), channel_(next_channel(comm)) {
+  const auto p = static_cast<std::size_t>(size_);
+  in.resize(p);
+  out_headers_.assign(2 * p, 0);
+  in_headers_.assign(2 * p, 0);
+}
+
+exchange_state::~exchange_state() {
+  // An exchange that failed half-way (an MPI error) still has requests that point into it:
+  // they are cancelled if receives and waited for, so that MPI writes nothing here afterwards.
+  if (environment::finalized()) return;
+  auto finish_one = [](MPI_Request& r, bool receive) {
+    if (r == MPI_REQUEST_NULL) return;
+    if (receive) MPI_Cancel(&r);
+    MPI_Wait(&r, MPI_STATUS_IGNORE);
+  };
+  if (current_ != SIZE_MAX) finish_one(handle, info_[current_].what != 0);
+  for (std::size_t i = 0; i < reqs_.size(); ++i) finish_one(reqs_[i], info_[i].what != 0);
+}
+
+void exchange_state::post(MPI_Request r, int what, int peer) {
+  reqs_.push_back(r);
+  info_.push_back({what, peer});
+}
+
+void exchange_state::send(int dest, std::span<const char> data) {
+  auto* h = &out_headers_[2 * static_cast<std::size_t>(dest)];
+  h[0] = static_cast<std::uint64_t>(piece_kind::data);
+  h[1] = data.size();
+  MPI_Request r = MPI_REQUEST_NULL;
+  RELAY_MPI(MPI_Isend, h, 2, MPI_UINT64_T, dest, channel_.header_tag, channel_.comm, &r);
+  post(r, 0, dest);
+  if (data.empty()) return;
+  counted_type ct(MPI_BYTE, data.size());
+  RELAY_MPI(MPI_Isend, data.data(), ct.count(), ct.type(), dest, channel_.data_tag, channel_.comm,
+            &r);
+  post(r, 0, dest);
+}
+
+void exchange_state::send_failure(int dest) {
+  if (note_.empty()) {
+    piece_kind kind = piece_kind::failure;
+    try {
+      throw;
+    } catch (const usage_error& e) {
+      kind = piece_kind::usage_failure;
+      note_ = std::string(1, static_cast<char>(kind)) + e.what();
+    } catch (const std::exception& e) {
+      note_ = std::string(1, static_cast<char>(kind)) + e.what();
+    } catch (...) {
+      note_ = std::string(1, static_cast<char>(kind));
+    }
+  }
+  auto* h = &out_headers_[2 * static_cast<std::size_t>(dest)];
+  h[0] = static_cast<std::uint64_t>(note_[0]);
+  h[1] = note_.size() - 1;
+  MPI_Request r = MPI_REQUEST_NULL;
+  RELAY_MPI(MPI_Isend, h, 2, MPI_UINT64_T, dest, channel_.header_tag, channel_.comm, &r);
+  post(r, 0, dest);
+  if (h[1] == 0) return;
+  RELAY_MPI(MPI_Isend, note_.data() + 1, static_cast<int>(h[1]), MPI_BYTE, dest, channel_.data_tag,
+            channel_.comm, &r);
+  post(r, 0, dest);
+}
+
+void exchange_state::expect(int source) {
+  MPI_Request r = MPI_REQUEST_NULL;
+  RELAY_MPI(MPI_Irecv, &in_headers_[2 * static_cast<std::size_t>(source)], 2, MPI_UINT64_T, source,
+            channel_.header_tag, channel_.comm, &r);
+  post(r, 1, source);
+}
+
+char* exchange_state::room(int source, std::size_t bytes) {
+  auto& b = in[static_cast<std::size_t>(source)];
+  b.resize(bytes);
+  return b.data();
+}
+
+void exchange_state::completed(std::size_t slot) {
+  const slot_info info = info_[slot];
+  if (info.what != 1) return;
+  // A header arrived: receive its data (from the same source on the data tag: MPI keeps the
+  // order of one source's messages, and each collective has tags of its own).
+  const auto s = static_cast<std::size_t>(info.peer);
+  const auto kind = static_cast<piece_kind>(in_headers_[2 * s]);
+  const std::size_t bytes = in_headers_[2 * s + 1];
+  char* target =
+      kind == piece_kind::data ? room(info.peer, bytes) : exchange_state::room(info.peer, bytes);
+  if (bytes == 0) return;
+  counted_type ct(MPI_BYTE, bytes);
+  MPI_Request r = MPI_REQUEST_NULL;
+  RELAY_MPI(MPI_Irecv, target, ct.count(), ct.type(), info.peer, channel_.data_tag, channel_.comm,
+            &r);
+  post(r, 2, info.peer);
+}
+
+void exchange_state::start() {
+  if (!reqs_.empty()) {
+    current_ = 0;
+    handle = std::exchange(reqs_[0], MPI_REQUEST_NULL);
+    return;
+  }
+  complete = true;
+  unreported = true;
+  try {
+    finish();
+  } catch (...) {
+    failure = std::current_exception();
+  }
+}
+
+bool exchange_state::advance(const MPI_Status& st) {
+  mpi_status = st;
+  if (current_ != SIZE_MAX) completed(std::exchange(current_, SIZE_MAX));
+  thread_local std::vector<int> done;
+  for (;;) {
+    int count = 0;
+    done.resize(reqs_.size());
+    if (reqs_.empty()) break;
+    RELAY_MPI(MPI_Testsome, static_cast<int>(reqs_.size()), reqs_.data(), &count, done.data(),
+              MPI_STATUSES_IGNORE);
+    if (count == MPI_UNDEFINED || count == 0) break;
+    for (int k = 0; k < count; ++k) completed(static_cast<std::size_t>(done[k]));
+  }
+  for (std::size_t i = 0; i < reqs_.size(); ++i) {
+    if (reqs_[i] == MPI_REQUEST_NULL) continue;
+    current_ = i;
+    handle = std::exchange(reqs_[i], MPI_REQUEST_NULL);
+    return false;
+  }
+  finish();
+  return true;
+}
+
+void exchange_state::throw_received_failure(const char* what) const {
+  for (std::size_t s = 0; s < in.size(); ++s) {
+    const auto kind = static_cast<piece_kind>(in_headers_[2 * s]);
+    if (kind == piece_kind::data) continue;
+    throw_root_failure(
+        kind == piece_kind::usage_failure ? root_failure::usage : root_failure::error, what,
+        static_cast<int>(s), std::string(in[s].data(), in[s].size()));
+  }
+}
+
+}  // namespace relay::detail
