@@ -4,9 +4,9 @@
 // same buffers. Then the overlap, as osu_iallreduce measures it: t_comm is start + wait alone;
 // t_total is start, a computation of about t_comm with no MPI call, wait; t_compute is the
 // computation alone; overlap = 100 (1 - (t_total - t_compute) / t_comm), clamped to [0, 100].
-// Serialized ibcast rows broadcast a vector of strings and a map; their raw side is the program a
-// user would write with MPI alone: the length in one MPI_Ibcast, then the same archive bytes in a
-// second, waited in turn.
+// Serialized ibcast rows broadcast a vector of strings and a map with ibcast_into (which receives
+// into the same value every time); their raw side is the program a user would write with MPI alone:
+// the length in one MPI_Ibcast, then the same archive bytes in a second, waited in turn.
 
 #include <mpi.h>
 
@@ -190,10 +190,10 @@ nb_row run_serialized_ibcast(const relay::communicator& comm, const settings& s,
                              const char* type) {
   const bool root = comm.rank() == 0;
   T v = root ? value : T{};
-  relay::coll_request<T> pending;
+  relay::coll_request<> pending;
   side lib;
-  lib.start = [&] { pending = relay::ibcast(comm, root ? std::move(v) : T{}, 0); };
-  lib.wait = [&] { v = pending.wait(); };
+  lib.start = [&] { pending = relay::ibcast_into(comm, v, 0); };
+  lib.wait = [&] { pending.wait(); };
   // Raw MPI: the root archives the value; its length, then its bytes, each one MPI_Ibcast.
   relay::detail::byte_buffer bytes;
   std::uint64_t length = 0;

@@ -10,6 +10,7 @@
 #include <mutex>
 #include <string>
 
+#include "relay/config.hpp"
 #include "relay/detail/datatype.hpp"
 #include "relay/detail/icoll.hpp"
 #include "relay/environment.hpp"
@@ -66,6 +67,34 @@ nbc_attribute& attribute_of(const communicator& comm) {
   RELAY_MPI(MPI_Comm_set_attr, comm.native(), keyval, a.get());
   return *a.release();
 }
+/// Buffers of finished exchanges, per thread, so that a loop of collectives on serialized
+/// values allocates little once warm.
+struct buffer_cache {
+  static constexpr std::size_t max_buffers = 16;
+  std::vector<byte_buffer> free;
+};
+buffer_cache& cache() {
+  thread_local buffer_cache c;
+  return c;
+}
+byte_buffer take_buffer() {
+  auto& f = cache().free;
+  if (f.empty()) return {};
+  byte_buffer b = std::move(f.back());
+  f.pop_back();
+  return b;
+}
+void give_buffer(byte_buffer& b) noexcept {
+  auto& f = cache().free;
+  if (b.capacity() == 0 || b.capacity() > config::max_cached_buffer_bytes ||
+      f.size() >= buffer_cache::max_buffers)
+    return;
+  try {
+    b.clear();
+    f.push_back(std::move(b));
+  } catch (...) {  // no room to remember it: it is freed with its state
+  }
+}
 }  // namespace
 
 nbc_channel next_channel(const communicator& comm) {
@@ -82,10 +111,24 @@ exchange_state::exchange_state(const communicator& comm)
   in_headers_.assign(2 * p, 0);
 }
 
+byte_buffer& exchange_state::outgoing(std::size_t peer) {
+  if (out.size() <= peer) out.resize(peer + 1);
+  if (out[peer].capacity() == 0) out[peer] = take_buffer();
+  out[peer].clear();
+  return out[peer];
+}
+
 exchange_state::~exchange_state() {
   // An exchange that failed half-way (an MPI error) still has requests that point into it:
   // they are cancelled if receives and waited for, so that MPI writes nothing here afterwards.
   if (environment::finalized()) return;
+  struct give_back {
+    exchange_state* s;
+    ~give_back() {
+      for (auto& b : s->in) give_buffer(b);
+      for (auto& b : s->out) give_buffer(b);
+    }
+  } recycle{this};
   auto finish_one = [](MPI_Request& r, bool receive) {
     if (r == MPI_REQUEST_NULL) return;
     if (receive) MPI_Cancel(&r);
@@ -149,6 +192,7 @@ void exchange_state::expect(int source) {
 
 char* exchange_state::room(int source, std::size_t bytes) {
   auto& b = in[static_cast<std::size_t>(source)];
+  if (b.capacity() < bytes) b = take_buffer();
   b.resize(bytes);
   return b.data();
 }

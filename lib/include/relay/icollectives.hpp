@@ -113,6 +113,44 @@ coll_request<T> exchange_request(std::unique_ptr<exchange_op<T>> s) {
   return coll_request<>(std::move(s), nullptr);
 }
 
+namespace detail {
+/// The pieces of a broadcast of `v` (the root's value, or where the others receive it), in the
+/// exchange `x`.
+template <class T, class R>
+void ibcast_pieces(exchange_op<R>& x, T& v, int root) {
+  x.what = "ibcast";
+  if (x.rank() != root) {
+    x.expect(root);
+    if constexpr (resizable_contiguous<T>) {
+      x.sink = [&v](int, std::size_t n) {
+        v.resize(n / sizeof(element_t<T>));
+        return reinterpret_cast<char*>(v.data());
+      };
+    } else {
+      x.make = [&v, root](exchange_op<R>& y) { from_piece(piece_of(y, root), v); };
+    }
+    return;
+  }
+  std::span<const char> bytes;
+  try {
+    if constexpr (resizable_contiguous<T>) {
+      bytes = {reinterpret_cast<const char*>(v.data()), v.size() * sizeof(element_t<T>)};
+    } else {
+      byte_buffer& out = x.outgoing(0);
+      save(out, v);
+      bytes = {out.data(), out.size()};
+    }
+  } catch (...) {
+    for (int r = 0; r < x.size(); ++r)
+      if (r != root) x.send_failure(r);
+    x.own_failure = std::current_exception();
+    return;
+  }
+  for (int r = 0; r < x.size(); ++r)
+    if (r != root) x.send(r, bytes);
+}
+}  // namespace detail
+
 /// Starts broadcasting the root's `value`; wait() returns it on every rank. As bcast: `value` is
 /// ignored on the other ranks (pass `{}`). A bytewise value is one MPI_Ibcast; a vector or string
 /// is sent from the root's moved-in vector and received straight into the result; other types
@@ -128,41 +166,8 @@ template <class T>
     return detail::mpi_request(std::move(s));
   } else {
     auto s = std::make_unique<detail::exchange_op<T>>(comm);
-    s->what = "ibcast";
-    auto* x = s.get();
-    if (comm.rank() == root) {
-      x->value = std::move(value);
-      std::span<const char> bytes;
-      try {
-        if constexpr (resizable_contiguous<T>) {
-          bytes = {reinterpret_cast<const char*>(x->value.data()),
-                   x->value.size() * sizeof(element_t<T>)};
-        } else {
-          x->out.resize(1);
-          detail::save(x->out[0], x->value);
-          bytes = {x->out[0].data(), x->out[0].size()};
-        }
-      } catch (...) {
-        for (int r = 0; r < comm.size(); ++r)
-          if (r != root) x->send_failure(r);
-        x->own_failure = std::current_exception();
-        return detail::exchange_request(std::move(s));
-      }
-      for (int r = 0; r < comm.size(); ++r)
-        if (r != root) x->send(r, bytes);
-    } else {
-      x->expect(root);
-      if constexpr (resizable_contiguous<T>) {
-        x->sink = [x](int, std::size_t n) {
-          x->value.resize(n / sizeof(element_t<T>));
-          return reinterpret_cast<char*>(x->value.data());
-        };
-      } else {
-        x->make = [root](detail::exchange_op<T>& y) {
-          detail::from_piece(detail::piece_of(y, root), y.value);
-        };
-      }
-    }
+    if (comm.rank() == root) s->value = std::move(value);
+    detail::ibcast_pieces(*s, s->value, root);
     return detail::exchange_request(std::move(s));
   }
 }
@@ -177,6 +182,25 @@ template <bytewise E>
   detail::counted_type ct(datatype<E>(), buffer.size());
   RELAY_MPI(MPI_Ibcast, buffer.data(), ct.count(), ct.type(), root, comm.native(), &s->handle);
   return detail::mpi_request(std::move(s));
+}
+
+/// Starts broadcasting the root's `value` into the other ranks' `value`, of any type, reusing its
+/// memory (as bcast_into: a loop that receives into one vector of strings allocates little once
+/// warm). The caller keeps `value` alive, and does not touch it, until the request completes:
+/// the root sends from it, the others receive into it. Called by every rank.
+template <class T>
+requires(!detail::is_span<T>)
+    [[nodiscard]] coll_request<> ibcast_into(const communicator& comm, T& value, int root) {
+  detail::check_sendable<T>();
+  detail::check_rank(comm, root, "root");
+  if constexpr (detail::mpi_direct<T>) {
+    return ibcast_into(comm, std::span<T>(&value, 1), root);
+  } else {
+    auto s = std::make_unique<detail::exchange_op<detail::no_value>>(comm);
+    detail::ibcast_pieces(*s, value, root);
+    s->start();
+    return coll_request<>(std::move(s), nullptr);
+  }
 }
 
 namespace detail {
@@ -239,9 +263,8 @@ template <class T>
       if (values.size() != p)
         throw usage_error("iscatter: the root holds " + std::to_string(values.size()) +
                           " values for " + std::to_string(p) + " ranks");
-      x->out.resize(p);
       for (std::size_t r = 0; r < p; ++r)
-        if (static_cast<int>(r) != root) detail::to_piece(values[r], x->out[r]);
+        if (static_cast<int>(r) != root) detail::to_piece(values[r], x->outgoing(r));
     } catch (...) {
       for (int r = 0; r < comm.size(); ++r)
         if (r != root) x->send_failure(r);
@@ -323,12 +346,11 @@ template <class E>
       throw usage_error("iscatterv: the counts add up to " + std::to_string(offsets[p]) +
                         " elements, but the root holds " + std::to_string(data.size()));
     if constexpr (!detail::mpi_direct<E>) {
-      x->out.resize(p);
       for (std::size_t r = 0; r < p; ++r)
         if (static_cast<int>(r) != root)
           detail::to_piece(V(data.begin() + static_cast<std::ptrdiff_t>(offsets[r]),
                              data.begin() + static_cast<std::ptrdiff_t>(offsets[r + 1])),
-                           x->out[r]);
+                           x->outgoing(r));
     }
   } catch (...) {
     for (int r = 0; r < comm.size(); ++r)

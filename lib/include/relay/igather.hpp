@@ -22,9 +22,9 @@ namespace detail {
 /// one from every other rank if `receive`; the result is made by `make`.
 template <class R, class T>
 void exchange_pieces(exchange_op<R>& x, const T& mine, int root, bool receive) {
-  x.out.resize(1);
-  to_piece(mine, x.out[0]);
-  const std::span<const char> bytes(x.out[0].data(), x.out[0].size());
+  byte_buffer& out = x.outgoing(0);
+  to_piece(mine, out);
+  const std::span<const char> bytes(out.data(), out.size());
   for (int r = 0; r < x.size(); ++r) {
     if (r == x.rank()) continue;
     if (root < 0 || r == root) x.send(r, bytes);

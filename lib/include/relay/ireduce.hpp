@@ -118,11 +118,11 @@ auto piece_ireduction(const communicator& comm, T value, const Op& op, const cha
   auto s = std::make_unique<exchange_op<R>>(comm);
   s->what = what;
   const int me = comm.rank();
-  s->out.resize(1);
-  to_piece(value, s->out[0]);
+  byte_buffer& out = s->outgoing(0);
+  to_piece(value, out);
   for (int r = 0; r < comm.size(); ++r) {
     if (r == me) continue;
-    if (sends_to(me, r, root)) s->send(r, {s->out[0].data(), s->out[0].size()});
+    if (sends_to(me, r, root)) s->send(r, {out.data(), out.size()});
     if (r < upto && sends_to(r, me, root)) s->expect(r);
   }
   if (upto > 0)

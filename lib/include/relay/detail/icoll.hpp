@@ -91,9 +91,16 @@ class exchange_state : public request_state {
   /// Throws the failure note received from `source`, if any, as the root's failure.
   void throw_received_failure(const char* what) const;
 
+ public:
+  /// The empty buffer for the bytes sent to `peer` (or the one piece sent to all, 0), owned by
+  /// the state while the collective runs; its memory comes from a per-thread cache.
+  byte_buffer& outgoing(std::size_t peer);
+
+ protected:
   int rank_;
   int size_;
-  std::vector<byte_buffer> in;  ///< the pieces received, by source
+  std::vector<byte_buffer> in;   ///< the pieces received, by source
+  std::vector<byte_buffer> out;  ///< the pieces sent (see outgoing)
   /// The root's failure note (the message of the exception that its input raised), for sends.
   std::string note_;
 
@@ -119,8 +126,6 @@ class exchange_op final : public exchange_state {
  public:
   using exchange_state::exchange_state;
   T value{};
-  /// The bytes that this rank sends (owned while the collective runs), if any.
-  std::vector<byte_buffer> out;
   /// Makes `value` from the received pieces; may throw.
   std::function<void(exchange_op&)> make;
   /// Where received data lands, if not in `in` (a vector's own memory).
@@ -134,6 +139,8 @@ class exchange_op final : public exchange_state {
   using exchange_state::expect;
   using exchange_state::in;
   using exchange_state::note_;
+  using exchange_state::out;
+  using exchange_state::outgoing;
   using exchange_state::send;
   using exchange_state::send_failure;
   using exchange_state::start;
