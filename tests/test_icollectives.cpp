@@ -308,6 +308,26 @@ TEST(ICollectives, SeveralOutstandingWaitedInReverseOrder) {
   barrier.wait();
 }
 
+// A large piece's data receive is posted by other relay calls too (here iprobe): the root's
+// send completes although the other ranks never test their request until the root says so.
+TEST(ICollectives, PiecesMoveInsideOtherRelayCalls) {
+  relay::communicator comm;
+  const std::vector<int> big(1 << 18, 7);  // 1 MiB: far above any eager limit
+  auto r = relay::ibcast(comm, comm.rank() == 0 ? big : std::vector<int>{}, 0);
+  if (comm.rank() == 0) {
+    std::optional<std::vector<int>> got;
+    while (!(got = r.test())) {
+    }
+    EXPECT_EQ(*got, big);
+    for (int dest = 1; dest < comm.size(); ++dest) relay::send(comm, 1, dest, 9);
+  } else {
+    while (!relay::iprobe(comm, 0, 9)) {
+    }
+    EXPECT_EQ(relay::recv<int>(comm, 0, 9), 1);
+    EXPECT_EQ(r.wait(), big);
+  }
+}
+
 TEST(ICollectives, MixWithPointToPointInWaitAny) {
   relay::communicator comm;
   const int next = next_rank(comm), prev = prev_rank(comm);

@@ -9,10 +9,12 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <thread>
 
 #include "relay/config.hpp"
 #include "relay/detail/datatype.hpp"
 #include "relay/detail/icoll.hpp"
+#include "relay/detail/matching.hpp"
 #include "relay/environment.hpp"
 #include "relay/error.hpp"
 
@@ -95,9 +97,62 @@ void give_buffer(byte_buffer& b) noexcept {
   } catch (...) {  // no room to remember it: it is freed with its state
   }
 }
+/// The exchanges that have requests in flight, which any thread's progress_exchanges moves on.
+struct live_list {
+  std::mutex lock;
+  std::vector<exchange_state*> list;
+  std::atomic<std::size_t> size{0};
+};
+live_list& live() {
+  static live_list* l = new live_list;  // never destroyed: used until exit
+  return *l;
+}
+void enlist_exchange(exchange_state* s) {
+  live_list& l = live();
+  std::lock_guard guard(l.lock);
+  l.list.push_back(s);
+  l.size.store(l.list.size(), std::memory_order_release);
+}
+void delist_exchange(exchange_state* s) noexcept {
+  live_list& l = live();
+  std::lock_guard guard(l.lock);
+  std::erase(l.list, s);
+  l.size.store(l.list.size(), std::memory_order_release);
+}
+
+/// Holds a state's busy flag (spinning while progress_exchanges has it, which is brief).
+class busy_guard {
+ public:
+  explicit busy_guard(std::atomic<bool>& flag) : flag_(flag) {
+    while (flag_.exchange(true, std::memory_order_acquire)) std::this_thread::yield();
+  }
+  ~busy_guard() { flag_.store(false, std::memory_order_release); }
+  busy_guard(const busy_guard&) = delete;
+  busy_guard& operator=(const busy_guard&) = delete;
+
+ private:
+  std::atomic<bool>& flag_;
+};
 }  // namespace
 
+std::size_t live_exchanges() noexcept {
+  return live().size.load(std::memory_order_acquire);
+}
+
+void progress_exchanges() noexcept {
+  live_list& l = live();
+  if (l.size.load(std::memory_order_acquire) == 0) return;
+  std::unique_lock guard(l.lock, std::try_to_lock);
+  if (!guard.owns_lock()) return;  // another thread is at it
+  for (exchange_state* s : l.list) {
+    if (s->busy.exchange(true, std::memory_order_acquire)) continue;  // its owner is at it
+    s->progress_others();
+    s->busy.store(false, std::memory_order_release);
+  }
+}
+
 nbc_channel next_channel(const communicator& comm) {
+  progress_exchanges();
   nbc_attribute& a = attribute_of(comm);
   const std::uint32_t slot = a.sequence.fetch_add(1, std::memory_order_relaxed) % nbc_tag_slots;
   return {a.dup, static_cast<int>(2 * slot), static_cast<int>(2 * slot + 1)};
@@ -121,6 +176,7 @@ byte_buffer& exchange_state::outgoing(std::size_t peer) {
 exchange_state::~exchange_state() {
   // An exchange that failed half-way (an MPI error) still has requests that point into it:
   // they are cancelled if receives and waited for, so that MPI writes nothing here afterwards.
+  if (registered_) delist_exchange(this);
   if (environment::finalized()) return;
   struct give_back {
     exchange_state* s;
@@ -129,13 +185,11 @@ exchange_state::~exchange_state() {
       for (auto& b : s->out) give_buffer(b);
     }
   } recycle{this};
-  auto finish_one = [](MPI_Request& r, bool receive) {
-    if (r == MPI_REQUEST_NULL) return;
-    if (receive) MPI_Cancel(&r);
-    MPI_Wait(&r, MPI_STATUS_IGNORE);
-  };
-  if (current_ != SIZE_MAX) finish_one(handle, info_[current_].what != 0);
-  for (std::size_t i = 0; i < reqs_.size(); ++i) finish_one(reqs_[i], info_[i].what != 0);
+  for (std::size_t i = 0; i < reqs_.size(); ++i) {
+    if (reqs_[i] == MPI_REQUEST_NULL) continue;
+    if (info_[i].what != 0) MPI_Cancel(&reqs_[i]);
+    MPI_Wait(&reqs_[i], MPI_STATUS_IGNORE);
+  }
 }
 
 void exchange_state::post(MPI_Request r, int what, int peer) {
@@ -217,8 +271,8 @@ void exchange_state::completed(std::size_t slot) {
 
 void exchange_state::start() {
   if (!reqs_.empty()) {
-    current_ = 0;
-    handle = std::exchange(reqs_[0], MPI_REQUEST_NULL);
+    enlist_exchange(this);
+    registered_ = true;
     return;
   }
   complete = true;
@@ -230,9 +284,7 @@ void exchange_state::start() {
   }
 }
 
-bool exchange_state::advance(const MPI_Status& st) {
-  mpi_status = st;
-  if (current_ != SIZE_MAX) completed(std::exchange(current_, SIZE_MAX));
+void exchange_state::take_completed() {
   thread_local std::vector<int> done;
   for (;;) {
     int count = 0;
@@ -243,11 +295,39 @@ bool exchange_state::advance(const MPI_Status& st) {
     if (count == MPI_UNDEFINED || count == 0) break;
     for (int k = 0; k < count; ++k) completed(static_cast<std::size_t>(done[k]));
   }
-  for (std::size_t i = 0; i < reqs_.size(); ++i) {
-    if (reqs_[i] == MPI_REQUEST_NULL) continue;
-    current_ = i;
-    handle = std::exchange(reqs_[i], MPI_REQUEST_NULL);
-    return false;
+}
+
+void exchange_state::progress_others() noexcept {
+  try {
+    take_completed();
+  } catch (...) {  // reported by the owner's next step (advance)
+    if (!deferred_) deferred_ = std::current_exception();
+  }
+}
+
+void exchange_state::block() {
+  busy_guard guard(busy);
+  try {
+    int index = MPI_UNDEFINED;
+    if (reqs_.empty()) return;
+    RELAY_MPI(MPI_Waitany, static_cast<int>(reqs_.size()), reqs_.data(), &index, MPI_STATUS_IGNORE);
+    if (index != MPI_UNDEFINED) completed(static_cast<std::size_t>(index));
+  } catch (...) {  // reported by the next advance
+    if (!deferred_) deferred_ = std::current_exception();
+  }
+}
+
+bool exchange_state::advance(const MPI_Status&) {
+  {
+    busy_guard guard(busy);
+    if (deferred_) std::rethrow_exception(std::exchange(deferred_, nullptr));
+    take_completed();
+    for (const MPI_Request r : reqs_)
+      if (r != MPI_REQUEST_NULL) return false;
+  }
+  if (registered_) {
+    delist_exchange(this);
+    registered_ = false;
   }
   finish();
   return true;

@@ -10,6 +10,7 @@
 #include <utility>
 
 #include "relay/detail/icoll.hpp"
+#include "relay/environment.hpp"
 #include "relay/error.hpp"
 #include "relay/request.hpp"
 
@@ -86,7 +87,7 @@ class coll_request {
  private:
   friend struct detail::request_access;
   void finish_quietly() noexcept {
-    if (base_.done()) return;
+    if (base_.done() || environment::finalized()) return;  // after MPI: nothing to wait for
     try {
       base_.wait();
     } catch (...) {  // the error of a collective nobody waits for is dropped with it

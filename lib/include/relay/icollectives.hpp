@@ -16,10 +16,11 @@
 /// - **Pieces**: vectors of unknown length, serialized values and user operations on them travel
 ///   as pieces (a header with the size, then the bytes) sent with MPI_Isend/MPI_Irecv on relay's
 ///   private duplicate of the communicator, with tags of their own per collective, so that they
-///   never meet the user's messages or another collective's. Every send, and the receive of every
-///   header, is posted when the collective starts; the receive of a piece's data is posted by the
-///   first wait or test on this request after its header arrived, and the result (a
-///   deserialization, a fold in rank order) is made by the one that sees the last piece.
+///   never meet the user's messages or another collective's. Every send, and the receive of
+///   every header, is posted when the collective starts; the receive of a piece's data is posted
+///   by relay's progress in any thread (every test and wait, iprobe, the blocking receives) once
+///   its header arrived, and the result (a deserialization, a fold in rank order) is made by the
+///   owner's wait or test that sees the last piece.
 ///
 /// Values given by value are moved into the request (move them in to avoid a copy); a span given
 /// to an `_into` form must stay alive and untouched until the request completes.

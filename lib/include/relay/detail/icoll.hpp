@@ -6,6 +6,7 @@
 
 #include <mpi.h>
 
+#include <atomic>
 #include <cstddef>
 #include <cstdint>
 #include <exception>
@@ -62,9 +63,10 @@ class mpi_coll_state final : public request_state {
 enum class piece_kind : std::uint64_t { data = 0, usage_failure = 1, failure = 2 };
 
 /// A collective made of pieces sent between ranks: each piece is a header (its kind and size)
-/// then its bytes, every send posted at the start, every receive of a header too. Its steps move
-/// on when MPI completes the request in `handle`, inside relay's wait and test calls (advance):
-/// a header's arrival posts the receive of its data; when nothing is left, finish() runs.
+/// then its bytes, every send posted at the start, every receive of a header too. It has no
+/// `handle`: relay's waits and tests poll it (advance), and any thread's progress_pending moves
+/// it on (progress_others): a header's arrival posts the receive of its data. When nothing is
+/// left, its owner's call runs finish().
 class exchange_state : public request_state {
  public:
   explicit exchange_state(const communicator& comm);
@@ -73,6 +75,14 @@ class exchange_state : public request_state {
   exchange_state& operator=(const exchange_state&) = delete;
 
   bool advance(const MPI_Status& st) override;
+  [[nodiscard]] bool polled() const noexcept override { return true; }
+  void block() override;
+  /// Posts the data receives of the headers that have arrived, outside the request's own calls
+  /// (from progress_exchanges, with the state's `busy` flag held). Never throws.
+  void progress_others() noexcept;
+  /// Held by whoever works on the state's requests other than `handle`: its owner (advance) or
+  /// progress_exchanges in any thread.
+  std::atomic<bool> busy{false};
 
  protected:
   /// Sends `data` to `dest` (the memory must live as long as the state).
@@ -81,8 +91,8 @@ class exchange_state : public request_state {
   void send_failure(int dest);
   /// Expects one piece from `source`.
   void expect(int source);
-  /// Starts waiting; call last in the most derived constructor. Finishes at once if nothing is
-  /// pending (one rank).
+  /// Lists the state among the live ones; call last, once the state is complete. Finishes at
+  /// once if nothing is pending (one rank).
   void start();
   /// Where the data piece of `bytes` from `source` lands (by default in `in[source]`).
   virtual char* room(int source, std::size_t bytes);
@@ -106,6 +116,9 @@ class exchange_state : public request_state {
 
  private:
   void completed(std::size_t slot);
+  void take_completed();
+  bool registered_ = false;
+  std::exception_ptr deferred_;  // a failure met by progress_others
   void post(MPI_Request r, int what, int peer);
 
   nbc_channel channel_;
@@ -117,7 +130,6 @@ class exchange_state : public request_state {
   std::vector<slot_info> info_;
   std::vector<std::uint64_t> out_headers_;  // kind, bytes per destination
   std::vector<std::uint64_t> in_headers_;   // kind, bytes per source
-  std::size_t current_ = SIZE_MAX;          // the slot now in `handle`
 };
 
 /// An exchange whose result is a T, made by `make` once every piece has arrived.
