@@ -62,15 +62,15 @@ std::vector<std::string> chosen_ops(const std::vector<std::string>& names) {
       add(c);
     } else if (name == "serialized") {
       add(z);
-    } else if (name == "pool") {
-      continue;  // measured on its own, after the others
+    } else if (name == "pool" || name == "nonblocking") {
+      continue;  // measured on their own, after the others
     } else if (std::find(c.begin(), c.end(), name) != c.end() ||
                std::find(z.begin(), z.end(), name) != z.end()) {
       chosen.push_back(name);
     } else {
       throw usage_error("unknown operation '" + name +
                         "' (choose from pingpong, bw, bcast, scatter, gather, reduce, allreduce, "
-                        "ser_p2p, ser_bcast, pool, contiguous, serialized, all)");
+                        "ser_p2p, ser_bcast, pool, nonblocking, contiguous, serialized, all)");
     }
   }
   std::vector<std::string> order = c;
@@ -114,7 +114,11 @@ cli_options parse_command_line(int argc, char** argv, const relay::communicator&
       "--ops pool (never part of all) times relay::pool's map instead: trivial tasks (x + 2) at "
       "several chunksizes, and tasks of calibrated real work against a serial loop over the same "
       "tasks (parallel efficiency), with pools whose root works and whose root only hands out "
-      "work; see scripts/bench_pool.sh for the comparison with mpi4py.futures.",
+      "work; see scripts/bench_pool.sh for the comparison with mpi4py.futures. "
+      "--ops nonblocking (never part of all) times relay's non-blocking collectives (ibcast, "
+      "iallreduce, igather, iscatter of doubles at every size of at least 8 bytes, and ibcast "
+      "of serialized values) against raw MPI_I* calls, with the overlap of computation and "
+      "communication as osu_iallreduce reports it.",
       "mpi_bench"};
   std::vector<std::string> ops;
   std::string min_text = "1", max_text = "16MiB", reps_text = "5", window_text = "64",
@@ -123,11 +127,13 @@ cli_options parse_command_line(int argc, char** argv, const relay::communicator&
               roots_text = "both", group_text = "0", max_map_text = "5";
   std::vector<std::string> chunk_texts{"1", "100", "10000"}, work_chunk_texts{"1"};
   cli_options o;
-  cli.add_option("--ops", ops,
-                 "Operations to run, comma-separated: pingpong, bw, bcast, scatter, gather, "
-                 "reduce, allreduce, ser_p2p, ser_bcast, pool, or the groups contiguous, "
-                 "serialized, all (default: all, which leaves out pool; at 1 rank, all but the "
-                 "two-rank operations)")
+  cli.add_option(
+         "--ops", ops,
+         "Operations to run, comma-separated: pingpong, bw, bcast, scatter, gather, "
+         "reduce, allreduce, ser_p2p, ser_bcast, pool, nonblocking, or the groups contiguous, "
+         "serialized, all (default: all, which leaves out pool and nonblocking; at 1 rank, "
+         "all but the "
+         "two-rank operations)")
       ->delimiter(',');
   cli.add_option("--min-size", min_text, "Smallest message in bytes (suffixes K, M, KiB, MiB)")
       ->capture_default_str();
@@ -173,6 +179,7 @@ cli_options parse_command_line(int argc, char** argv, const relay::communicator&
   cli.footer(
       "Example: mpirun -n 2 mpi_bench --ops bcast,allreduce --min-size 1K --max-size 1M\n"
       "         mpirun -n 2 mpi_bench --ops pool --json\n"
+      "         mpirun -n 2 mpi_bench --ops nonblocking --min-size 8 --max-size 1M\n"
       "Targets (2 ranks): lib/raw <= 1.05 for sizes >= 1 KiB, <= 1.10 below; serialized >= 2x "
       "Boost.MPI.");
   relay::app::parse(cli, argc, argv, world);
@@ -208,8 +215,11 @@ cli_options parse_command_line(int argc, char** argv, const relay::communicator&
   o.pool = std::find(ops.begin(), ops.end(), "pool") != ops.end();
 
   const bool explicit_ops = !ops.empty();
-  const bool only_pool = o.pool && std::all_of(ops.begin(), ops.end(),
-                                               [](const std::string& op) { return op == "pool"; });
+  o.nonblocking = std::find(ops.begin(), ops.end(), "nonblocking") != ops.end();
+  const bool only_pool =
+      (o.pool || o.nonblocking) && std::all_of(ops.begin(), ops.end(), [](const std::string& op) {
+        return op == "pool" || op == "nonblocking";
+      });
   o.ops = only_pool ? std::vector<std::string>{}
                     : chosen_ops(explicit_ops ? ops : std::vector<std::string>{"all"});
   if (world.size() < 2) {

@@ -19,6 +19,7 @@ struct cli_options {
   bool json = false;               ///< --json
   bool pool = false;               ///< --ops pool (never part of "all": it takes about a minute)
   pool_settings pool_s;            ///< what --ops pool measures
+  bool nonblocking = false;        ///< --ops nonblocking (never part of "all")
 };
 
 /// Parses the command line on every rank (the same on each). At 1 rank the two-rank operations

@@ -8,6 +8,7 @@
 #include "app.hpp"
 #include "bench.hpp"
 #include "cli.hpp"
+#include "nonblocking_bench.hpp"
 #include "progress.hpp"
 #include "report.hpp"
 
@@ -59,9 +60,14 @@ int bench(int argc, char** argv, const relay::communicator& world) {
     if (line.due()) line.show("mpi_bench: pool");
     pool = mpi_bench::run_pool(world, o.pool_s);
   }
+  std::vector<mpi_bench::nb_row> nonblocking;
+  if (o.nonblocking) {
+    if (line.due()) line.show("mpi_bench: nonblocking");
+    nonblocking = mpi_bench::run_nonblocking(world, o.s, sizes);
+  }
   line.clear();
   if (world.rank() == 0)
-    mpi_bench::print_results(contiguous, serialized, pool, o.s, world.size(), o.json);
+    mpi_bench::print_results(contiguous, serialized, pool, nonblocking, o.s, world.size(), o.json);
   return relay::app::exit_ok;
 }
 

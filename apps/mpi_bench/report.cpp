@@ -47,6 +47,24 @@ void print_serialized(const std::vector<row>& rows, std::size_t elements) {
               << fixed(1.0 / r.ratio, 2) << "\n";
 }
 
+void print_nonblocking(const std::vector<nb_row>& rows, std::size_t elements) {
+  std::cout << "\n# non-blocking collectives: relay vs raw MPI_I* (start + wait; ser_ibcast: "
+            << elements
+            << " elements, raw = length and archive in two MPI_Ibcasts); overlap as "
+               "osu_iallreduce: 100 (1 - (t_total - t_compute) / t_comm)\n";
+  std::cout << std::left << std::setw(11) << "op" << ' ' << std::setw(16) << "type" << std::right
+            << ' ' << std::setw(10) << "bytes" << ' ' << std::setw(11) << "lib_us" << ' '
+            << std::setw(11) << "raw_us" << ' ' << std::setw(7) << "ratio" << ' ' << std::setw(9)
+            << "overlap%" << ' ' << std::setw(9) << "raw_ovl%"
+            << "\n";
+  for (const auto& r : rows)
+    std::cout << std::left << std::setw(11) << r.op << ' ' << std::setw(16) << r.type << std::right
+              << ' ' << std::setw(10) << r.bytes << ' ' << std::setw(11) << fixed(r.lib_us, 2)
+              << ' ' << std::setw(11) << fixed(r.raw_us, 2) << ' ' << std::setw(7)
+              << fixed(r.ratio, 3) << ' ' << std::setw(9) << fixed(r.overlap_pct, 1) << ' '
+              << std::setw(9) << fixed(r.raw_overlap_pct, 1) << "\n";
+}
+
 std::string join(const std::vector<std::uint64_t>& counts) {
   std::string text;
   for (std::uint64_t c : counts) text += (text.empty() ? "" : " ") + std::to_string(c);
@@ -132,8 +150,8 @@ nlohmann::ordered_json pool_json(const pool_row& r) {
 }
 
 void print_json(const std::vector<row>& contiguous, const std::vector<row>& serialized,
-                const std::vector<pool_row>& pool, const settings& s, int ranks,
-                const std::vector<summary_line>& lines) {
+                const std::vector<pool_row>& pool, const std::vector<nb_row>& nonblocking,
+                const settings& s, int ranks, const std::vector<summary_line>& lines) {
   using json_t = nlohmann::ordered_json;
   json_t out;
   out["ranks"] = ranks;
@@ -161,6 +179,18 @@ void print_json(const std::vector<row>& contiguous, const std::vector<row>& seri
   if (!pool.empty()) {
     out["pool"] = json_t::array();
     for (const auto& r : pool) out["pool"].push_back(pool_json(r));
+  }
+  if (!nonblocking.empty()) {
+    out["nonblocking"] = json_t::array();
+    for (const auto& r : nonblocking)
+      out["nonblocking"].push_back({{"op", r.op},
+                                    {"type", r.type},
+                                    {"bytes", r.bytes},
+                                    {"lib_us", r.lib_us},
+                                    {"raw_us", r.raw_us},
+                                    {"ratio", r.ratio},
+                                    {"overlap_pct", r.overlap_pct},
+                                    {"raw_overlap_pct", r.raw_overlap_pct}});
   }
   out["summary"] = json_t::array();
   for (const auto& l : lines)
@@ -191,10 +221,11 @@ void print_header(int ranks, int reps) {
 }
 
 void print_results(const std::vector<row>& contiguous, const std::vector<row>& serialized,
-                   const std::vector<pool_row>& pool, const settings& s, int ranks, bool json) {
+                   const std::vector<pool_row>& pool, const std::vector<nb_row>& nonblocking,
+                   const settings& s, int ranks, bool json) {
   const auto lines = summarize(contiguous);
   if (json) {
-    print_json(contiguous, serialized, pool, s, ranks, lines);
+    print_json(contiguous, serialized, pool, nonblocking, s, ranks, lines);
     return;
   }
   if (!contiguous.empty()) {
@@ -208,6 +239,7 @@ void print_results(const std::vector<row>& contiguous, const std::vector<row>& s
   }
   if (!serialized.empty()) print_serialized(serialized, s.elements);
   if (!pool.empty()) print_pool(pool, s.reps, ranks);
+  if (!nonblocking.empty()) print_nonblocking(nonblocking, s.elements);
 }
 
 }  // namespace mpi_bench

@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "bench.hpp"
+#include "nonblocking_bench.hpp"
 #include "pool_bench.hpp"
 
 namespace mpi_bench {
@@ -18,6 +19,7 @@ void print_header(int ranks, int reps);
 /// Prints the measured rows on stdout: as text tables with the lib/raw summary, or with `json`
 /// as one JSON object.
 void print_results(const std::vector<row>& contiguous, const std::vector<row>& serialized,
-                   const std::vector<pool_row>& pool, const settings& s, int ranks, bool json);
+                   const std::vector<pool_row>& pool, const std::vector<nb_row>& nonblocking,
+                   const settings& s, int ranks, bool json);
 
 }  // namespace mpi_bench

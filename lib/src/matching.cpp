@@ -67,10 +67,11 @@ void progressing(Try&& try_once, Block&& block) {
 }  // namespace
 
 std::size_t pending_receives() noexcept {
-  return registry().size.load(std::memory_order_acquire);
+  return registry().size.load(std::memory_order_acquire) + live_exchanges();
 }
 
 void progress_pending() {
+  progress_exchanges();
   pending_registry& reg = registry();
   if (reg.size.load(std::memory_order_acquire) == 0) return;
   thread_local std::vector<MPI_Request> handles;

@@ -138,11 +138,23 @@ std::optional<std::size_t> drive(std::span<request* const> requests, mode m, boo
     scratch.handles.clear();
     scratch.index.clear();
     bool listed_left = false;
+    bool polled_done = false;
     for (std::size_t i = 0; i < requests.size(); ++i) {
       request& r = *requests[i];
       if (!active(r)) continue;
       if (listed(r)) {
         listed_left = true;
+        continue;
+      }
+      if (request_state* s = request_access::state(r); s && s->polled()) {
+        if (!settle(*s, MPI_Status{}, MPI_SUCCESS)) {
+          listed_left = true;
+        } else if (m != mode::all) {
+          take_unreported(r);
+          return i;
+        } else {
+          polled_done = true;
+        }
         continue;
       }
       scratch.index.push_back(i);
@@ -152,7 +164,7 @@ std::optional<std::size_t> drive(std::span<request* const> requests, mode m, boo
     if (n == 0) {
       if (m == mode::all && !listed_left) break;
       if (m == mode::test_any || !listed_left) return std::nullopt;
-      wait.pause();
+      if (!polled_done) wait.pause();
       continue;
     }
     scratch.size_for(n);
@@ -196,7 +208,7 @@ std::optional<std::size_t> drive(std::span<request* const> requests, mode m, boo
       }
       if (m == mode::test_any) return std::nullopt;
     }
-    if (!progressed) wait.pause();
+    if (!progressed && !polled_done) wait.pause();
   }
   for (request* r : requests) take_unreported(*r);  // wait_all reports every completion
   return std::nullopt;
@@ -216,6 +228,16 @@ void throw_first_failure(std::span<request* const> requests) {
 void wait_state(request_state& s) {
   backoff wait;
   for (;;) {
+    if (s.polled()) {
+      if (s.complete || settle(s, MPI_Status{}, MPI_SUCCESS)) break;
+      if (pending_receives() == 1) {  // only this one: block in MPI on its requests
+        s.block();
+      } else {
+        progress_pending();
+        wait.pause();
+      }
+      continue;
+    }
     // When it is the only pending receive of the process, this wait takes it over, so that MPI's
     // own blocking wait can be used.
     if (s.listed.load(std::memory_order_acquire))

@@ -32,6 +32,16 @@ relay_add_mpi_test(NAME app.mpi_bench.pool_idle_root RANKS 2 TIMEOUT 60
 relay_add_mpi_test(NAME app.mpi_bench.pool_text RANKS 3 TIMEOUT 60
   COMMAND ${mb} --ops pool --reps 1 --tasks 500 --work-tasks 6 --work-us 20 --chunksizes 3
   PASS_REGULAR_EXPRESSION "# pool_map .*\nx\\+2 +3 +500 +yes .*\nwork_20us +1 +6 +yes .*%.*\nx\\+2 +3 +500 +no ")
+# --ops nonblocking: relay's non-blocking collectives against raw MPI_I*, data checked first on
+# both sides; the JSON rows carry the overlap of each side.
+set(nb_row "{\"op\":\"ibcast\",\"type\":\"double\",\"bytes\":8,\"lib_us\":[0-9.e+-]+,\"raw_us\":[0-9.e+-]+,\"ratio\":[0-9.e+-]+,\"overlap_pct\":[0-9.e+-]+,\"raw_overlap_pct\":[0-9.e+-]+}")
+relay_add_mpi_test(NAME app.mpi_bench.nonblocking_json RANKS 1 2 3 TIMEOUT 60
+  COMMAND ${mb} --ops nonblocking --json --min-size 8 --max-size 64 --reps 1 --loop-ms 0.1
+          --elements 10
+  PASS_REGULAR_EXPRESSION "\"nonblocking\":\\[${nb_row},.*\"op\":\"iscatter\",\"type\":\"double\",\"bytes\":64,.*\"op\":\"ser_ibcast\",\"type\":\"vector<string>\",.*\"op\":\"ser_ibcast\",\"type\":\"map<string,int>\"")
+relay_add_mpi_test(NAME app.mpi_bench.nonblocking_text RANKS 2 TIMEOUT 60
+  COMMAND ${mb} --ops nonblocking --min-size 1K --max-size 1K --reps 1 --loop-ms 0.1 --elements 10
+  PASS_REGULAR_EXPRESSION "# non-blocking collectives.*\nibcast +double +1024 .*\niallreduce +double +1024 .*\nigather .*\niscatter .*\nser_ibcast +vector<string>")
 relay_add_mpi_test(NAME app.mpi_bench.help RANKS 1 COMMAND ${mb} --help
   PASS_REGULAR_EXPRESSION "--min-size")
 foreach(bad IN ITEMS

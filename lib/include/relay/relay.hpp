@@ -4,6 +4,7 @@
 /// This umbrella header includes every part of the library.
 
 #include "relay/bcast.hpp"
+#include "relay/coll_request.hpp"
 #include "relay/collectives.hpp"
 #include "relay/communicator.hpp"
 #include "relay/config.hpp"
@@ -12,7 +13,10 @@
 #include "relay/environment.hpp"
 #include "relay/error.hpp"
 #include "relay/gather.hpp"
+#include "relay/icollectives.hpp"
+#include "relay/igather.hpp"
 #include "relay/irecv.hpp"
+#include "relay/ireduce.hpp"
 #include "relay/isend.hpp"
 #include "relay/nonblocking.hpp"
 #include "relay/ops.hpp"

@@ -125,6 +125,9 @@ class recv_request {
     if (base_.state_->failure) std::rethrow_exception(base_.state_->failure);
     return std::move(value_ref());
   }
+  /// The request inside, to wait on it among requests of other kinds: `std::vector<request*>
+  /// rs{&send, &recv.as_request(), &coll.as_request()}; relay::wait_any(rs);`.
+  request& as_request() noexcept { return base_; }
   /// The source, tag and size of the received message; the request must be complete.
   [[nodiscard]] relay::status status() const {
     if (!done()) throw usage_error("recv_request::status: the receive has not completed");
@@ -163,8 +166,11 @@ struct request_access {
   static MPI_Request& handle(request& r) noexcept { return r.handle_; }
   /// The request inside a request or a recv_request.
   static request& base(request& r) noexcept { return r; }
-  template <class T>
-  static request& base(recv_request<T>& r) noexcept {
+  /// The request a pointer points to (a span of request* mixes kinds, see as_request).
+  static request& base(request* r) noexcept { return *r; }
+  /// The request inside a recv_request or a coll_request (icollectives.hpp).
+  template <class R>
+  static request& base(R& r) noexcept {
     return r.base_;
   }
 };

@@ -30,13 +30,21 @@ class dynamic_receive;
 
 // ---- the registry of pending receives (src/matching.cpp) --------------------------------------
 
-/// The number of non-blocking receives whose first piece has not been taken yet (all threads).
-/// Anything that waits must take those first pieces while it waits, see progress_pending().
+/// The number of non-blocking receives whose first piece has not been taken yet, plus the
+/// non-blocking collectives with pieces in flight (all threads). Anything that waits must move
+/// them on while it waits, see progress_pending().
 std::size_t pending_receives() noexcept;
+/// The number of non-blocking collectives with pieces in flight (src/icollectives.cpp).
+std::size_t live_exchanges() noexcept;
 
 /// Takes the first pieces that have arrived for every pending receive of the process, posting the
 /// receives of their rests. Cheap when nothing is pending.
 void progress_pending();
+
+/// Moves on the non-blocking collectives of the process that travel as pieces (any thread's):
+/// posts the receive of each piece whose header has arrived (src/icollectives.cpp). Called by
+/// progress_pending; cheap when none is running, and skipped when another thread is at it.
+void progress_exchanges() noexcept;
 
 /// Lists a fully constructed receive among the pending ones, whose first pieces any waiting thread
 /// takes (never from a constructor: another thread could call into a half-built object).

@@ -60,6 +60,12 @@ class request_state {
   }
   /// True for receives, which are cancelled when abandoned; sends must run to completion.
   [[nodiscard]] virtual bool is_receive() const { return false; }
+  /// True for a state with many MPI requests of its own and no `handle` (a non-blocking
+  /// collective's pieces, detail/icoll.hpp): waits poll it with settle(), which calls advance().
+  [[nodiscard]] virtual bool polled() const noexcept { return false; }
+  /// For a polled state: blocks until one of its requests completes (called only when nothing
+  /// else in the process needs progress).
+  virtual void block() {}
 };
 
 /// Completes one step of `s`, which MPI finished with status `st` and error `code`; records a
