@@ -34,7 +34,9 @@ Examples:
   mpirun -n 4 task_farm tasks.txt --output-dir run1
   mpirun -n 4 task_farm tasks.txt --chunksize 10 --retries 2 --timeout 600
   mpirun -n 4 task_farm --resume run1           # run what failed or did not finish
-  task_farm tasks.txt --dry-run                 # list the tasks, run nothing)";
+  task_farm tasks.txt --dry-run                 # list the tasks, run nothing
+  mpirun -n 4 task_farm --template 'sim --n {1} --seed {2} > out.{#}' ::: 10 20 ::: 1 2 3
+  mpirun -n 4 task_farm --template 'gzip {}' :::: files.txt   # one argument a line)";
 
 }  // namespace
 
@@ -54,6 +56,7 @@ farm_options merge_options(const cli_args& a, farm_options base) {
 cli_args parse_cli(int argc, char** argv, const relay::communicator& world) {
   CLI::App cli{description, "task_farm"};
   cli_args a;
+  a.sources = split_sources(argc, argv);  // ::: and :::: end the options, as in GNU parallel
   cli.add_option("TASKFILE", a.task_file,
                  "The task file: one shell command per line. With --resume: a new version of "
                  "the farm's task file (lines may be added; logged lines must not change)");
@@ -77,20 +80,36 @@ cli_args parse_cli(int argc, char** argv, const relay::communicator& world) {
   cli.add_flag("--fail-fast", a.fail_fast,
                "After the first task that fails (with all its retries), start no more tasks; "
                "running ones finish");
+  cli.add_option("--template", a.templ,
+                 "Instead of a task file: one task per combination of the arguments after "
+                 "::: ARG... and :::: FILE... (one argument a line; the first source varies "
+                 "slowest), with GNU parallel's replacement strings {} {N} {.} {/} {//} {/.} "
+                 "{#}, arguments shell-quoted. The expansion is saved as the farm's task file");
   cli.add_flag("--dry-run", a.dry_run, "Print the tasks that would run, and run nothing");
   cli.add_flag("--json", a.json, "Print the summary as one JSON object");
   cli.footer(footer);
   for (const auto& [name, type] :
        {std::pair{"TASKFILE", "FILE"}, std::pair{"--output-dir", "DIR"},
         std::pair{"--resume", "DIR"}, std::pair{"--chunksize", "K"}, std::pair{"--retries", "K"},
-        std::pair{"--timeout", "SECONDS"}, std::pair{"--grace", "SECONDS"}})
+        std::pair{"--timeout", "SECONDS"}, std::pair{"--grace", "SECONDS"},
+        std::pair{"--template", "COMMAND"}})
     cli.get_option(name)->type_name(type);
   relay::app::parse(cli, argc, argv, world);
   if (!a.resume.empty() && !a.output_dir.empty())
     throw relay::usage_error(
         "--output-dir cannot be used with --resume (the output "
         "directory is the one resumed)");
-  if (a.resume.empty() && a.task_file.empty())
+  if (!a.sources.empty() && a.templ.empty())
+    throw relay::usage_error("::: and :::: need --template 'COMMAND {}'");
+  if (!a.templ.empty()) {
+    if (a.sources.empty())
+      throw relay::usage_error("--template needs input sources: ::: ARG... or :::: FILE...");
+    if (!a.task_file.empty() || !a.resume.empty())
+      throw relay::usage_error(
+          "--template replaces the task file: give either TASKFILE, --resume or --template");
+    check_template(a.templ, a.sources.size());
+  }
+  if (a.resume.empty() && a.task_file.empty() && a.templ.empty())
     throw relay::usage_error(
         "a task file is required: task_farm TASKFILE (or --resume "
         "OUTDIR)");

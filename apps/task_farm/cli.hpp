@@ -5,6 +5,7 @@
 
 #include "meta.hpp"
 #include "relay/communicator.hpp"
+#include "template.hpp"
 
 namespace task_farm {
 
@@ -18,6 +19,8 @@ struct cli_args {
   bool fail_fast = false;
   bool dry_run = false;
   bool json = false;
+  std::string templ;                ///< --template: the tasks are a sweep over `sources`
+  std::vector<arg_source> sources;  ///< after ::: and :::: (template.hpp)
 };
 
 /// Parses argv on every rank of `world` and checks it (the numbers too): a usage error is raised

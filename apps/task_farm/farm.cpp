@@ -87,13 +87,19 @@ class dispatcher {
     if (stopping_ || queue_.empty() || signals_.seen().size() > signals_handled_)
       return std::nullopt;
     const auto [task, attempt] = queue_.front();
+    if (tasks_[task].phase != phase_) {  // past a #FARM barrier: first, all before it end
+      if (running_ > 0) return std::nullopt;
+      phase_ = tasks_[task].phase;
+    }
     queue_.pop_front();
     given_.push_back(task);
+    ++running_;
     const auto& t = tasks_[task];
     return assignment{t.id, attempt, t.command};
   }
 
   void finished(std::size_t index, attempt_report&& report) {
+    --running_;
     // The signal another rank received: usually the same one as rank 0's (a launcher passes it
     // to every rank), so it never counts as a second one.
     if (report.signal != 0 && result_.signal == 0) stop_on(report.signal);
@@ -150,6 +156,8 @@ class dispatcher {
   const record_sink& sink_;
   signal_inbox& signals_;
   farm_result& result_;
+  std::size_t running_ = 0;  ///< attempts handed out and not reported back
+  std::int32_t phase_ = 0;   ///< the barrier phase of the tasks being handed out
   std::size_t signals_handled_ = 0;
   bool stopping_ = false;
   bool killing_ = false;

@@ -1,6 +1,8 @@
 // task_farm: serial farming across MPI ranks, dynamic, logged and resumable.
 // Parse (cli.hpp), prepare the farm (prepare.hpp), run it (job.hpp), print (report.hpp).
 
+#include <string_view>
+
 #include "app.hpp"
 #include "cli.hpp"
 #include "job.hpp"
@@ -8,6 +10,7 @@
 #include "relay/collectives.hpp"
 #include "report.hpp"
 #include "runner.hpp"
+#include "status_cmd.hpp"
 #include "summary.hpp"
 
 namespace {
@@ -36,6 +39,8 @@ int farm_main(int argc, char** argv, const relay::communicator& world) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  if (argc > 1 && std::string_view(argv[1]) == "status")  // task_farm status DIR
+    return relay::app::run(argc - 1, argv + 1, "task_farm status", task_farm::status_main);
   // Before MPI starts any thread, so that every thread has the farm's signals blocked.
   task_farm::block_signals();
   // funneled: only the main thread calls MPI (not the status log's sync thread, nor the pool's

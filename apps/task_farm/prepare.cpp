@@ -16,6 +16,7 @@
 #include "runner.hpp"
 #include "status.hpp"
 #include "taskfile.hpp"
+#include "template.hpp"
 
 namespace task_farm {
 
@@ -29,7 +30,7 @@ std::string now_iso() {
 void queue(prepared& p, const run_plan& plan) {
   for (const auto& e : plan.to_run) {
     p.commands.emplace(e.t.id, e.t.command);
-    p.queue.push_back({e.t.id, e.first_attempt, e.t.command});
+    p.queue.push_back({e.t.id, e.first_attempt, e.t.command, e.t.phase});
   }
 }
 
@@ -37,12 +38,15 @@ void queue(prepared& p, const run_plan& plan) {
 prepared prepare_new(const cli_args& a) {
   prepared p;
   p.options = merge_options(a, farm_options{});
-  const std::string text = read_file(a.task_file, "task file");
+  const bool sweep = !a.templ.empty();
+  const std::string text =
+      sweep ? expand_sweep(a.templ, a.sources) : read_file(a.task_file, "task file");
   std::vector<task> tasks;
   try {
     tasks = parse_tasks(text);
   } catch (const relay::usage_error& e) {
-    throw relay::usage_error("task file '" + a.task_file + "': " + e.what());
+    throw relay::usage_error(
+        (sweep ? std::string("--template: ") : "task file '" + a.task_file + "': ") + e.what());
   }
   p.total_tasks = tasks.size();
   const run_plan plan = plan_run(tasks, {});
@@ -61,7 +65,8 @@ prepared prepare_new(const cli_args& a) {
   p.log = std::make_unique<status_log>(dir + "/" + std::string(status_file_name));
   write_file_atomic(dir + "/" + std::string(tasks_copy_name), text);
   farm_meta meta;
-  meta.task_file = absolute(a.task_file);
+  // A sweep's task file is its expansion, saved here: --resume needs nothing else.
+  meta.task_file = sweep ? dir + "/" + std::string(tasks_copy_name) : absolute(a.task_file);
   meta.created = now_iso();
   meta.runs = 1;
   meta.options = p.options;

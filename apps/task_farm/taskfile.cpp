@@ -7,6 +7,7 @@
 #include <cerrno>
 #include <cstring>
 
+#include "directives.hpp"
 #include "relay/error.hpp"
 
 namespace task_farm {
@@ -14,6 +15,7 @@ namespace task_farm {
 std::vector<task> parse_tasks(std::string_view text) {
   std::vector<task> tasks;
   std::int64_t line_no = 0;
+  std::int32_t phase = 0;
   std::size_t pos = 0;
   while (pos < text.size()) {
     ++line_no;
@@ -31,8 +33,12 @@ std::vector<task> parse_tasks(std::string_view text) {
                                " holds a NUL byte (is this a binary file?)");
     if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
     const auto first = line.find_first_not_of(" \t\r\f\v");
-    if (first == std::string_view::npos || line[first] == '#') continue;
-    tasks.push_back({line_no, std::string(line)});
+    if (first == std::string_view::npos) continue;
+    if (line[first] == '#') {
+      if (parse_directive(line, line_no) == directive::barrier) ++phase;
+      continue;
+    }
+    tasks.push_back({line_no, std::string(line), phase});
   }
   return tasks;
 }

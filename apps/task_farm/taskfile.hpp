@@ -13,6 +13,7 @@ namespace task_farm {
 struct task {
   std::int64_t id = 0;
   std::string command;
+  std::int32_t phase = 0;  ///< how many `#FARM barrier` lines come before it (directives.hpp)
   friend bool operator==(const task&, const task&) = default;
 };
 
@@ -20,9 +21,10 @@ struct task {
 inline constexpr std::size_t max_line_bytes = std::size_t{1} << 20;
 
 /// Parses the text of a task file. Each line that holds something other than white space is a
-/// task, run by /bin/sh -c, except lines whose first non-blank character is '#'. A trailing '\r'
-/// (a file saved on Windows) is dropped. Throws relay::usage_error naming the line for a NUL byte
-/// or a line longer than max_line_bytes.
+/// task, run by /bin/sh -c, except lines whose first non-blank character is '#': comments, or
+/// `#FARM` directives (directives.hpp). A trailing '\r' (a file saved on Windows) is dropped.
+/// Throws relay::usage_error naming the line for a NUL byte, a line longer than max_line_bytes,
+/// or a bad directive.
 [[nodiscard]] std::vector<task> parse_tasks(std::string_view text);
 
 /// Reads a whole file. Throws relay::usage_error ("cannot read task file 'x': No such file or
