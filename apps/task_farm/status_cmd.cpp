@@ -72,8 +72,7 @@ std::string short_command(const std::string& c) {
 }
 
 int print_status(const std::string& dir_arg, bool json) {
-  if (!is_directory(dir_arg))
-    throw relay::usage_error("'" + dir_arg + "' is not a task_farm output directory");
+  if (!is_directory(dir_arg)) throw relay::usage_error("'" + dir_arg + "' is not a directory");
   const std::string dir = absolute(dir_arg);
   const std::string meta_path = dir + "/" + std::string(meta_file_name);
   if (!exists(meta_path))
@@ -204,7 +203,7 @@ int status_main(int argc, char** argv, const relay::communicator& world) {
   }
   code = relay::bcast(world, code, 0);
   if (code == relay::app::exit_usage) {
-    if (world.rank() == 0) print_error(error);
+    if (world.rank() == 0) write_stderr("task_farm status: " + error + "\n");
   }
   return code;
 }

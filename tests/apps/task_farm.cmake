@@ -10,6 +10,12 @@ target_link_libraries(test_task_farm_core PRIVATE task_farm_core GTest::gtest_ma
 relay_set_warnings(test_task_farm_core)
 add_test(NAME app.task_farm.core COMMAND test_task_farm_core)
 set_tests_properties(app.task_farm.core PROPERTIES TIMEOUT 60 LABELS "app")
+# Templates and sweeps (against parallel's --dry-run texts), #FARM directives.
+add_executable(test_task_farm_habits ${tf_scripts}/test_task_farm_habits.cpp)
+target_link_libraries(test_task_farm_habits PRIVATE task_farm_core GTest::gtest_main)
+relay_set_warnings(test_task_farm_habits)
+add_test(NAME app.task_farm.habits_core COMMAND test_task_farm_habits)
+set_tests_properties(app.task_farm.habits_core PROPERTIES TIMEOUT 60 LABELS "app")
 
 # The farm as users run it: the log is complete and correct, exit codes, retries, timeouts, big
 # outputs, options, resume after the job is killed, no busy polling. The scripts that mostly wait
@@ -26,6 +32,16 @@ foreach(script_ranks IN ITEMS "basic|1 2 3 4|" "resume_after_kill|1 3|2 4" "inte
   relay_add_mpi_test(NAME app.task_farm.${script} RANKS ${ranks} FULL_RANKS ${full_ranks}
     TIMEOUT 120 COST 10 WRAPPER bash ${tf_scripts}/${script}.sh COMMAND ${tf})
 endforeach()
+# Habits of GNU parallel, disBatch and HyperQueue users: --template sweeps (against the checked-in
+# expansion; template_parallel also against the installed GNU parallel, skipped without it),
+# #FARM barriers, and task_farm status while a farm runs and after.
+relay_add_mpi_test(NAME app.task_farm.template RANKS 1 FULL_RANKS 3 TIMEOUT 60
+  WRAPPER bash ${tf_scripts}/template.sh COMMAND ${tf})
+relay_add_mpi_test(NAME app.task_farm.template_parallel RANKS 2 TIMEOUT 60
+  WRAPPER bash ${tf_scripts}/template.sh --parallel COMMAND ${tf})
+set_tests_properties(app.task_farm.template_parallel.2ranks PROPERTIES SKIP_RETURN_CODE 77)
+relay_add_mpi_test(NAME app.task_farm.barrier_status RANKS 1 3 FULL_RANKS 2 4 TIMEOUT 120
+  COST 10 WRAPPER bash ${tf_scripts}/barrier_status.sh COMMAND ${tf})
 relay_add_mpi_test(NAME app.task_farm.no_busy_poll RANKS 1 2 TIMEOUT 60
   WRAPPER bash ${tf_scripts}/no_busy_poll.sh COMMAND ${tf})
 relay_add_mpi_test(NAME app.task_farm.help RANKS 1 COMMAND ${tf} --help
