@@ -5,6 +5,7 @@
 
 #include "app.hpp"
 #include "cli.hpp"
+#include "guard.hpp"
 #include "job.hpp"
 #include "prepare.hpp"
 #include "relay/collectives.hpp"
@@ -41,8 +42,12 @@ int farm_main(int argc, char** argv, const relay::communicator& world) {
 int main(int argc, char** argv) {
   if (argc > 1 && std::string_view(argv[1]) == "status")  // task_farm status DIR
     return relay::app::run(argc - 1, argv + 1, "task_farm status", task_farm::status_main);
+  // Before MPI starts: the reaper that kills the tasks' process groups if this rank dies
+  // (guard.hpp).
+  task_farm::start_reaper();
   // Before MPI starts any thread, so that every thread has the farm's signals blocked.
   task_farm::block_signals();
+  task_farm::watch_launcher();
   // funneled: only the main thread calls MPI (not the status log's sync thread, nor the pool's
   // thread that runs rank 0's own tasks).
   return relay::app::run(argc, argv, "task_farm", farm_main, relay::thread_level::funneled);

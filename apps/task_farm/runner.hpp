@@ -16,6 +16,11 @@ namespace task_farm {
 
 inline constexpr double never = std::numeric_limits<double>::infinity();
 
+/// A command longer than this is not passed to /bin/sh -c (one argument may hold at most
+/// MAX_ARG_STRLEN, 128 KiB, with its NUL) but written to OUTDIR/task-<id>.sh and run as
+/// /bin/sh OUTDIR/task-<id>.sh.
+inline constexpr std::size_t max_argument_bytes = 100 * 1024;
+
 /// The signals the farm handles itself: SIGTERM, SIGINT, SIGHUP, SIGUSR1 and SIGUSR2 stop the
 /// farm; SIGCHLD stays blocked as well, so that no handler installed by MPI can reap the tasks
 /// (the farm waits for a task through its pidfd, not its SIGCHLD).
