@@ -50,6 +50,9 @@ farm_options merge_options(const cli_args& a, farm_options base) {
   if (!a.timeout.empty()) base.timeout = relay::app::parse_seconds(a.timeout, "--timeout", false);
   if (!a.grace.empty()) base.grace = relay::app::parse_seconds(a.grace, "--grace", true);
   if (a.fail_fast) base.fail_fast = true;
+  if (!a.cores_per_task.empty())
+    base.cores_per_task =
+        relay::app::parse_count(a.cores_per_task, "--cores-per-task", {.min = 1, .max = 1u << 16});
   return base;
 }
 
@@ -77,6 +80,10 @@ cli_args parse_cli(int argc, char** argv, const relay::communicator& world) {
   cli.add_option("--grace", a.grace,
                  "Seconds running tasks get to finish when the farm is stopped by a signal, "
                  "before their process groups are killed (see below). Default: 5");
+  cli.add_option("--cores-per-task", a.cores_per_task,
+                 "Cores of its node each task needs (a line '#FARM cores=N' sets it for the "
+                 "tasks after it): a rank runs a task only while it holds that many of its "
+                 "node's slots, one per rank on the node, so N-1 ranks there wait. Default: 1");
   cli.add_flag("--fail-fast", a.fail_fast,
                "After the first task that fails (with all its retries), start no more tasks; "
                "running ones finish");
@@ -92,7 +99,7 @@ cli_args parse_cli(int argc, char** argv, const relay::communicator& world) {
        {std::pair{"TASKFILE", "FILE"}, std::pair{"--output-dir", "DIR"},
         std::pair{"--resume", "DIR"}, std::pair{"--chunksize", "K"}, std::pair{"--retries", "K"},
         std::pair{"--timeout", "SECONDS"}, std::pair{"--grace", "SECONDS"},
-        std::pair{"--template", "COMMAND"}})
+        std::pair{"--template", "COMMAND"}, std::pair{"--cores-per-task", "N"}})
     cli.get_option(name)->type_name(type);
   relay::app::parse(cli, argc, argv, world);
   if (!a.resume.empty() && !a.output_dir.empty())

@@ -16,6 +16,7 @@ struct cli_args {
   std::string output_dir;
   std::string resume;
   std::string chunksize, retries, timeout, grace;
+  std::string cores_per_task;  ///< --cores-per-task (slots.hpp)
   bool fail_fast = false;
   bool dry_run = false;
   bool json = false;

@@ -1,5 +1,6 @@
 #include "directives.hpp"
 
+#include <charconv>
 #include <string>
 
 #include "relay/error.hpp"
@@ -30,16 +31,24 @@ std::optional<directive> parse_directive(std::string_view line, std::int64_t lin
   const auto word_start = rest.find_first_not_of(blanks);
   const auto where = "line " + std::to_string(line_no) + ": ";
   if (word_start == std::string_view::npos)
-    throw relay::usage_error(where + "'#FARM' without a directive (known: barrier)");
+    throw relay::usage_error(where + "'#FARM' without a directive (known: barrier, cores=N)");
   rest.remove_prefix(word_start);
   while (!rest.empty() && blanks.find(rest.back()) != std::string_view::npos) rest.remove_suffix(1);
   const std::string word = lower(rest);
-  if (word == "barrier") return directive::barrier;
-  if (word.starts_with("cores=") || word.starts_with("cores "))
-    throw relay::usage_error(where + "'#FARM " + std::string(rest) +
-                             "': cores per task are not supported by this task_farm yet");
+  if (word == "barrier") return directive{directive::kind::barrier, 0};
+  if (word.starts_with("cores=")) {
+    const std::string_view n = std::string_view(word).substr(6);
+    std::int32_t cores = 0;
+    const auto [ptr, ec] = std::from_chars(n.data(), n.data() + n.size(), cores);
+    if (n.empty() || ec != std::errc{} || ptr != n.data() + n.size() || cores < 1 ||
+        cores > max_task_cores)
+      throw relay::usage_error(where + "'#FARM " + std::string(rest) +
+                               "': cores= needs a whole number from 1 to " +
+                               std::to_string(max_task_cores));
+    return directive{directive::kind::cores, cores};
+  }
   throw relay::usage_error(where + "unknown directive '#FARM " + std::string(rest) +
-                           "' (known: barrier; a comment must not start with '#FARM ')");
+                           "' (known: barrier, cores=N; a comment must not start with '#FARM ')");
 }
 
 }  // namespace task_farm

@@ -39,6 +39,7 @@
 #include "clock.hpp"
 #include "relay/gather.hpp"
 #include "relay/pool.hpp"
+#include "slots.hpp"
 #include "summary.hpp"
 
 namespace task_farm {
@@ -95,7 +96,7 @@ class dispatcher {
     given_.push_back(task);
     ++running_;
     const auto& t = tasks_[task];
-    return assignment{t.id, attempt, t.command};
+    return assignment{t.id, attempt, t.command, t.phase, t.cores};
   }
 
   void finished(std::size_t index, attempt_report&& report) {
@@ -193,6 +194,9 @@ farm_result run_farm(const relay::communicator& world, const farm_settings& sett
                      std::vector<assignment> queue, const record_sink& sink,
                      signal_source& signals) {
   const auto& opt = settings.options;
+  // Cores per task: the ranks of a node share its slots (collective, before the pool's threads).
+  std::optional<node_slots> slots;
+  if (settings.max_cores > 1) slots.emplace(world);
   relay::pool_options po;
   po.chunksize = static_cast<std::size_t>(opt.chunksize);
   po.flush_after = 0;  // each attempt reaches rank 0, and the log, as it ends
@@ -202,7 +206,18 @@ farm_result run_farm(const relay::communicator& world, const farm_settings& sett
   process_runner proc({settings.outdir, opt.timeout, pool.rank(), settings.host});
   signal_inbox inbox(signals);
   attempt_runner runner(proc, inbox, {settings.term_grace, settings.grace});
-  const auto attempt = [&runner](const assignment& a, relay::task_context& ctx) {
+  const auto attempt = [&](const assignment& a, relay::task_context& ctx) {
+    if (!slots) return runner(a, ctx);
+    // A stop while waiting for cores: the runner sees it too, and starts nothing.
+    const bool held =
+        slots->acquire(a.cores, [&] { return ctx.interrupted() || !inbox.seen().empty(); });
+    struct give_back {
+      node_slots& s;
+      int n;
+      ~give_back() {
+        if (n > 0) s.release(n);
+      }
+    } hold{*slots, held ? a.cores : 0};
     return runner(a, ctx);
   };
   farm_result result;

@@ -23,6 +23,7 @@ struct farm_settings {
   std::string note;            ///< why term_grace is shorter than grace, if it is
   std::string host;            ///< this rank's host name
   std::string resume_command;  ///< printed by rank 0 when the farm is stopped early
+  int max_cores = 1;           ///< the most cores a task needs: above 1, ranks share node_slots
 
   /// The grace period after signal `s`.
   [[nodiscard]] double grace_for(int s) const;

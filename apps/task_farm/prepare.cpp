@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <exception>
@@ -14,6 +15,7 @@
 #include "relay/error.hpp"
 #include "report.hpp"
 #include "runner.hpp"
+#include "slots.hpp"
 #include "status.hpp"
 #include "taskfile.hpp"
 #include "template.hpp"
@@ -30,12 +32,27 @@ std::string now_iso() {
 void queue(prepared& p, const run_plan& plan) {
   for (const auto& e : plan.to_run) {
     p.commands.emplace(e.t.id, e.t.command);
-    p.queue.push_back({e.t.id, e.first_attempt, e.t.command, e.t.phase});
+    const auto cores = e.t.cores != 0 ? e.t.cores : static_cast<int>(p.options.cores_per_task);
+    p.queue.push_back({e.t.id, e.first_attempt, e.t.command, e.t.phase, cores});
+    p.max_cores = std::max(p.max_cores, cores);
+  }
+}
+
+/// A task that needs more cores than the smallest node has ranks could never start there.
+void check_cores(const run_plan& plan, const farm_options& options, int node_ranks) {
+  for (const auto& e : plan.to_run) {
+    const auto cores = e.t.cores != 0 ? std::uint64_t(e.t.cores) : options.cores_per_task;
+    if (cores > static_cast<std::uint64_t>(node_ranks))
+      throw relay::usage_error(
+          "task " + std::to_string(e.t.id) + " needs " + std::to_string(cores) +
+          " cores, but a node of this job runs only " + std::to_string(node_ranks) + " rank" +
+          (node_ranks == 1 ? "" : "s") +
+          " (one core each): start more ranks per node, or ask for fewer cores");
   }
 }
 
 /// Rank 0: reads and checks the input, creates or reopens the output directory.
-prepared prepare_new(const cli_args& a) {
+prepared prepare_new(const cli_args& a, int node_ranks) {
   prepared p;
   p.options = merge_options(a, farm_options{});
   const bool sweep = !a.templ.empty();
@@ -55,6 +72,7 @@ prepared prepare_new(const cli_args& a) {
     p.finished = true;
     return p;
   }
+  check_cores(plan, p.options, node_ranks);
   std::string dir = a.output_dir.empty() ? default_output_dir() : a.output_dir;
   make_directories(dir);
   dir = absolute(dir);
@@ -80,7 +98,7 @@ prepared prepare_new(const cli_args& a) {
   return p;
 }
 
-prepared prepare_resume(const cli_args& a) {
+prepared prepare_resume(const cli_args& a, int node_ranks) {
   prepared p;
   const std::string& dir_arg = a.resume;
   if (!exists(dir_arg))
@@ -130,6 +148,7 @@ prepared prepare_resume(const cli_args& a) {
     p.finished = true;
     return p;
   }
+  check_cores(plan, p.options, node_ranks);
   if (history.torn_tail) {
     // A job killed in the middle of writing a line: that attempt runs again.
     p.log.reset();
@@ -165,9 +184,10 @@ prepared prepare_resume(const cli_args& a) {
 
 prepared prepare(const relay::communicator& world, const cli_args& a) {
   prepared p;
+  const int node_ranks = smallest_node(world);  // the most cores a task may need
   if (world.rank() == 0) {
     try {
-      p = a.resume.empty() ? prepare_new(a) : prepare_resume(a);
+      p = a.resume.empty() ? prepare_new(a, node_ranks) : prepare_resume(a, node_ranks);
     } catch (const relay::usage_error& e) {
       p = prepared{};
       p.error = e.what();

@@ -24,10 +24,11 @@ struct farm_setup {
   int code = 0;
   std::string outdir;
   farm_options options;
+  int max_cores = 1;  ///< the most cores a queued task needs: above 1, ranks share slots.hpp's
 
   template <class Archive>
   void serialize(Archive& ar, unsigned /*version*/) {
-    ar& error& finished& code& outdir& options;
+    ar& error& finished& code& outdir& options& max_cores;
   }
 };
 

@@ -16,6 +16,7 @@ std::vector<task> parse_tasks(std::string_view text) {
   std::vector<task> tasks;
   std::int64_t line_no = 0;
   std::int32_t phase = 0;
+  std::int32_t cores = 0;
   std::size_t pos = 0;
   while (pos < text.size()) {
     ++line_no;
@@ -35,10 +36,13 @@ std::vector<task> parse_tasks(std::string_view text) {
     const auto first = line.find_first_not_of(" \t\r\f\v");
     if (first == std::string_view::npos) continue;
     if (line[first] == '#') {
-      if (parse_directive(line, line_no) == directive::barrier) ++phase;
+      if (const auto d = parse_directive(line, line_no)) {
+        if (d->what == directive::kind::barrier) ++phase;
+        if (d->what == directive::kind::cores) cores = d->cores;
+      }
       continue;
     }
-    tasks.push_back({line_no, std::string(line), phase});
+    tasks.push_back({line_no, std::string(line), phase, cores});
   }
   return tasks;
 }

@@ -14,6 +14,7 @@ struct task {
   std::int64_t id = 0;
   std::string command;
   std::int32_t phase = 0;  ///< how many `#FARM barrier` lines come before it (directives.hpp)
+  std::int32_t cores = 0;  ///< from `#FARM cores=N` before it; 0: --cores-per-task
   friend bool operator==(const task&, const task&) = default;
 };
 

@@ -133,27 +133,39 @@ TEST(TaskFarmTemplate, SplitsTheCommandLine) {
 }
 
 TEST(TaskFarmDirectives, BarriersAndErrors) {
-  EXPECT_EQ(parse_directive("#FARM barrier", 1), directive::barrier);
-  EXPECT_EQ(parse_directive("  #FARM   BARRIER \t", 1), directive::barrier);
+  const directive barrier{directive::kind::barrier, 0};
+  EXPECT_EQ(parse_directive("#FARM barrier", 1), barrier);
+  EXPECT_EQ(parse_directive("  #FARM   BARRIER \t", 1), barrier);
+  EXPECT_EQ(parse_directive("#FARM cores=4", 1), (directive{directive::kind::cores, 4}));
   EXPECT_EQ(parse_directive("# FARM barrier", 1), std::nullopt);  // a comment
   EXPECT_EQ(parse_directive("#FARMS", 1), std::nullopt);
   EXPECT_EQ(parse_directive("echo #FARM barrier", 1), std::nullopt);
   EXPECT_EQ(error_of([] { (void)parse_directive("#FARM barier", 12); }),
-            "line 12: unknown directive '#FARM barier' (known: barrier; a comment must not start "
-            "with '#FARM ')");
+            "line 12: unknown directive '#FARM barier' (known: barrier, cores=N; a comment must "
+            "not start with '#FARM ')");
   EXPECT_EQ(error_of([] { (void)parse_directive("#FARM", 3); }),
-            "line 3: '#FARM' without a directive (known: barrier)");
-  EXPECT_NE(error_of([] { (void)parse_directive("#FARM cores=2", 3); }).find("not supported"),
-            std::string::npos);
+            "line 3: '#FARM' without a directive (known: barrier, cores=N)");
+  for (const char* bad : {"#FARM cores=0", "#FARM cores=", "#FARM cores=2x", "#FARM cores=-1",
+                          "#FARM cores=99999999999"})
+    EXPECT_EQ(error_of([&] { (void)parse_directive(bad, 3); }),
+              "line 3: '" + std::string(bad) + "': cores= needs a whole number from 1 to 65536")
+        << bad;
   // Task ids stay line numbers; each task knows how many barriers come before it.
   const auto tasks =
       parse_tasks("a\nb\n#FARM barrier\n# c\nd\n#FARM barrier\r\n#FARM barrier\ne\n");
   ASSERT_EQ(tasks.size(), 4u);
-  EXPECT_EQ(tasks[0], (task{1, "a", 0}));
-  EXPECT_EQ(tasks[1], (task{2, "b", 0}));
-  EXPECT_EQ(tasks[2], (task{5, "d", 1}));
-  EXPECT_EQ(tasks[3], (task{8, "e", 3}));
+  EXPECT_EQ(tasks[0], (task{1, "a", 0, 0}));
+  EXPECT_EQ(tasks[1], (task{2, "b", 0, 0}));
+  EXPECT_EQ(tasks[2], (task{5, "d", 1, 0}));
+  EXPECT_EQ(tasks[3], (task{8, "e", 3, 0}));
+  // #FARM cores=N holds for the tasks after it, up to the next one.
+  const auto cored = parse_tasks("a\n#FARM cores=2\nb\nc\n#FARM cores=1\nd\n");
+  ASSERT_EQ(cored.size(), 4u);
+  EXPECT_EQ(cored[0].cores, 0);  // --cores-per-task
+  EXPECT_EQ(cored[1].cores, 2);
+  EXPECT_EQ(cored[2].cores, 2);
+  EXPECT_EQ(cored[3].cores, 1);
   EXPECT_EQ(error_of([] { (void)parse_tasks("a\n#FARM wait\n"); }),
-            "line 2: unknown directive '#FARM wait' (known: barrier; a comment must not start "
-            "with '#FARM ')");
+            "line 2: unknown directive '#FARM wait' (known: barrier, cores=N; a comment must "
+            "not start with '#FARM ')");
 }
