@@ -3,6 +3,7 @@
 #include <utility>
 
 #include "app.hpp"
+#include "rank_output.hpp"
 #include "relay/error.hpp"
 
 namespace task_farm {
@@ -50,6 +51,13 @@ farm_options merge_options(const cli_args& a, farm_options base) {
   if (!a.timeout.empty()) base.timeout = relay::app::parse_seconds(a.timeout, "--timeout", false);
   if (!a.grace.empty()) base.grace = relay::app::parse_seconds(a.grace, "--grace", true);
   if (a.fail_fast) base.fail_fast = true;
+  if (!a.output.empty()) {
+    const auto mode = output_mode_from(a.output);
+    if (!mode)
+      throw relay::usage_error("--output must be per-task, per-rank or none (got \"" + a.output +
+                               "\")");
+    base.output = static_cast<std::int32_t>(*mode);
+  }
   if (!a.cores_per_task.empty())
     base.cores_per_task =
         relay::app::parse_count(a.cores_per_task, "--cores-per-task", {.min = 1, .max = 1u << 16});
@@ -84,6 +92,10 @@ cli_args parse_cli(int argc, char** argv, const relay::communicator& world) {
                  "Cores of its node each task needs (a line '#FARM cores=N' sets it for the "
                  "tasks after it): a rank runs a task only while it holds that many of its "
                  "node's slots, one per rank on the node, so N-1 ranks there wait. Default: 1");
+  cli.add_option("--output", a.output,
+                 "Where each task's output goes: per-task (OUTDIR/task-<id>.out and .err), "
+                 "per-rank (OUTDIR/rank-<r>.out and .err, one record per attempt, framed by "
+                 "task id: task_farm extract OUTDIR ID prints one), or none. Default: per-task");
   cli.add_flag("--fail-fast", a.fail_fast,
                "After the first task that fails (with all its retries), start no more tasks; "
                "running ones finish");
@@ -99,7 +111,8 @@ cli_args parse_cli(int argc, char** argv, const relay::communicator& world) {
        {std::pair{"TASKFILE", "FILE"}, std::pair{"--output-dir", "DIR"},
         std::pair{"--resume", "DIR"}, std::pair{"--chunksize", "K"}, std::pair{"--retries", "K"},
         std::pair{"--timeout", "SECONDS"}, std::pair{"--grace", "SECONDS"},
-        std::pair{"--template", "COMMAND"}, std::pair{"--cores-per-task", "N"}})
+        std::pair{"--template", "COMMAND"}, std::pair{"--cores-per-task", "N"},
+        std::pair{"--output", "MODE"}})
     cli.get_option(name)->type_name(type);
   relay::app::parse(cli, argc, argv, world);
   if (!a.resume.empty() && !a.output_dir.empty())

@@ -17,6 +17,7 @@ struct cli_args {
   std::string resume;
   std::string chunksize, retries, timeout, grace;
   std::string cores_per_task;  ///< --cores-per-task (slots.hpp)
+  std::string output;          ///< --output (rank_output.hpp)
   bool fail_fast = false;
   bool dry_run = false;
   bool json = false;

@@ -203,7 +203,9 @@ farm_result run_farm(const relay::communicator& world, const farm_settings& sett
   po.idle_sleep_max = pool_idle_sleep_max;
   relay::pool pool(world, po);
 
-  process_runner proc({settings.outdir, opt.timeout, pool.rank(), settings.host});
+  exec_settings exec{settings.outdir, opt.timeout, pool.rank(), settings.host};
+  exec.output = static_cast<output_mode>(opt.output);
+  process_runner proc(exec);
   signal_inbox inbox(signals);
   attempt_runner runner(proc, inbox, {settings.term_grace, settings.grace});
   const auto attempt = [&](const assignment& a, relay::task_context& ctx) {

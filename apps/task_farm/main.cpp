@@ -31,7 +31,8 @@ int farm_main(int argc, char** argv, const relay::communicator& world) {
   const job_result run = run_job(world, p, signals);
   int code = 0;
   if (world.rank() == 0) {
-    print_run(run.summary, args.json, run.outdir, run.resume_command);
+    print_run(run.summary, args.json, run.outdir, run.resume_command,
+              static_cast<output_mode>(p.options.output));
     code = exit_code(run.summary);
   }
   return relay::bcast(world, code, 0);
@@ -42,6 +43,8 @@ int farm_main(int argc, char** argv, const relay::communicator& world) {
 int main(int argc, char** argv) {
   if (argc > 1 && std::string_view(argv[1]) == "status")  // task_farm status DIR
     return relay::app::run(argc - 1, argv + 1, "task_farm status", task_farm::status_main);
+  if (argc > 1 && std::string_view(argv[1]) == "extract")  // task_farm extract DIR ID
+    return relay::app::run(argc - 1, argv + 1, "task_farm extract", task_farm::extract_main);
   // Before MPI starts: the reaper that kills the tasks' process groups if this rank dies
   // (guard.hpp).
   task_farm::start_reaper();

@@ -2,6 +2,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "rank_output.hpp"
 #include "relay/error.hpp"
 #include "taskfile.hpp"
 
@@ -19,10 +20,13 @@ std::string to_json(const farm_meta& meta) {
   j["task_file"] = meta.task_file;
   j["created"] = meta.created;
   j["runs"] = meta.runs;
-  j["options"] = {
-      {"chunksize", meta.options.chunksize}, {"retries", meta.options.retries},
-      {"timeout", meta.options.timeout},     {"grace", meta.options.grace},
-      {"fail_fast", meta.options.fail_fast}, {"cores_per_task", meta.options.cores_per_task}};
+  j["options"] = {{"chunksize", meta.options.chunksize},
+                  {"retries", meta.options.retries},
+                  {"timeout", meta.options.timeout},
+                  {"grace", meta.options.grace},
+                  {"fail_fast", meta.options.fail_fast},
+                  {"cores_per_task", meta.options.cores_per_task},
+                  {"output", to_string(static_cast<output_mode>(meta.options.output))}};
   return j.dump(2) + "\n";
 }
 
@@ -50,6 +54,9 @@ farm_meta meta_from_json(std::string_view text) {
     meta.options.grace = o.at("grace").get<double>();
     meta.options.fail_fast = o.at("fail_fast").get<bool>();
     meta.options.cores_per_task = o.value("cores_per_task", std::uint64_t{1});  // older farms
+    const auto output = output_mode_from(o.value("output", std::string("per-task")));
+    if (!output) throw relay::usage_error("farm.json holds an unknown output mode");
+    meta.options.output = static_cast<std::int32_t>(*output);
     if (meta.options.chunksize == 0 || meta.options.cores_per_task == 0 ||
         meta.options.timeout < 0 || meta.options.grace < 0)
       throw relay::usage_error("farm.json holds invalid options");

@@ -211,7 +211,9 @@ char* const* task_environment::make(std::int64_t id, std::int32_t attempt) {
 }
 
 process_runner::process_runner(exec_settings settings)
-    : settings_(std::move(settings)), env_(settings_.rank, settings_.host) {
+    : settings_(std::move(settings)),
+      env_(settings_.rank, settings_.host),
+      output_(settings_.output, settings_.outdir, settings_.rank) {
   devnull_ = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
 }
 
@@ -240,16 +242,9 @@ std::optional<attempt_record> process_runner::start(const assignment& a) {
   };
   // The files are opened here, not in the child: the task writes straight into them, so no
   // amount of output can block the farm, and a failure to create them is reported plainly.
-  const std::string out_path = task_path(settings_.outdir, a.id, ".out");
-  const std::string err_path = task_path(settings_.outdir, a.id, ".err");
-  const int out = ::open(out_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  if (out < 0) return fail(errno, "cannot create " + out_path);
-  const int err = ::open(err_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  if (err < 0) {
-    const int e = errno;
-    ::close(out);
-    return fail(e, "cannot create " + err_path);
-  }
+  // (--output per-rank: temporary files, filed by finish; rank_output.hpp.)
+  int out = -1, err = -1;
+  if (auto f = output_.open(a.id, attempt, out, err)) return fail(f->code, f->what);
 
   // A command longer than one argument may be (MAX_ARG_STRLEN, 128 KiB) is run from a file.
   std::string command = a.command;
@@ -304,6 +299,10 @@ attempt_record process_runner::finish(int wait_status, double now) {
   if (term_sent_ && current_.result != outcome::ok) current_.result = kill_reason_;
   // Anything the task left running in its process group goes with it.
   (void)::kill(-pid_, SIGKILL);
+  if (!output_.commit()) {  // --output per-rank: its output is lost, so it did not succeed
+    current_.result = outcome::error;
+    if (current_.exit_code == 0) current_.exit_code = 127;
+  }
   release();
   return current_;
 }

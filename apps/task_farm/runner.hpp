@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "rank_output.hpp"
 #include "status.hpp"
 #include "work.hpp"
 
@@ -52,8 +53,9 @@ struct exec_settings {
   double timeout = 0;  ///< seconds per attempt; 0: no limit
   std::int32_t rank = 0;
   std::string host;
-  double timeout_kill_delay = 2.0;    ///< SIGTERM to SIGKILL after --timeout
-  double interrupt_kill_delay = 0.2;  ///< SIGTERM to SIGKILL when the farm is stopped
+  double timeout_kill_delay = 2.0;             ///< SIGTERM to SIGKILL after --timeout
+  double interrupt_kill_delay = 0.2;           ///< SIGTERM to SIGKILL when the farm is stopped
+  output_mode output = output_mode::per_task;  ///< where the tasks' output goes (--output)
 };
 
 /// Builds the environment of the tasks: this process's environment without the variables with
@@ -107,6 +109,7 @@ class process_runner {
 
   exec_settings settings_;
   task_environment env_;
+  task_output output_;
   void release();
 
   int devnull_ = -1;

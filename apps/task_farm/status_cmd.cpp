@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <climits>
 #include <cstdio>
+#include <filesystem>
 #include <fstream>
 #include <map>
 #include <nlohmann/json.hpp>
@@ -16,6 +17,7 @@
 #include "clock.hpp"
 #include "meta.hpp"
 #include "outdir.hpp"
+#include "rank_output.hpp"
 #include "relay/collectives.hpp"
 #include "relay/error.hpp"
 #include "report.hpp"
@@ -178,6 +180,25 @@ int print_status(const std::string& dir_arg, bool json) {
   return 0;
 }
 
+/// Runs `body` on rank 0; a usage error there is printed as "<name>: ..." and every rank
+/// returns 2, else 0.
+template <class F>
+int on_rank0(const relay::communicator& world, F&& body, const std::string& name) {
+  int code = 0;
+  std::string error;
+  if (world.rank() == 0) {
+    try {
+      body();
+    } catch (const relay::usage_error& e) {
+      error = e.what();
+      code = relay::app::exit_usage;
+    }
+  }
+  code = relay::bcast(world, code, 0);
+  if (code != 0 && world.rank() == 0) write_stderr(name + ": " + error + "\n");
+  return code;
+}
+
 }  // namespace
 
 int status_main(int argc, char** argv, const relay::communicator& world) {
@@ -191,21 +212,66 @@ int status_main(int argc, char** argv, const relay::communicator& world) {
   cli.add_option("DIR", dir, "The farm's output directory")->required()->type_name("DIR");
   cli.add_flag("--json", json, "Print one JSON object");
   relay::app::parse(cli, argc, argv, world);
-  int code = 0;
-  std::string error;
-  if (world.rank() == 0) {
-    try {
-      code = print_status(dir, json);
-    } catch (const relay::usage_error& e) {
-      error = e.what();
-      code = relay::app::exit_usage;
-    }
+  return on_rank0(
+      world, [&] { (void)print_status(dir, json); }, "task_farm status");
+}
+
+namespace {
+
+/// Prints task `id`'s output (or error output) from the farm in `dir`: its latest attempt's.
+void print_output(const std::string& dir_arg, std::int64_t id, bool err) {
+  if (!is_directory(dir_arg)) throw relay::usage_error("'" + dir_arg + "' is not a directory");
+  const std::string dir = absolute(dir_arg);
+  const std::string meta_path = dir + "/" + std::string(meta_file_name);
+  if (!exists(meta_path))
+    throw relay::usage_error("'" + dir_arg +
+                             "' is not a task_farm output directory (it has no farm.json)");
+  const farm_meta meta = meta_from_json(read_file(meta_path, "farm file"));
+  const auto mode = static_cast<output_mode>(meta.options.output);
+  const std::string ext = err ? ".err" : ".out";
+  const std::string what = "task " + std::to_string(id);
+  if (mode == output_mode::none)
+    throw relay::usage_error("the farm in '" + dir_arg +
+                             "' ran with --output none: no output kept");
+  if (mode == output_mode::per_task) {
+    const std::string path = dir + "/task-" + std::to_string(id) + ext;
+    if (!exists(path)) throw relay::usage_error(what + " has no output in '" + dir_arg + "'");
+    write_stdout(read_file(path, "output file"));
+    return;
   }
-  code = relay::bcast(world, code, 0);
-  if (code == relay::app::exit_usage) {
-    if (world.rank() == 0) write_stderr("task_farm status: " + error + "\n");
+  // Per rank: the latest attempt's record, from whichever rank ran it.
+  const output_record* best = nullptr;
+  std::vector<output_record> all;
+  for (const auto& entry : std::filesystem::directory_iterator(dir)) {
+    const std::string name = entry.path().filename().string();
+    if (!name.starts_with("rank-") || !name.ends_with(ext)) continue;
+    const std::string path = entry.path().string();
+    for (auto& rec : records_of(read_file(path, "output file"), id, path))
+      all.push_back(std::move(rec));
   }
-  return code;
+  for (const auto& rec : all)
+    if (best == nullptr || rec.attempt >= best->attempt) best = &rec;
+  if (best == nullptr) throw relay::usage_error(what + " has no output in '" + dir_arg + "'");
+  write_stdout(best->text);
+}
+
+}  // namespace
+
+int extract_main(int argc, char** argv, const relay::communicator& world) {
+  CLI::App cli{
+      "Prints one task's output from a farm's directory (its latest attempt's), whichever "
+      "--output it ran with: from OUTDIR/task-<id>.out, or from the record in a rank's "
+      "OUTDIR/rank-<r>.out.",
+      "task_farm extract"};
+  std::string dir;
+  std::int64_t id = 0;
+  bool err = false;
+  cli.add_option("DIR", dir, "The farm's output directory")->required()->type_name("DIR");
+  cli.add_option("ID", id, "The task's id (its line number)")->required()->type_name("ID");
+  cli.add_flag("--err", err, "Print its error output (stderr) instead");
+  relay::app::parse(cli, argc, argv, world);
+  return on_rank0(
+      world, [&] { print_output(dir, id, err); }, "task_farm extract");
 }
 
 }  // namespace task_farm

@@ -12,4 +12,8 @@ namespace task_farm {
 /// returns the same exit code (0, or 2 for a directory that is not a farm's).
 int status_main(int argc, char** argv, const relay::communicator& world);
 
+/// `task_farm extract DIR ID [--err]` (argv[0] is "extract"): prints one task's output,
+/// whichever --output the farm ran with (rank_output.hpp).
+int extract_main(int argc, char** argv, const relay::communicator& world);
+
 }  // namespace task_farm

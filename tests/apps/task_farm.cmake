@@ -34,7 +34,8 @@ foreach(script_ranks IN ITEMS "basic|1 2 3 4|" "resume_after_kill|1 3|2 4" "inte
 endforeach()
 # Habits of GNU parallel, disBatch and HyperQueue users: --template sweeps (against the checked-in
 # expansion; template_parallel also against the installed GNU parallel, skipped without it),
-# #FARM barriers, task_farm status while a farm runs and after, and cores per task.
+# #FARM barriers, task_farm status while a farm runs and after, cores per task, and per-rank
+# output files with task_farm extract.
 relay_add_mpi_test(NAME app.task_farm.template RANKS 1 FULL_RANKS 3 TIMEOUT 60
   WRAPPER bash ${tf_scripts}/template.sh COMMAND ${tf})
 relay_add_mpi_test(NAME app.task_farm.template_parallel RANKS 2 TIMEOUT 60
@@ -44,6 +45,8 @@ relay_add_mpi_test(NAME app.task_farm.barrier_status RANKS 1 3 FULL_RANKS 2 4 TI
   COST 10 WRAPPER bash ${tf_scripts}/barrier_status.sh COMMAND ${tf})
 relay_add_mpi_test(NAME app.task_farm.cores RANKS 3 4 FULL_RANKS 1 2 TIMEOUT 120 COST 10
   WRAPPER bash ${tf_scripts}/cores.sh COMMAND ${tf})
+relay_add_mpi_test(NAME app.task_farm.output_modes RANKS 1 3 FULL_RANKS 2 4 TIMEOUT 120
+  COST 10 WRAPPER bash ${tf_scripts}/output_modes.sh COMMAND ${tf})
 relay_add_mpi_test(NAME app.task_farm.no_busy_poll RANKS 1 2 TIMEOUT 60
   WRAPPER bash ${tf_scripts}/no_busy_poll.sh COMMAND ${tf})
 relay_add_mpi_test(NAME app.task_farm.help RANKS 1 COMMAND ${tf} --help

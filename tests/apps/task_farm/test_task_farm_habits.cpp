@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "directives.hpp"
+#include "rank_output.hpp"
 #include "relay/error.hpp"
 #include "taskfile.hpp"
 #include "template.hpp"
@@ -168,4 +169,25 @@ TEST(TaskFarmDirectives, BarriersAndErrors) {
   EXPECT_EQ(error_of([] { (void)parse_tasks("a\n#FARM wait\n"); }),
             "line 2: unknown directive '#FARM wait' (known: barrier, cores=N; a comment must "
             "not start with '#FARM ')");
+}
+
+TEST(TaskFarmOutput, RecordsOfARankFile) {
+  const std::string file =
+      "#task_farm id=3 attempt=1 bytes=4\nab\nc\n"
+      "#task_farm id=4 attempt=1 bytes=34\n#task_farm id=3 attempt=7 bytes=0\n\n"
+      "#task_farm id=3 attempt=2 bytes=0\n\n"
+      "#task_farm id=3 attempt=3 bytes=10\ntorn";  // its rank died while writing it
+  const auto recs = records_of(file, 3, "rank-0.out");
+  ASSERT_EQ(recs.size(), 2u);
+  EXPECT_EQ(recs[0].attempt, 1);
+  EXPECT_EQ(recs[0].text, "ab\nc");
+  EXPECT_EQ(recs[1].attempt, 2);
+  EXPECT_EQ(recs[1].text, "");
+  ASSERT_EQ(records_of(file, 4, "rank-0.out").size(), 1u);
+  EXPECT_EQ(records_of(file, 4, "rank-0.out")[0].text, "#task_farm id=3 attempt=7 bytes=0\n");
+  EXPECT_TRUE(records_of("", 1, "x").empty());
+  EXPECT_EQ(error_of([] { (void)records_of("garbage\n", 1, "rank-2.out"); }),
+            "rank-2.out: malformed record at byte 0");
+  EXPECT_EQ(output_mode_from("per-rank"), output_mode::per_rank);
+  EXPECT_EQ(output_mode_from("files"), std::nullopt);
 }
