@@ -28,6 +28,19 @@ std::string self_path() {
   return std::string(buf, static_cast<std::size_t>(n));
 }
 
+}  // namespace
+
+std::string shell_quote(const std::string& word) {
+  if (!word.empty() && word.find_first_not_of("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+                                              "0123456789_./:=@%+,-") == std::string::npos)
+    return word;
+  std::string out = "'";
+  for (char c : word) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
+  return out + "'";
+}
+
+namespace {
+
 /// How to start this farm again, for the message printed when it is stopped early.
 std::string resume_command(int ranks, const std::string& outdir) {
   std::string launcher;
@@ -37,7 +50,7 @@ std::string resume_command(int ranks, const std::string& outdir) {
     launcher = "srun -n " + std::to_string(ranks) + " ";
   else if (ranks > 1)
     launcher = "mpiexec -n " + std::to_string(ranks) + " ";
-  return launcher + self_path() + " --resume " + outdir;
+  return launcher + shell_quote(self_path()) + " --resume " + shell_quote(outdir);
 }
 
 }  // namespace

@@ -26,6 +26,12 @@ foreach(script_ranks IN ITEMS "basic|1 2 3 4|" "resume_after_kill|1 3|2 4" "inte
   relay_add_mpi_test(NAME app.task_farm.${script} RANKS ${ranks} FULL_RANKS ${full_ranks}
     TIMEOUT 120 COST 10 WRAPPER bash ${tf_scripts}/${script}.sh COMMAND ${tf})
 endforeach()
+# Every way of stopping a farm ends alike (stop.sh): nothing completes unlogged, nothing runs on,
+# and --resume completes each task exactly once.
+foreach(mode IN ITEMS term int2 timeout usr1 kill9 task_signal)
+  relay_add_mpi_test(NAME app.task_farm.stop_${mode} RANKS 2 FULL_RANKS 1 3 TIMEOUT 60 COST 8
+    WRAPPER bash ${tf_scripts}/stop.sh ${mode} COMMAND ${tf})
+endforeach()
 relay_add_mpi_test(NAME app.task_farm.no_busy_poll RANKS 1 2 TIMEOUT 60
   WRAPPER bash ${tf_scripts}/no_busy_poll.sh COMMAND ${tf})
 relay_add_mpi_test(NAME app.task_farm.help RANKS 1 COMMAND ${tf} --help
