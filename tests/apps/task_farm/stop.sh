@@ -14,6 +14,7 @@ export OMPI_MCA_odls_base_sigkill_timeout=2
 grace=0.5
 cp /bin/sleep nap  # tasks sleep in a binary of their own, so that leftovers are easy to find
 n=$((12 * ranks + 12))
+[[ $mode == timeout ]] && n=$((16 * ranks + 16))  # longer: mpirun may start a second later
 for i in $(seq 1 $n); do
   if [[ $mode == task_signal && $i == 2 ]]; then
     echo "kill -USR1 \$PPID; $work/nap 0.2; echo \$TASK_ID >> $work/completed"
@@ -32,9 +33,9 @@ wait_logged() {  # until status.tsv has more than $1 lines
   done
 }
 if [[ $mode == timeout ]]; then
-  timeout 4 "${farm[@]}" tasks.txt -o out --grace $grace >first.txt 2>first-err.txt &
+  timeout 3 "${farm[@]}" tasks.txt -o out --grace $grace >first.txt 2>first-err.txt &
   pid=$!
-  start=$(awk -v s="$(now)" 'BEGIN { printf "%.3f", s + 4 }')
+  start=$(awk -v s="$(now)" 'BEGIN { printf "%.3f", s + 3 }')
   wait_logged 2
   rank_pids=$(ranks_of "$(pgrep -P $pid)")
 else
@@ -64,8 +65,10 @@ wait $pid
 code=$?
 # mpirun passes SIGTERM on only after odls_base_sigkill_timeout seconds (SIGCONT first); after
 # kill -9 of one rank it stops the others the same way, and SIGKILLs them after twice that.
+# timeout(1) signals mpirun twice (directly and through its process group): mpirun then exits
+# at once and the ranks stop on their own, or, when it takes the two as one, as after SIGTERM.
 case $mode in
-  term) limit=$(awk -v g=$grace -v t=$OMPI_MCA_odls_base_sigkill_timeout 'BEGIN { print t + g + 2 }') ;;
+  term | timeout) limit=$(awk -v g=$grace -v t=$OMPI_MCA_odls_base_sigkill_timeout 'BEGIN { print t + g + 2 }') ;;
   kill9) limit=$(awk -v t=$OMPI_MCA_odls_base_sigkill_timeout 'BEGIN { print 2 * t + 1 }') ;;
   *) limit=$(awk -v g=$grace 'BEGIN { print g + 2 }') ;;
 esac
