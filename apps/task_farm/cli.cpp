@@ -55,8 +55,9 @@ cli_args parse_cli(int argc, char** argv, const relay::communicator& world) {
   CLI::App cli{description, "task_farm"};
   cli_args a;
   cli.add_option("TASKFILE", a.task_file,
-                 "The task file: one shell command per line. With --resume: a new version of "
-                 "the farm's task file (lines may be added; logged lines must not change)");
+                 "The task file: one shell command per line ('-': standard input, saved in the "
+                 "farm's directory). With --resume: a new version of the farm's task file (lines "
+                 "may be added; logged lines must not change)");
   cli.add_option("-o,--output-dir", a.output_dir,
                  "Where outputs and status.tsv go (created). Default: ./farm-<timestamp>");
   cli.add_option("--resume", a.resume,

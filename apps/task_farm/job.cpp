@@ -5,6 +5,8 @@
 
 #include <cstdint>
 #include <cstdlib>
+#include <cstring>
+#include <exception>
 #include <span>
 #include <utility>
 #include <vector>
@@ -76,13 +78,27 @@ job_result run_job(const relay::communicator& world, prepared& p, signal_source&
 
   record_sink sink;
   if (world.rank() == 0) {
-    sink = [&](std::span<const attempt_record> recs) {
+    sink = [&, told = false](std::span<const attempt_record> recs) mutable {
       std::string lines;
       for (const auto& r : recs) {
         status_line line{r, hosts[static_cast<std::size_t>(r.rank)], p.commands[r.id]};
         lines += format_status_line(line);
       }
-      p.log->append(lines);
+      std::string trouble;
+      try {
+        p.log->append(lines);
+        if (p.log->space_error() != 0)
+          trouble = "no room left for '" + p.outdir + "/" + std::string(status_file_name) +
+                    "' (" + std::strerror(p.log->space_error()) +
+                    "): stopping at once; running tasks are killed, and every attempt that ended "
+                    "is logged";
+      } catch (const std::exception& e) {
+        trouble = std::string(e.what()) + ": stopping at once; running tasks are killed";
+      }
+      if (trouble.empty()) return true;
+      if (!told) write_stderr("task_farm: " + trouble + "\n");
+      told = true;
+      return false;
     };
   }
   std::vector<std::int64_t> planned;

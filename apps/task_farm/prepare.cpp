@@ -37,7 +37,7 @@ void queue(prepared& p, const run_plan& plan) {
 prepared prepare_new(const cli_args& a) {
   prepared p;
   p.options = merge_options(a, farm_options{});
-  const std::string text = read_file(a.task_file, "task file");
+  const std::string text = read_task_file(a.task_file);
   std::vector<task> tasks;
   try {
     tasks = parse_tasks(text);
@@ -57,11 +57,14 @@ prepared prepare_new(const cli_args& a) {
   if (exists(dir + "/" + std::string(meta_file_name)))
     throw relay::usage_error("'" + dir + "' already holds a farm: resume it with --resume " + dir +
                              ", or choose another --output-dir");
+  if (exists(dir + "/" + std::string(status_file_name)))
+    throw relay::usage_error("'" + dir + "' holds a status.tsv that is not a farm's (it has no " +
+                             std::string(meta_file_name) + "): choose another --output-dir");
   p.outdir = dir;
   p.log = std::make_unique<status_log>(dir + "/" + std::string(status_file_name));
   write_file_atomic(dir + "/" + std::string(tasks_copy_name), text);
   farm_meta meta;
-  meta.task_file = absolute(a.task_file);
+  meta.task_file = a.task_file == stdin_name ? "(standard input)" : absolute(a.task_file);
   meta.created = now_iso();
   meta.runs = 1;
   meta.options = p.options;
@@ -108,7 +111,7 @@ prepared prepare_resume(const cli_args& a) {
   }
   const std::string copy_path = dir + "/" + std::string(tasks_copy_name);
   const std::string saved = read_file(copy_path, "the farm's copy of its task file");
-  const std::string text = a.task_file.empty() ? saved : read_file(a.task_file, "task file");
+  const std::string text = a.task_file.empty() ? saved : read_task_file(a.task_file);
   const std::string source = a.task_file.empty() ? copy_path : a.task_file;
   std::vector<task> tasks;
   run_plan plan;
@@ -132,7 +135,7 @@ prepared prepare_resume(const cli_args& a) {
   }
   if (!a.task_file.empty() && text != saved) {
     write_file_atomic(copy_path, text);
-    meta.task_file = absolute(a.task_file);
+    meta.task_file = a.task_file == stdin_name ? "(standard input)" : absolute(a.task_file);
   } else if (a.task_file.empty() && ::access(meta.task_file.c_str(), R_OK) == 0) {
     try {
       if (read_file(meta.task_file, "task file") != saved)

@@ -39,16 +39,27 @@ class status_log {
 
   /// Appends complete lines (each ending in '\n') with one write(2).
   void append(std::string_view lines);
+  /// 0, or the error (ENOSPC, EDQUOT) with which the file system refused to reserve more room
+  /// for the log. The log keeps reserve_bytes of room allocated beyond its end (fallocate,
+  /// FALLOC_FL_KEEP_SIZE), so when the disk fills up the attempts that are still running can be
+  /// logged: the farm stops at once when it sees this.
+  [[nodiscard]] int space_error() const { return space_error_; }
+  static constexpr std::uint64_t reserve_bytes = 1 << 20;
+
   /// Blocks until everything appended is on stable storage.
   void sync();
 
  private:
   void sync_loop();
+  void reserve();
 
   int fd_ = -1;
   std::string path_;
   std::mutex mutex_;
   std::condition_variable cv_;
+  std::uint64_t size_ = 0;          ///< bytes in the file
+  std::uint64_t reserved_end_ = 0;  ///< allocated up to here
+  int space_error_ = 0;
   std::uint64_t written_ = 0;  ///< batches written
   std::uint64_t synced_ = 0;   ///< batches known to be on stable storage
   bool stopping_ = false;
