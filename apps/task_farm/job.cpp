@@ -88,8 +88,8 @@ job_result run_job(const relay::communicator& world, prepared& p, signal_source&
       try {
         p.log->append(lines);
         if (p.log->space_error() != 0)
-          trouble = "no room left for '" + p.outdir + "/" + std::string(status_file_name) +
-                    "' (" + std::strerror(p.log->space_error()) +
+          trouble = "no room left for '" + p.outdir + "/" + std::string(status_file_name) + "' (" +
+                    std::strerror(p.log->space_error()) +
                     "): stopping at once; running tasks are killed, and every attempt that ended "
                     "is logged";
       } catch (const std::exception& e) {

@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <sys/file.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -72,7 +73,13 @@ status_log::~status_log() {
 }
 
 void status_log::reserve() {
-  if (space_error_ != 0 || size_ + reserve_bytes / 2 <= reserved_end_) return;
+  if (space_error_ != 0) return;
+  struct statvfs fs {};
+  if (::fstatvfs(fd_, &fs) == 0 && fs.f_bavail * fs.f_frsize < low_space_bytes) {
+    space_error_ = ENOSPC;
+    return;
+  }
+  if (size_ + reserve_bytes - refill_bytes <= reserved_end_) return;
   if (::fallocate(fd_, FALLOC_FL_KEEP_SIZE, static_cast<off_t>(size_),
                   static_cast<off_t>(reserve_bytes)) == 0) {
     reserved_end_ = size_ + reserve_bytes;
