@@ -48,6 +48,12 @@ farm_options merge_options(const cli_args& a, farm_options base) {
   if (!a.timeout.empty()) base.timeout = relay::app::parse_seconds(a.timeout, "--timeout", false);
   if (!a.grace.empty()) base.grace = relay::app::parse_seconds(a.grace, "--grace", true);
   if (a.fail_fast) base.fail_fast = true;
+  if (a.halt == "now" || a.halt == "soon") {
+    base.fail_fast = true;
+    base.halt_now = a.halt == "now";
+  } else if (!a.halt.empty()) {
+    throw relay::usage_error("--halt must be 'now' or 'soon', not '" + a.halt + "'");
+  }
   return base;
 }
 
@@ -78,15 +84,35 @@ cli_args parse_cli(int argc, char** argv, const relay::communicator& world) {
   cli.add_flag("--fail-fast", a.fail_fast,
                "After the first task that fails (with all its retries), start no more tasks; "
                "running ones finish");
+  cli.add_option("--halt", a.halt,
+                 "now: after the first task that fails (with all its retries), kill the running "
+                 "tasks at once and start no more (parallel's --halt now,fail=1); soon: as "
+                 "--fail-fast");
+  std::string unfinished;
+  cli.add_option("--resume-unfinished", unfinished,
+                 "Resume the farm in this directory, running only the tasks that did not end "
+                 "(never run or interrupted): failed ones are not run again (parallel's --resume)");
+  cli.add_option("--joblog", a.joblog,
+                 "Also log each attempt to FILE (appended) in GNU parallel's joblog format: Seq "
+                 "(the task id), Host, Starttime, JobRuntime, Send, Receive, Exitval, Signal, "
+                 "Command");
   cli.add_flag("--dry-run", a.dry_run, "Print the tasks that would run, and run nothing");
   cli.add_flag("--json", a.json, "Print the summary as one JSON object");
   cli.footer(footer);
   for (const auto& [name, type] :
        {std::pair{"TASKFILE", "FILE"}, std::pair{"--output-dir", "DIR"},
         std::pair{"--resume", "DIR"}, std::pair{"--chunksize", "K"}, std::pair{"--retries", "K"},
-        std::pair{"--timeout", "SECONDS"}, std::pair{"--grace", "SECONDS"}})
+        std::pair{"--timeout", "SECONDS"}, std::pair{"--grace", "SECONDS"},
+        std::pair{"--halt", "now|soon"}, std::pair{"--resume-unfinished", "DIR"},
+        std::pair{"--joblog", "FILE"}})
     cli.get_option(name)->type_name(type);
   relay::app::parse(cli, argc, argv, world);
+  if (!unfinished.empty()) {
+    if (!a.resume.empty())
+      throw relay::usage_error("--resume and --resume-unfinished cannot be used together");
+    a.resume = unfinished;
+    a.skip_failed = true;
+  }
   if (!a.resume.empty() && !a.output_dir.empty())
     throw relay::usage_error(
         "--output-dir cannot be used with --resume (the output "

@@ -15,6 +15,9 @@ struct cli_args {
   std::string output_dir;
   std::string resume;
   std::string chunksize, retries, timeout, grace;
+  std::string halt;          ///< --halt: "now" or "soon"
+  std::string joblog;        ///< --joblog FILE
+  bool skip_failed = false;  ///< --resume-unfinished: failed tasks are not run again
   bool fail_fast = false;
   bool dry_run = false;
   bool json = false;

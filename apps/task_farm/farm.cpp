@@ -110,6 +110,10 @@ class dispatcher {
       result_.failed_fast = true;
       stopping_ = true;
       pool_.stop();  // running attempts finish; nothing more starts
+      if (settings_.options.halt_now && !killing_) {  // --halt now: they are killed at once
+        killing_ = true;
+        pool_.interrupt(interrupt_code(0, true));
+      }
     }
   }
 

@@ -84,6 +84,9 @@ job_result run_job(const relay::communicator& world, prepared& p, signal_source&
         status_line line{r, hosts[static_cast<std::size_t>(r.rank)], p.commands[r.id]};
         lines += format_status_line(line);
       }
+      if (p.jobs)
+        for (const auto& r : recs)
+          (void)p.jobs->append(r, hosts[static_cast<std::size_t>(r.rank)], p.commands[r.id]);
       std::string trouble;
       try {
         p.log->append(lines);

@@ -19,11 +19,9 @@ std::string to_json(const farm_meta& meta) {
   j["task_file"] = meta.task_file;
   j["created"] = meta.created;
   j["runs"] = meta.runs;
-  j["options"] = {{"chunksize", meta.options.chunksize},
-                  {"retries", meta.options.retries},
-                  {"timeout", meta.options.timeout},
-                  {"grace", meta.options.grace},
-                  {"fail_fast", meta.options.fail_fast}};
+  j["options"] = {{"chunksize", meta.options.chunksize}, {"retries", meta.options.retries},
+                  {"timeout", meta.options.timeout},     {"grace", meta.options.grace},
+                  {"fail_fast", meta.options.fail_fast}, {"halt_now", meta.options.halt_now}};
   return j.dump(2) + "\n";
 }
 
@@ -50,6 +48,7 @@ farm_meta meta_from_json(std::string_view text) {
     meta.options.timeout = o.at("timeout").get<double>();
     meta.options.grace = o.at("grace").get<double>();
     meta.options.fail_fast = o.at("fail_fast").get<bool>();
+    meta.options.halt_now = o.value("halt_now", false);  // farms before --halt have none
     if (meta.options.chunksize == 0 || meta.options.timeout < 0 || meta.options.grace < 0)
       throw relay::usage_error("farm.json holds invalid options");
     return meta;

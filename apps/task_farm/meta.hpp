@@ -14,11 +14,12 @@ struct farm_options {
   double timeout = 0;           ///< seconds per attempt; 0: no limit
   double grace = 5;             ///< seconds running tasks get to finish when the farm is stopped
   bool fail_fast = false;       ///< stop handing out tasks after the first task that fails
+  bool halt_now = false;        ///< with fail_fast: kill the running tasks too (--halt now)
   friend bool operator==(const farm_options&, const farm_options&) = default;
 
   template <class Archive>
   void serialize(Archive& ar, unsigned /*version*/) {
-    ar& chunksize& retries& timeout& grace& fail_fast;
+    ar& chunksize& retries& timeout& grace& fail_fast& halt_now;
   }
 };
 

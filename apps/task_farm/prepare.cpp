@@ -117,14 +117,14 @@ prepared prepare_resume(const cli_args& a) {
   run_plan plan;
   try {
     tasks = parse_tasks(text);
-    plan = plan_run(tasks, history.lines);
+    plan = plan_run(tasks, history.lines, a.skip_failed);
   } catch (const relay::usage_error& e) {
     throw relay::usage_error("cannot resume '" + dir_arg + "' with '" + source + "': " + e.what());
   }
   p.total_tasks = tasks.size();
-  p.skipped = plan.already_succeeded;
+  p.skipped = plan.already_succeeded + plan.already_failed;
   if (a.dry_run) {
-    print_plan(a.json, plan.to_run, tasks.size(), plan.already_succeeded, dir);
+    print_plan(a.json, plan.to_run, tasks.size(), p.skipped, dir);
     p.finished = true;
     return p;
   }
@@ -150,8 +150,13 @@ prepared prepare_resume(const cli_args& a) {
   write_file_atomic(meta_path, to_json(meta));
   if (plan.to_run.empty()) {
     print_nothing_to_do(
-        a.json, "all " + std::to_string(tasks.size()) + " tasks in " + dir + " have succeeded",
-        tasks.size(), plan.already_succeeded, dir);
+        a.json,
+        plan.already_failed == 0
+            ? "all " + std::to_string(tasks.size()) + " tasks in " + dir + " have succeeded"
+            : "all " + std::to_string(tasks.size()) + " tasks in " + dir + " have ended (" +
+                  std::to_string(plan.already_failed) +
+                  " failed; --resume runs them again, --resume-unfinished does not)",
+        tasks.size(), p.skipped, dir);
     p.finished = true;
     return p;
   }
@@ -165,7 +170,11 @@ prepared prepare(const relay::communicator& world, const cli_args& a) {
   prepared p;
   if (world.rank() == 0) {
     try {
+      // The joblog first: a bad path creates no farm directory.
+      std::unique_ptr<joblog> jobs;
+      if (!a.joblog.empty() && !a.dry_run) jobs = std::make_unique<joblog>(a.joblog);
       p = a.resume.empty() ? prepare_new(a) : prepare_resume(a);
+      p.jobs = std::move(jobs);
     } catch (const relay::usage_error& e) {
       p = prepared{};
       p.error = e.what();

@@ -74,7 +74,7 @@ void print_run(const run_summary& s, bool json, const std::string& outdir,
   write_stdout(json ? to_json(s, outdir).dump() + "\n" : to_text(s, outdir));
   if (s.signal != 0 || s.failed_fast || s.failed > 0 || s.interrupted > 0 || s.not_run > 0) {
     const std::string why = s.signal        ? "stopped by " + signal_name(s.signal)
-                            : s.failed_fast ? "stopped after a failure (--fail-fast)"
+                            : s.failed_fast ? "stopped after a failure (--fail-fast, --halt)"
                             : s.failed > 0  ? std::to_string(s.failed) + " task(s) failed"
                                             : std::string("stopped before the end");
     write_stderr("task_farm: " + why + "; " + std::to_string(s.succeeded + s.skipped) + " of " +

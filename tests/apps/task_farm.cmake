@@ -17,7 +17,7 @@ set_tests_properties(app.task_farm.core PROPERTIES TIMEOUT 60 LABELS "app")
 # workers) in the suite; their other rank counts carry the label full (scripts/test.sh --full).
 foreach(script_ranks IN ITEMS "basic|1 2 3 4|" "resume_after_kill|1 3|2 4" "interrupt|1 3|2 4"
                               "retries_timeout|1|2" "big_output|1 3|" "options|1|2"
-                              "defects|2|1 3")
+                              "defects|2|1 3" "halt_joblog|2|1 3")
   string(REPLACE "|" ";" parts "${script_ranks}")
   list(GET parts 0 script)
   list(GET parts 1 ranks)
@@ -57,7 +57,10 @@ foreach(bad IN ITEMS
     "timeout_zero|--timeout must be more than 0|@DIR@/tasks.txt;--timeout;0"
     "grace_negative|--grace must not be negative|@DIR@/tasks.txt;--grace;-1"
     "unknown_option|--bogus|@DIR@/tasks.txt;--bogus"
-    "no_task_file|a task file is required|")
+    "no_task_file|a task file is required|"
+    "halt_bogus|--halt must be 'now' or 'soon', not 'later'|@DIR@/tasks.txt;--halt;later"
+    "resume_both|--resume and --resume-unfinished cannot be used together|--resume;@DIR@/notfarm;--resume-unfinished;@DIR@/notfarm"
+    "joblog_directory|cannot write --joblog '@DIR@/adir': Is a directory|@DIR@/tasks.txt;--joblog;@DIR@/adir")
   string(REPLACE "|" ";" parts "${bad}")
   list(GET parts 0 id)
   list(GET parts 1 message)
