@@ -61,6 +61,12 @@ farm_options merge_options(const cli_args& a, farm_options base) {
   if (!a.cores_per_task.empty())
     base.cores_per_task =
         relay::app::parse_count(a.cores_per_task, "--cores-per-task", {.min = 1, .max = 1u << 16});
+  if (a.halt == "now" || a.halt == "soon") {
+    base.fail_fast = true;
+    base.halt_now = a.halt == "now";
+  } else if (!a.halt.empty()) {
+    throw relay::usage_error("--halt must be 'now' or 'soon', not '" + a.halt + "'");
+  }
   return base;
 }
 
@@ -69,8 +75,9 @@ cli_args parse_cli(int argc, char** argv, const relay::communicator& world) {
   cli_args a;
   a.sources = split_sources(argc, argv);  // ::: and :::: end the options, as in GNU parallel
   cli.add_option("TASKFILE", a.task_file,
-                 "The task file: one shell command per line. With --resume: a new version of "
-                 "the farm's task file (lines may be added; logged lines must not change)");
+                 "The task file: one shell command per line ('-': standard input, saved in the "
+                 "farm's directory). With --resume: a new version of the farm's task file (lines "
+                 "may be added; logged lines must not change)");
   cli.add_option("-o,--output-dir", a.output_dir,
                  "Where outputs and status.tsv go (created). Default: ./farm-<timestamp>");
   cli.add_option("--resume", a.resume,
@@ -104,6 +111,18 @@ cli_args parse_cli(int argc, char** argv, const relay::communicator& world) {
                  "::: ARG... and :::: FILE... (one argument a line; the first source varies "
                  "slowest), with GNU parallel's replacement strings {} {N} {.} {/} {//} {/.} "
                  "{#}, arguments shell-quoted. The expansion is saved as the farm's task file");
+  cli.add_option("--halt", a.halt,
+                 "now: after the first task that fails (with all its retries), kill the running "
+                 "tasks at once and start no more (parallel's --halt now,fail=1); soon: as "
+                 "--fail-fast");
+  std::string unfinished;
+  cli.add_option("--resume-unfinished", unfinished,
+                 "Resume the farm in this directory, running only the tasks that did not end "
+                 "(never run or interrupted): failed ones are not run again (parallel's --resume)");
+  cli.add_option("--joblog", a.joblog,
+                 "Also log each attempt to FILE (appended) in GNU parallel's joblog format: Seq "
+                 "(the task id), Host, Starttime, JobRuntime, Send, Receive, Exitval, Signal, "
+                 "Command");
   cli.add_flag("--dry-run", a.dry_run, "Print the tasks that would run, and run nothing");
   cli.add_flag("--json", a.json, "Print the summary as one JSON object");
   cli.footer(footer);
@@ -112,9 +131,16 @@ cli_args parse_cli(int argc, char** argv, const relay::communicator& world) {
         std::pair{"--resume", "DIR"}, std::pair{"--chunksize", "K"}, std::pair{"--retries", "K"},
         std::pair{"--timeout", "SECONDS"}, std::pair{"--grace", "SECONDS"},
         std::pair{"--template", "COMMAND"}, std::pair{"--cores-per-task", "N"},
-        std::pair{"--output", "MODE"}})
+        std::pair{"--output", "MODE"}, std::pair{"--halt", "now|soon"},
+        std::pair{"--resume-unfinished", "DIR"}, std::pair{"--joblog", "FILE"}})
     cli.get_option(name)->type_name(type);
   relay::app::parse(cli, argc, argv, world);
+  if (!unfinished.empty()) {
+    if (!a.resume.empty())
+      throw relay::usage_error("--resume and --resume-unfinished cannot be used together");
+    a.resume = unfinished;
+    a.skip_failed = true;
+  }
   if (!a.resume.empty() && !a.output_dir.empty())
     throw relay::usage_error(
         "--output-dir cannot be used with --resume (the output "

@@ -18,6 +18,9 @@ struct cli_args {
   std::string chunksize, retries, timeout, grace;
   std::string cores_per_task;  ///< --cores-per-task (slots.hpp)
   std::string output;          ///< --output (rank_output.hpp)
+  std::string halt;            ///< --halt: "now" or "soon"
+  std::string joblog;          ///< --joblog FILE
+  bool skip_failed = false;    ///< --resume-unfinished: failed tasks are not run again
   bool fail_fast = false;
   bool dry_run = false;
   bool json = false;

@@ -107,7 +107,7 @@ class dispatcher {
     if (report.ran == 0) return;  // not started: the farm was stopping
     const attempt_record& r = report.rec;
     result_.records.push_back(r);
-    sink_(std::span<const attempt_record>(&r, 1));
+    if (!sink_(std::span<const attempt_record>(&r, 1))) stop_for_log();
     if (r.result == outcome::ok || r.result == outcome::interrupted || stopping_) return;
     const std::size_t task = given_.at(index);
     const auto tries = static_cast<std::uint64_t>(r.attempt - tasks_[task].attempt) + 1;
@@ -117,7 +117,20 @@ class dispatcher {
       result_.failed_fast = true;
       stopping_ = true;
       pool_.stop();  // running attempts finish; nothing more starts
+      if (settings_.options.halt_now && !killing_) {  // --halt now: they are killed at once
+        killing_ = true;
+        pool_.interrupt(interrupt_code(0, true));
+      }
     }
+  }
+
+  /// The log cannot grow: nothing more starts, and running tasks are killed at once.
+  void stop_for_log() {
+    if (result_.log_trouble) return;
+    result_.log_trouble = true;
+    stopping_ = true;
+    killing_ = true;
+    if (streaming_) pool_.interrupt(interrupt_code(0, true));
   }
 
   /// The stream's tick: the signals rank 0 received.

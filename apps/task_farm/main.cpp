@@ -1,6 +1,10 @@
 // task_farm: serial farming across MPI ranks, dynamic, logged and resumable.
 // Parse (cli.hpp), prepare the farm (prepare.hpp), run it (job.hpp), print (report.hpp).
 
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstdlib>
 #include <string_view>
 
 #include "app.hpp"
@@ -35,7 +39,17 @@ int farm_main(int argc, char** argv, const relay::communicator& world) {
               static_cast<output_mode>(p.options.output));
     code = exit_code(run.summary);
   }
-  return relay::bcast(world, code, 0);
+  code = relay::bcast(world, code, 0);
+  // Stopped by a signal under mpirun: mpirun is tearing the job down, and MPI_Finalize would
+  // wait in its fence until mpirun's SIGKILL (2 x odls_base_sigkill_timeout after the signal).
+  // Everything is logged and printed, and no rank communicates any more: leave now, so that
+  // stopping takes the grace period and a moment, not mpirun's whole kill sequence.
+  if (code > 128 && std::getenv("OMPI_COMM_WORLD_SIZE") != nullptr) {
+    std::fflush(stdout);
+    std::fflush(stderr);
+    ::_exit(code);
+  }
+  return code;
 }
 
 }  // namespace

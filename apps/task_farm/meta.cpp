@@ -26,7 +26,8 @@ std::string to_json(const farm_meta& meta) {
                   {"grace", meta.options.grace},
                   {"fail_fast", meta.options.fail_fast},
                   {"cores_per_task", meta.options.cores_per_task},
-                  {"output", to_string(static_cast<output_mode>(meta.options.output))}};
+                  {"output", to_string(static_cast<output_mode>(meta.options.output))},
+                  {"halt_now", meta.options.halt_now}};
   return j.dump(2) + "\n";
 }
 
@@ -53,6 +54,7 @@ farm_meta meta_from_json(std::string_view text) {
     meta.options.timeout = o.at("timeout").get<double>();
     meta.options.grace = o.at("grace").get<double>();
     meta.options.fail_fast = o.at("fail_fast").get<bool>();
+    meta.options.halt_now = o.value("halt_now", false);  // farms before --halt have none
     meta.options.cores_per_task = o.value("cores_per_task", std::uint64_t{1});  // older farms
     const auto output = output_mode_from(o.value("output", std::string("per-task")));
     if (!output) throw relay::usage_error("farm.json holds an unknown output mode");

@@ -56,8 +56,7 @@ prepared prepare_new(const cli_args& a, int node_ranks) {
   prepared p;
   p.options = merge_options(a, farm_options{});
   const bool sweep = !a.templ.empty();
-  const std::string text =
-      sweep ? expand_sweep(a.templ, a.sources) : read_file(a.task_file, "task file");
+  const std::string text = sweep ? expand_sweep(a.templ, a.sources) : read_task_file(a.task_file);
   std::vector<task> tasks;
   try {
     tasks = parse_tasks(text);
@@ -79,12 +78,17 @@ prepared prepare_new(const cli_args& a, int node_ranks) {
   if (exists(dir + "/" + std::string(meta_file_name)))
     throw relay::usage_error("'" + dir + "' already holds a farm: resume it with --resume " + dir +
                              ", or choose another --output-dir");
+  if (exists(dir + "/" + std::string(status_file_name)))
+    throw relay::usage_error("'" + dir + "' holds a status.tsv that is not a farm's (it has no " +
+                             std::string(meta_file_name) + "): choose another --output-dir");
   p.outdir = dir;
   p.log = std::make_unique<status_log>(dir + "/" + std::string(status_file_name));
   write_file_atomic(dir + "/" + std::string(tasks_copy_name), text);
   farm_meta meta;
   // A sweep's task file is its expansion, saved here: --resume needs nothing else.
-  meta.task_file = sweep ? dir + "/" + std::string(tasks_copy_name) : absolute(a.task_file);
+  meta.task_file = sweep                       ? dir + "/" + std::string(tasks_copy_name)
+                   : a.task_file == stdin_name ? "(standard input)"
+                                               : absolute(a.task_file);
   meta.created = now_iso();
   meta.runs = 1;
   meta.options = p.options;
@@ -131,20 +135,20 @@ prepared prepare_resume(const cli_args& a, int node_ranks) {
   }
   const std::string copy_path = dir + "/" + std::string(tasks_copy_name);
   const std::string saved = read_file(copy_path, "the farm's copy of its task file");
-  const std::string text = a.task_file.empty() ? saved : read_file(a.task_file, "task file");
+  const std::string text = a.task_file.empty() ? saved : read_task_file(a.task_file);
   const std::string source = a.task_file.empty() ? copy_path : a.task_file;
   std::vector<task> tasks;
   run_plan plan;
   try {
     tasks = parse_tasks(text);
-    plan = plan_run(tasks, history.lines);
+    plan = plan_run(tasks, history.lines, a.skip_failed);
   } catch (const relay::usage_error& e) {
     throw relay::usage_error("cannot resume '" + dir_arg + "' with '" + source + "': " + e.what());
   }
   p.total_tasks = tasks.size();
-  p.skipped = plan.already_succeeded;
+  p.skipped = plan.already_succeeded + plan.already_failed;
   if (a.dry_run) {
-    print_plan(a.json, plan.to_run, tasks.size(), plan.already_succeeded, dir);
+    print_plan(a.json, plan.to_run, tasks.size(), p.skipped, dir);
     p.finished = true;
     return p;
   }
@@ -156,7 +160,7 @@ prepared prepare_resume(const cli_args& a, int node_ranks) {
   }
   if (!a.task_file.empty() && text != saved) {
     write_file_atomic(copy_path, text);
-    meta.task_file = absolute(a.task_file);
+    meta.task_file = a.task_file == stdin_name ? "(standard input)" : absolute(a.task_file);
   } else if (a.task_file.empty() && ::access(meta.task_file.c_str(), R_OK) == 0) {
     try {
       if (read_file(meta.task_file, "task file") != saved)
@@ -171,8 +175,13 @@ prepared prepare_resume(const cli_args& a, int node_ranks) {
   write_file_atomic(meta_path, to_json(meta));
   if (plan.to_run.empty()) {
     print_nothing_to_do(
-        a.json, "all " + std::to_string(tasks.size()) + " tasks in " + dir + " have succeeded",
-        tasks.size(), plan.already_succeeded, dir);
+        a.json,
+        plan.already_failed == 0
+            ? "all " + std::to_string(tasks.size()) + " tasks in " + dir + " have succeeded"
+            : "all " + std::to_string(tasks.size()) + " tasks in " + dir + " have ended (" +
+                  std::to_string(plan.already_failed) +
+                  " failed; --resume runs them again, --resume-unfinished does not)",
+        tasks.size(), p.skipped, dir);
     p.finished = true;
     return p;
   }
@@ -187,7 +196,11 @@ prepared prepare(const relay::communicator& world, const cli_args& a) {
   const int node_ranks = smallest_node(world);  // the most cores a task may need
   if (world.rank() == 0) {
     try {
+      // The joblog first: a bad path creates no farm directory.
+      std::unique_ptr<joblog> jobs;
+      if (!a.joblog.empty() && !a.dry_run) jobs = std::make_unique<joblog>(a.joblog);
       p = a.resume.empty() ? prepare_new(a, node_ranks) : prepare_resume(a, node_ranks);
+      p.jobs = std::move(jobs);
     } catch (const relay::usage_error& e) {
       p = prepared{};
       p.error = e.what();

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "cli.hpp"
+#include "joblog.hpp"
 #include "meta.hpp"
 #include "relay/communicator.hpp"
 #include "status_log.hpp"
@@ -39,6 +40,7 @@ struct prepared : farm_setup {
   std::size_t skipped = 0;
   std::unordered_map<std::int64_t, std::string> commands;
   std::unique_ptr<status_log> log;
+  std::unique_ptr<joblog> jobs;  ///< --joblog, if given
 };
 
 /// Prepares the farm on every rank of `world` (collective). Rank 0 reads the task file (or the

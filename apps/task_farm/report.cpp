@@ -80,10 +80,11 @@ void print_run(const run_summary& s, bool json, const std::string& outdir,
                      : "; output: " + outdir + "/rank-<r>.out, .err (task_farm extract " + outdir +
                            " ID)\n");
   write_stdout(text);
-  if (s.signal != 0 || s.failed_fast || s.failed > 0) {
+  if (s.signal != 0 || s.failed_fast || s.failed > 0 || s.interrupted > 0 || s.not_run > 0) {
     const std::string why = s.signal        ? "stopped by " + signal_name(s.signal)
-                            : s.failed_fast ? "stopped after a failure (--fail-fast)"
-                                            : std::to_string(s.failed) + " task(s) failed";
+                            : s.failed_fast ? "stopped after a failure (--fail-fast, --halt)"
+                            : s.failed > 0  ? std::to_string(s.failed) + " task(s) failed"
+                                            : std::string("stopped before the end");
     write_stderr("task_farm: " + why + "; " + std::to_string(s.succeeded + s.skipped) + " of " +
                  std::to_string(s.tasks) + " tasks have succeeded, all logged in " + outdir +
                  "/status.tsv. To run the rest: " + resume_command + "\n");

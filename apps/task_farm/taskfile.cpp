@@ -18,6 +18,8 @@ std::vector<task> parse_tasks(std::string_view text) {
   std::int32_t phase = 0;
   std::int32_t cores = 0;
   std::size_t pos = 0;
+  // A UTF-8 byte-order mark (editors on Windows write one) is not part of the first command.
+  if (text.starts_with("\xEF\xBB\xBF")) pos = 3;
   while (pos < text.size()) {
     ++line_no;
     std::size_t end = text.find('\n', pos);
@@ -45,6 +47,17 @@ std::vector<task> parse_tasks(std::string_view text) {
     tasks.push_back({line_no, std::string(line), phase, cores});
   }
   return tasks;
+}
+
+std::string read_task_file(const std::string& path) {
+  if (path == stdin_name) {
+    try {
+      return read_file("/dev/stdin", "task file");
+    } catch (const relay::usage_error&) {
+      throw relay::usage_error("cannot read the task file from standard input");
+    }
+  }
+  return read_file(path, "task file");
 }
 
 std::string read_file(const std::string& path, std::string_view what) {

@@ -19,6 +19,13 @@ struct task {
 };
 
 /// The longest line a task file may hold (the newline not counted).
+/// The task file name that means standard input (as for parallel and xargs).
+inline constexpr std::string_view stdin_name = "-";
+
+/// Reads a task file, or standard input for "-" (on rank 0: mpirun passes its standard input to
+/// rank 0). Throws relay::usage_error.
+[[nodiscard]] std::string read_task_file(const std::string& path);
+
 inline constexpr std::size_t max_line_bytes = std::size_t{1} << 20;
 
 /// Parses the text of a task file. Each line that holds something other than white space is a

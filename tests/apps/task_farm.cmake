@@ -22,7 +22,8 @@ set_tests_properties(app.task_farm.habits_core PROPERTIES TIMEOUT 60 LABELS "app
 # on sleeping tasks and signals run at 1 rank (rank 0 farms alone) and 3 (a master and several
 # workers) in the suite; their other rank counts carry the label full (scripts/test.sh --full).
 foreach(script_ranks IN ITEMS "basic|1 2 3 4|" "resume_after_kill|1 3|2 4" "interrupt|1 3|2 4"
-                              "retries_timeout|1|2" "big_output|1 3|" "options|1|2")
+                              "retries_timeout|1|2" "big_output|1 3|" "options|1|2"
+                              "defects|2|1 3" "halt_joblog|2|1 3")
   string(REPLACE "|" ";" parts "${script_ranks}")
   list(GET parts 0 script)
   list(GET parts 1 ranks)
@@ -31,6 +32,12 @@ foreach(script_ranks IN ITEMS "basic|1 2 3 4|" "resume_after_kill|1 3|2 4" "inte
   separate_arguments(full_ranks)
   relay_add_mpi_test(NAME app.task_farm.${script} RANKS ${ranks} FULL_RANKS ${full_ranks}
     TIMEOUT 120 COST 10 WRAPPER bash ${tf_scripts}/${script}.sh COMMAND ${tf})
+endforeach()
+# Every way of stopping a farm ends alike (stop.sh): nothing completes unlogged, nothing runs on,
+# and --resume completes each task exactly once.
+foreach(mode IN ITEMS term int2 timeout usr1 kill9 task_signal)
+  relay_add_mpi_test(NAME app.task_farm.stop_${mode} RANKS 2 FULL_RANKS 1 3 TIMEOUT 60 COST 8
+    WRAPPER bash ${tf_scripts}/stop.sh ${mode} COMMAND ${tf})
 endforeach()
 # Habits of GNU parallel, disBatch and HyperQueue users: --template sweeps (against the checked-in
 # expansion; template_parallel also against the installed GNU parallel, skipped without it),
@@ -71,7 +78,10 @@ foreach(bad IN ITEMS
     "timeout_zero|--timeout must be more than 0|@DIR@/tasks.txt;--timeout;0"
     "grace_negative|--grace must not be negative|@DIR@/tasks.txt;--grace;-1"
     "unknown_option|--bogus|@DIR@/tasks.txt;--bogus"
-    "no_task_file|a task file is required|")
+    "no_task_file|a task file is required|"
+    "halt_bogus|--halt must be 'now' or 'soon', not 'later'|@DIR@/tasks.txt;--halt;later"
+    "resume_both|--resume and --resume-unfinished cannot be used together|--resume;@DIR@/notfarm;--resume-unfinished;@DIR@/notfarm"
+    "joblog_directory|cannot write --joblog '@DIR@/adir': Is a directory|@DIR@/tasks.txt;--joblog;@DIR@/adir")
   string(REPLACE "|" ";" parts "${bad}")
   list(GET parts 0 id)
   list(GET parts 1 message)
