@@ -123,6 +123,11 @@ cli_args parse_cli(int argc, char** argv, const relay::communicator& world) {
                  "Also log each attempt to FILE (appended) in GNU parallel's joblog format: Seq "
                  "(the task id), Host, Starttime, JobRuntime, Send, Receive, Exitval, Signal, "
                  "Command");
+  cli.add_flag("--tag", a.tag,
+               "Also copy each task's output lines to standard output (error output to "
+               "standard error) as it ends, each prefixed with the task's id and a tab; whole "
+               "lines, one task at a time. Needs --output per-task and, across nodes, a shared "
+               "output directory");
   cli.add_flag("--dry-run", a.dry_run, "Print the tasks that would run, and run nothing");
   cli.add_flag("--json", a.json, "Print the summary as one JSON object");
   cli.footer(footer);
@@ -145,6 +150,8 @@ cli_args parse_cli(int argc, char** argv, const relay::communicator& world) {
     throw relay::usage_error(
         "--output-dir cannot be used with --resume (the output "
         "directory is the one resumed)");
+  if (a.tag && !a.output.empty() && a.output != "per-task")
+    throw relay::usage_error("--tag needs --output per-task");
   if (!a.sources.empty() && a.templ.empty())
     throw relay::usage_error("::: and :::: need --template 'COMMAND {}'");
   if (!a.templ.empty()) {

@@ -22,6 +22,7 @@ struct cli_args {
   std::string joblog;          ///< --joblog FILE
   bool skip_failed = false;    ///< --resume-unfinished: failed tasks are not run again
   bool fail_fast = false;
+  bool tag = false;  ///< --tag (tag.hpp)
   bool dry_run = false;
   bool json = false;
   std::string templ;                ///< --template: the tasks are a sweep over `sources`

@@ -18,6 +18,7 @@
 #include "relay/error.hpp"
 #include "report.hpp"
 #include "status.hpp"
+#include "tag.hpp"
 
 namespace task_farm {
 
@@ -99,6 +100,8 @@ job_result run_job(const relay::communicator& world, prepared& p, signal_source&
       } catch (const std::exception& e) {
         trouble = std::string(e.what()) + ": stopping at once; running tasks are killed";
       }
+      if (p.tag)
+        for (const auto& r : recs) print_tagged(p.outdir, r.id);
       if (trouble.empty()) return true;
       if (!told) write_stderr("task_farm: " + trouble + "\n");
       told = true;

@@ -40,6 +40,7 @@ struct prepared : farm_setup {
   std::size_t skipped = 0;
   std::unordered_map<std::int64_t, std::string> commands;
   std::unique_ptr<status_log> log;
+  bool tag = false;              ///< --tag: rank 0 copies each logged attempt's output (tag.hpp)
   std::unique_ptr<joblog> jobs;  ///< --joblog, if given
 };
 
