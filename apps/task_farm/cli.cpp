@@ -13,7 +13,8 @@ namespace {
 constexpr const char* description =
     "Serial farming across MPI ranks: runs each line of TASKFILE as a shell command (/bin/sh -c), "
     "spread dynamically over the ranks, rank 0 included. A task's id is its line number; blank "
-    "lines and lines starting with '#' are skipped. Tasks see TASK_ID, TASK_RANK, TASK_HOST and "
+    "lines and lines starting with '#' are skipped ('#FARM barrier' and '#FARM cores=N' are "
+    "directives). Tasks see TASK_ID, TASK_RANK, TASK_HOST and "
     "TASK_ATTEMPT, run in their own process group, and write to OUTDIR/task-<id>.out and .err. "
     "OUTDIR/status.tsv logs every finished attempt (id, rank, host, exit, result, start, end, "
     "elapsed, attempt, command) the moment it ends, so a job killed at its walltime loses "
@@ -37,7 +38,9 @@ Examples:
   mpirun -n 4 task_farm --resume run1           # run what failed or did not finish
   task_farm tasks.txt --dry-run                 # list the tasks, run nothing
   mpirun -n 4 task_farm --template 'sim --n {1} --seed {2} > out.{#}' ::: 10 20 ::: 1 2 3
-  mpirun -n 4 task_farm --template 'gzip {}' :::: files.txt   # one argument a line)";
+  mpirun -n 4 task_farm --template 'gzip {}' :::: files.txt   # one argument a line
+  task_farm status run1 --json                  # a farm's state, from any shell, any time
+  task_farm extract run1 17                     # task 17's output, whatever --output was)";
 
 }  // namespace
 
