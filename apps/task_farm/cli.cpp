@@ -96,6 +96,9 @@ cli_args parse_cli(int argc, char** argv, const relay::communicator& world) {
                  "Also log each attempt to FILE (appended) in GNU parallel's joblog format: Seq "
                  "(the task id), Host, Starttime, JobRuntime, Send, Receive, Exitval, Signal, "
                  "Command");
+  cli.add_flag("--progress", a.progress,
+               "Print a progress line on stderr: done, failed, running, rate, ETA (rewritten in "
+               "place on a terminal, where it is on by default; a line every 2 s elsewhere)");
   cli.add_flag("--dry-run", a.dry_run, "Print the tasks that would run, and run nothing");
   cli.add_flag("--json", a.json, "Print the summary as one JSON object");
   cli.footer(footer);

@@ -19,6 +19,7 @@ struct cli_args {
   std::string joblog;        ///< --joblog FILE
   bool skip_failed = false;  ///< --resume-unfinished: failed tasks are not run again
   bool fail_fast = false;
+  bool progress = false;
   bool dry_run = false;
   bool json = false;
 };

@@ -23,6 +23,8 @@ struct farm_settings {
   std::string note;            ///< why term_grace is shorter than grace, if it is
   std::string host;            ///< this rank's host name
   std::string resume_command;  ///< printed by rank 0 when the farm is stopped early
+  bool progress = false;       ///< rank 0 prints the progress line (progress.hpp)
+  bool terminal = false;       ///< ... rewritten in place on a terminal
 
   /// The grace period after signal `s`.
   [[nodiscard]] double grace_for(int s) const;

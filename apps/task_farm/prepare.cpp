@@ -10,6 +10,7 @@
 #include "app.hpp"
 #include "clock.hpp"
 #include "outdir.hpp"
+#include "progress.hpp"
 #include "relay/collectives.hpp"
 #include "relay/error.hpp"
 #include "report.hpp"
@@ -175,6 +176,8 @@ prepared prepare(const relay::communicator& world, const cli_args& a) {
       if (!a.joblog.empty() && !a.dry_run) jobs = std::make_unique<joblog>(a.joblog);
       p = a.resume.empty() ? prepare_new(a) : prepare_resume(a);
       p.jobs = std::move(jobs);
+      p.terminal = stderr_is_terminal();
+      p.progress = a.progress || (p.terminal && !a.json);
     } catch (const relay::usage_error& e) {
       p = prepared{};
       p.error = e.what();

@@ -40,6 +40,8 @@ struct prepared : farm_setup {
   std::unordered_map<std::int64_t, std::string> commands;
   std::unique_ptr<status_log> log;
   std::unique_ptr<joblog> jobs;  ///< --joblog, if given
+  bool progress = false;         ///< --progress, or stderr is a terminal
+  bool terminal = false;
 };
 
 /// Prepares the farm on every rank of `world` (collective). Rank 0 reads the task file (or the
