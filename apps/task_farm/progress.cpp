@@ -3,12 +3,14 @@
 #include <unistd.h>
 
 #include <cstdio>
+#include <cstdlib>
 #include <string>
 
 namespace task_farm {
 
 bool stderr_is_terminal() {
   if (::isatty(STDERR_FILENO)) return true;
+  if (std::getenv("OMPI_COMM_WORLD_SIZE") == nullptr) return false;  // not a rank of mpirun
   const std::string link = "/proc/" + std::to_string(::getppid()) + "/fd/2";
   char target[256];
   const ssize_t n = ::readlink(link.c_str(), target, sizeof target - 1);

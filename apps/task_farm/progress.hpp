@@ -7,8 +7,8 @@
 
 namespace task_farm {
 
-/// True if this process's stderr is a terminal, or, under mpirun (whose ranks write to pipes),
-/// if the stderr of its parent (mpirun, or orted) is one.
+/// True if this process's stderr is a terminal, or, for a rank of Open MPI's mpirun (whose ranks
+/// write to pipes), if the stderr of its parent (mpirun, or orted) is one.
 [[nodiscard]] bool stderr_is_terminal();
 
 /// The progress line's text, e.g. "task_farm: 37/100 done, 2 failed, 4 running, 12.3 tasks/s,
