@@ -56,6 +56,12 @@ constexpr double pool_idle_sleep_max = 4e-3;
 /// How often rank 0's dispatcher looks at the signals (the tick): a stop reaches the other ranks
 /// within this.
 constexpr double tick_interval = 0.02;
+/// --chunksize is capped at the tasks / (chunks_per_rank_min x ranks): the last chunks, which one
+/// rank may still be running (with one more prefetched) while the others have nothing left, are
+/// then a small part of each rank's share, so that a larger chunksize is never slower than 1.
+/// Measured at 1000 tasks of `true` on 2 ranks without the cap: --chunksize 1, 10, 100 took
+/// 1.09, 1.43 and 1.76 s (medians of 3).
+constexpr std::size_t chunks_per_rank_min = 64;
 
 void announce_stop(const farm_settings& settings, int s) {
   const double grace = settings.grace_for(s);
@@ -234,10 +240,13 @@ farm_result run_farm(const relay::communicator& world, const farm_settings& sett
   const double started = relay::app::monotonic_seconds();
   const double cpu_start = relay::app::cpu_seconds();
   if (pool.is_root()) {
+    const std::size_t chunksize = std::clamp<std::size_t>(
+        queue.size() / (chunks_per_rank_min * static_cast<std::size_t>(pool.size())), 1,
+        po.chunksize);
     dispatcher d(pool, settings, std::move(queue), sink, inbox, result);
     pool.stream<assignment>(
         attempt, [&] { return d.next(); },
-        [&](std::size_t i, attempt_report&& r) { d.finished(i, std::move(r)); }, 0,
+        [&](std::size_t i, attempt_report&& r) { d.finished(i, std::move(r)); }, chunksize,
         [&] { d.tick(); }, tick_interval);
     d.end();
   } else {
