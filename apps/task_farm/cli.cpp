@@ -131,6 +131,9 @@ cli_args parse_cli(int argc, char** argv, const relay::communicator& world) {
                "standard error) as it ends, each prefixed with the task's id and a tab; whole "
                "lines, one task at a time. Needs --output per-task and, across nodes, a shared "
                "output directory");
+  cli.add_flag("--progress", a.progress,
+               "Print a progress line on stderr: done, failed, running, rate, ETA (rewritten in "
+               "place on a terminal, where it is on by default; a line every 2 s elsewhere)");
   cli.add_flag("--dry-run", a.dry_run, "Print the tasks that would run, and run nothing");
   cli.add_flag("--json", a.json, "Print the summary as one JSON object");
   cli.footer(footer);

@@ -23,6 +23,7 @@ struct cli_args {
   bool skip_failed = false;    ///< --resume-unfinished: failed tasks are not run again
   bool fail_fast = false;
   bool tag = false;  ///< --tag (tag.hpp)
+  bool progress = false;
   bool dry_run = false;
   bool json = false;
   std::string templ;                ///< --template: the tasks are a sweep over `sources`

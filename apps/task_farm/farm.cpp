@@ -29,6 +29,7 @@
 
 #include <signal.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
@@ -37,6 +38,7 @@
 
 #include "attempt.hpp"
 #include "clock.hpp"
+#include "progress.hpp"
 #include "relay/gather.hpp"
 #include "relay/pool.hpp"
 #include "slots.hpp"
@@ -55,6 +57,12 @@ constexpr double pool_idle_sleep_max = 4e-3;
 /// How often rank 0's dispatcher looks at the signals (the tick): a stop reaches the other ranks
 /// within this.
 constexpr double tick_interval = 0.02;
+/// --chunksize is capped at the tasks / (chunks_per_rank_min x ranks): the last chunks, which one
+/// rank may still be running (with one more prefetched) while the others have nothing left, are
+/// then a small part of each rank's share, so that a larger chunksize is never slower than 1.
+/// Measured at 1000 tasks of `true` on 2 ranks without the cap: --chunksize 1, 10, 100 took
+/// 1.09, 1.43 and 1.76 s (medians of 3).
+constexpr std::size_t chunks_per_rank_min = 64;
 
 void announce_stop(const farm_settings& settings, int s) {
   const double grace = settings.grace_for(s);
@@ -79,7 +87,8 @@ class dispatcher {
         tasks_(std::move(tasks)),
         sink_(sink),
         signals_(signals),
-        result_(result) {
+        result_(result),
+        progress_(settings.progress, settings.terminal) {
     for (std::size_t i = 0; i < tasks_.size(); ++i) queue_.push_back({i, tasks_[i].attempt});
   }
 
@@ -104,8 +113,14 @@ class dispatcher {
     // The signal another rank received: usually the same one as rank 0's (a launcher passes it
     // to every rank), so it never counts as a second one.
     if (report.signal != 0 && result_.signal == 0) stop_on(report.signal);
+    ++returned_;
     if (report.ran == 0) return;  // not started: the farm was stopping
     const attempt_record& r = report.rec;
+    const bool final = r.result == outcome::ok || r.result == outcome::interrupted || stopping_ ||
+                       static_cast<std::uint64_t>(r.attempt - tasks_[given_.at(index)].attempt) >=
+                           settings_.options.retries;
+    if (final && r.result != outcome::interrupted) ++done_;
+    if (final && r.result != outcome::ok && r.result != outcome::interrupted) ++failed_;
     result_.records.push_back(r);
     if (!sink_(std::span<const attempt_record>(&r, 1))) stop_for_log();
     if (r.result == outcome::ok || r.result == outcome::interrupted || stopping_) return;
@@ -135,6 +150,11 @@ class dispatcher {
 
   /// The stream's tick: the signals rank 0 received.
   void tick() {
+    // Handed out but not reported: running, or waiting in the pool's buffers for a free rank.
+    const std::size_t running =
+        std::min(given_.size() - returned_, static_cast<std::size_t>(pool_.size()));
+    progress_.update(done_, failed_, running, tasks_.size(),
+                     relay::app::monotonic_seconds() - started_);
     const auto seen = signals_.seen();
     for (; signals_handled_ < seen.size(); ++signals_handled_) stop_on(seen[signals_handled_]);
   }
@@ -142,6 +162,7 @@ class dispatcher {
   /// After the stream: a signal that came as it ended (next() handed out nothing more for it)
   /// still stops the farm: what was not run is reported so, and the exit code names the signal.
   void end() {
+    progress_.finish();
     streaming_ = false;
     tick();
   }
@@ -176,6 +197,11 @@ class dispatcher {
   bool stopping_ = false;
   bool killing_ = false;
   bool streaming_ = true;
+  progress_line progress_;
+  double started_ = relay::app::monotonic_seconds();
+  std::size_t returned_ = 0;  ///< reports received
+  std::size_t done_ = 0;      ///< tasks that ended for good (succeeded, or failed all retries)
+  std::size_t failed_ = 0;
 };
 
 }  // namespace
@@ -239,10 +265,13 @@ farm_result run_farm(const relay::communicator& world, const farm_settings& sett
   const double started = relay::app::monotonic_seconds();
   const double cpu_start = relay::app::cpu_seconds();
   if (pool.is_root()) {
+    const std::size_t chunksize = std::clamp<std::size_t>(
+        queue.size() / (chunks_per_rank_min * static_cast<std::size_t>(pool.size())), 1,
+        po.chunksize);
     dispatcher d(pool, settings, std::move(queue), sink, inbox, result);
     pool.stream<assignment>(
         attempt, [&] { return d.next(); },
-        [&](std::size_t i, attempt_report&& r) { d.finished(i, std::move(r)); }, 0,
+        [&](std::size_t i, attempt_report&& r) { d.finished(i, std::move(r)); }, chunksize,
         [&] { d.tick(); }, tick_interval);
     d.end();
   } else {

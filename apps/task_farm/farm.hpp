@@ -24,6 +24,8 @@ struct farm_settings {
   std::string host;            ///< this rank's host name
   std::string resume_command;  ///< printed by rank 0 when the farm is stopped early
   int max_cores = 1;           ///< the most cores a task needs: above 1, ranks share node_slots
+  bool progress = false;       ///< rank 0 prints the progress line (progress.hpp)
+  bool terminal = false;       ///< ... rewritten in place on a terminal
 
   /// The grace period after signal `s`.
   [[nodiscard]] double grace_for(int s) const;

@@ -67,6 +67,8 @@ job_result run_job(const relay::communicator& world, prepared& p, signal_source&
   settings.host = relay::environment::processor_name();
   settings.resume_command = resume_command(world.size(), p.outdir);
   settings.max_cores = p.max_cores;
+  settings.progress = p.progress;
+  settings.terminal = p.terminal;
   if (world.rank() != 0 && !is_directory(settings.outdir)) {
     // Another node without a shared file system: its tasks' output stays on its own disk.
     try {

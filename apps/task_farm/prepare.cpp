@@ -11,6 +11,7 @@
 #include "app.hpp"
 #include "clock.hpp"
 #include "outdir.hpp"
+#include "progress.hpp"
 #include "relay/collectives.hpp"
 #include "relay/error.hpp"
 #include "report.hpp"
@@ -205,6 +206,8 @@ prepared prepare(const relay::communicator& world, const cli_args& a) {
         throw relay::usage_error("--tag needs --output per-task (the farm's is " +
                                  std::string(to_string(output_mode(p.options.output))) + ")");
       p.jobs = std::move(jobs);
+      p.terminal = stderr_is_terminal();
+      p.progress = a.progress || (p.terminal && !a.json);
     } catch (const relay::usage_error& e) {
       p = prepared{};
       p.error = e.what();

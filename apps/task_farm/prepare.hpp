@@ -42,6 +42,8 @@ struct prepared : farm_setup {
   std::unique_ptr<status_log> log;
   bool tag = false;              ///< --tag: rank 0 copies each logged attempt's output (tag.hpp)
   std::unique_ptr<joblog> jobs;  ///< --joblog, if given
+  bool progress = false;         ///< --progress, or stderr is a terminal
+  bool terminal = false;
 };
 
 /// Prepares the farm on every rank of `world` (collective). Rank 0 reads the task file (or the

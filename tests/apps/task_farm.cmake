@@ -23,7 +23,7 @@ set_tests_properties(app.task_farm.habits_core PROPERTIES TIMEOUT 60 LABELS "app
 # workers) in the suite; their other rank counts carry the label full (scripts/test.sh --full).
 foreach(script_ranks IN ITEMS "basic|1 2 3 4|" "resume_after_kill|1 3|2 4" "interrupt|1 3|2 4"
                               "retries_timeout|1|2" "big_output|1 3|" "options|1|2"
-                              "defects|2|1 3" "halt_joblog|2|1 3")
+                              "defects|2|1 3" "halt_joblog|2|1 3" "progress|2|1")
   string(REPLACE "|" ";" parts "${script_ranks}")
   list(GET parts 0 script)
   list(GET parts 1 ranks)
