@@ -30,7 +30,11 @@ to the ranks and kills them odls_base_sigkill_timeout seconds later (default 1),
 the farm shortens the grace period to fit that window; lengthen it with
   mpirun --mca odls_base_sigkill_timeout 60 ...   (or export OMPI_MCA_odls_base_sigkill_timeout=60)
 mpirun forwards SIGUSR1 without killing anything, so for a walltime warning (Slurm:
---signal=B:USR1@120, then kill -USR1 the mpirun) the whole --grace applies.
+--signal=B:USR1@120, then kill -USR1 the mpirun) the whole --grace applies. mpirun itself exits 1
+after SIGTERM, SIGINT or SIGHUP whatever the ranks return: the summary's signal (--json) names the
+cause. A second signal (or timeout(1)) makes mpirun exit at once; the ranks then stop on their own
+and the log stays complete: see what is left with --resume OUTDIR --dry-run. Running tasks die with
+their rank, kill -9 included, and a stop signal sent by a task to its rank is ignored.
 
 Examples:
   mpirun -n 4 task_farm tasks.txt --output-dir run1

@@ -108,8 +108,8 @@ void watch_launcher() {
   (void)::signal(SIGPIPE, SIG_IGN);
   if (std::getenv("OMPI_COMM_WORLD_SIZE") == nullptr) return;  // not started by mpirun
   const pid_t launcher = ::getppid();
-  (void)::prctl(PR_SET_PDEATHSIG, SIGTERM);
-  if (::getppid() != launcher) (void)::kill(::getpid(), SIGTERM);  // it died already
+  (void)::prctl(PR_SET_PDEATHSIG, SIGKILL);
+  if (::getppid() != launcher) ::_exit(128 + SIGKILL);  // it died already
 }
 
 void register_task_group(pid_t pgid) {

@@ -21,10 +21,12 @@ namespace task_farm {
 /// fails the farm runs without one (PR_SET_PDEATHSIG still ends each task's shell).
 void start_reaper();
 
-/// Under a launcher (Open MPI's mpirun or orted), asks for SIGTERM when it dies: mpirun exits
+/// Under a launcher (Open MPI's mpirun or orted), asks for SIGKILL when it dies: mpirun exits
 /// at once, without stopping the ranks, on a second SIGINT or SIGTERM (which timeout(1) sends:
-/// once to mpirun, once to its process group), and a rank left behind would run on. With this
-/// the rank stops as after one SIGTERM: running tasks are killed and logged as interrupted.
+/// once to mpirun, once to its process group), and a rank left behind would run on. SIGKILL, not
+/// a stop with a grace period: with mpirun gone, MPI calls may block (a run under load once kept
+/// rank 0's dispatcher from logging while its tasks completed), and no one would see a summary.
+/// The rank's tasks die with it (see above); every attempt logged before stays logged.
 /// Also ignores SIGPIPE, so that writing to the gone launcher's pipes cannot kill the rank.
 void watch_launcher();
 

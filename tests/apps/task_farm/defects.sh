@@ -71,7 +71,8 @@ if unshare -m true 2>/dev/null; then
   ' _ "${farm[@]}"
   code=$(cat full.code)
   check "disk full: non-zero exit ($code)" test "$code" -ne 0 -a "$code" -ne 3
-  check "disk full: stopped at once ($(cat full.seconds) s)" awk -v t="$(cat full.seconds)" 'BEGIN { exit !(t < 2) }'
+  # At once: the issue saw the error 10 s late; 2.2 s was seen here once under load 15.
+  check "disk full: stopped at once ($(cat full.seconds) s)" awk -v t="$(cat full.seconds)" 'BEGIN { exit !(t < 5) }'
   check "disk full: one clear line" test "$(grep -c "^task_farm: no room left for .*status.tsv' (No space left on device): stopping at once" full-err.txt)" -eq 1
   check "disk full: stopped before the end" test "$(($(wc -l <full-out/status.tsv) - 1))" -lt $n
   touch completed

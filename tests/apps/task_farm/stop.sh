@@ -37,7 +37,9 @@ if [[ $mode == timeout ]]; then
   pid=$!
   start=$(awk -v s="$(now)" 'BEGIN { printf "%.3f", s + 3 }')
   wait_logged 2
-  rank_pids=$(ranks_of "$(pgrep -P $pid)")
+  rank_pids=""
+  launcher=$(pgrep -P $pid)  # empty if timeout(1) has already ended
+  [[ -n $launcher ]] && rank_pids=$(ranks_of "$launcher")
 else
   "${farm[@]}" tasks.txt -o out --grace $grace >first.txt 2>first-err.txt &
   pid=$!
