@@ -5,6 +5,7 @@
 
 #include "meta.hpp"
 #include "relay/communicator.hpp"
+#include "template.hpp"
 
 namespace task_farm {
 
@@ -15,9 +16,18 @@ struct cli_args {
   std::string output_dir;
   std::string resume;
   std::string chunksize, retries, timeout, grace;
+  std::string cores_per_task;  ///< --cores-per-task (slots.hpp)
+  std::string output;          ///< --output (rank_output.hpp)
+  std::string halt;            ///< --halt: "now" or "soon"
+  std::string joblog;          ///< --joblog FILE
+  bool skip_failed = false;    ///< --resume-unfinished: failed tasks are not run again
   bool fail_fast = false;
+  bool tag = false;  ///< --tag (tag.hpp)
+  bool progress = false;
   bool dry_run = false;
   bool json = false;
+  std::string templ;                ///< --template: the tasks are a sweep over `sources`
+  std::vector<arg_source> sources;  ///< after ::: and :::: (template.hpp)
 };
 
 /// Parses argv on every rank of `world` and checks it (the numbers too): a usage error is raised

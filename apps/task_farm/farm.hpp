@@ -23,6 +23,9 @@ struct farm_settings {
   std::string note;            ///< why term_grace is shorter than grace, if it is
   std::string host;            ///< this rank's host name
   std::string resume_command;  ///< printed by rank 0 when the farm is stopped early
+  int max_cores = 1;           ///< the most cores a task needs: above 1, ranks share node_slots
+  bool progress = false;       ///< rank 0 prints the progress line (progress.hpp)
+  bool terminal = false;       ///< ... rewritten in place on a terminal
 
   /// The grace period after signal `s`.
   [[nodiscard]] double grace_for(int s) const;
@@ -41,11 +44,14 @@ struct farm_result {
   std::vector<double> cpu_seconds;      ///< rank 0: per rank
   int signal = 0;                       ///< the first signal that stopped the farm (on any rank)
   bool failed_fast = false;
+  bool log_trouble = false;  ///< stopped at once because the log could not grow (see record_sink)
   double seconds = 0;
 };
 
-/// Rank 0 hands each finished attempt to this (to log it) as soon as it arrives.
-using record_sink = std::function<void(std::span<const attempt_record>)>;
+/// Rank 0 hands each finished attempt to this (to log it) as soon as it arrives. It returns false
+/// when the log is (nearly) out of space or cannot be written: the farm then stops at once (it
+/// hands out nothing more and kills the running tasks, whose ends are still logged if they can be).
+using record_sink = std::function<bool(std::span<const attempt_record>)>;
 
 /// Runs the farm on every rank of `world` (collective). Rank 0 passes the tasks to run, in
 /// order (each with its first attempt number), and the sink; the other ranks pass nothing.

@@ -5,6 +5,8 @@
 
 #include <cstdint>
 #include <cstdlib>
+#include <cstring>
+#include <exception>
 #include <span>
 #include <utility>
 #include <vector>
@@ -16,6 +18,7 @@
 #include "relay/error.hpp"
 #include "report.hpp"
 #include "status.hpp"
+#include "tag.hpp"
 
 namespace task_farm {
 
@@ -28,6 +31,19 @@ std::string self_path() {
   return std::string(buf, static_cast<std::size_t>(n));
 }
 
+}  // namespace
+
+std::string shell_quote(const std::string& word) {
+  if (!word.empty() && word.find_first_not_of("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+                                              "0123456789_./:=@%+,-") == std::string::npos)
+    return word;
+  std::string out = "'";
+  for (char c : word) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
+  return out + "'";
+}
+
+namespace {
+
 /// How to start this farm again, for the message printed when it is stopped early.
 std::string resume_command(int ranks, const std::string& outdir) {
   std::string launcher;
@@ -37,7 +53,7 @@ std::string resume_command(int ranks, const std::string& outdir) {
     launcher = "srun -n " + std::to_string(ranks) + " ";
   else if (ranks > 1)
     launcher = "mpiexec -n " + std::to_string(ranks) + " ";
-  return launcher + self_path() + " --resume " + outdir;
+  return launcher + shell_quote(self_path()) + " --resume " + shell_quote(outdir);
 }
 
 }  // namespace
@@ -50,6 +66,9 @@ job_result run_job(const relay::communicator& world, prepared& p, signal_source&
   settings.term_grace = fit_grace(settings.grace, settings.note);
   settings.host = relay::environment::processor_name();
   settings.resume_command = resume_command(world.size(), p.outdir);
+  settings.max_cores = p.max_cores;
+  settings.progress = p.progress;
+  settings.terminal = p.terminal;
   if (world.rank() != 0 && !is_directory(settings.outdir)) {
     // Another node without a shared file system: its tasks' output stays on its own disk.
     try {
@@ -63,13 +82,32 @@ job_result run_job(const relay::communicator& world, prepared& p, signal_source&
 
   record_sink sink;
   if (world.rank() == 0) {
-    sink = [&](std::span<const attempt_record> recs) {
+    sink = [&, told = false](std::span<const attempt_record> recs) mutable {
       std::string lines;
       for (const auto& r : recs) {
         status_line line{r, hosts[static_cast<std::size_t>(r.rank)], p.commands[r.id]};
         lines += format_status_line(line);
       }
-      p.log->append(lines);
+      if (p.jobs)
+        for (const auto& r : recs)
+          (void)p.jobs->append(r, hosts[static_cast<std::size_t>(r.rank)], p.commands[r.id]);
+      std::string trouble;
+      try {
+        p.log->append(lines);
+        if (p.log->space_error() != 0)
+          trouble = "no room left for '" + p.outdir + "/" + std::string(status_file_name) + "' (" +
+                    std::strerror(p.log->space_error()) +
+                    "): stopping at once; running tasks are killed, and every attempt that ended "
+                    "is logged";
+      } catch (const std::exception& e) {
+        trouble = std::string(e.what()) + ": stopping at once; running tasks are killed";
+      }
+      if (p.tag)
+        for (const auto& r : recs) print_tagged(p.outdir, r.id);
+      if (trouble.empty()) return true;
+      if (!told) write_stderr("task_farm: " + trouble + "\n");
+      told = true;
+      return false;
     };
   }
   std::vector<std::int64_t> planned;

@@ -18,6 +18,10 @@ struct job_result {
   std::string resume_command;  ///< how to start this farm again
 };
 
+/// `word` as one word for the shell: unchanged if it holds only characters that need no quoting,
+/// else in single quotes.
+[[nodiscard]] std::string shell_quote(const std::string& word);
+
 /// Runs the farm that `prepare` set up, on every rank of `world` (collective): every rank runs
 /// tasks, rank 0 also hands them out and logs each finished attempt in the status log at once.
 /// `signals` must be the process's signal source (see block_signals).

@@ -2,6 +2,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "rank_output.hpp"
 #include "relay/error.hpp"
 #include "taskfile.hpp"
 
@@ -23,7 +24,10 @@ std::string to_json(const farm_meta& meta) {
                   {"retries", meta.options.retries},
                   {"timeout", meta.options.timeout},
                   {"grace", meta.options.grace},
-                  {"fail_fast", meta.options.fail_fast}};
+                  {"fail_fast", meta.options.fail_fast},
+                  {"cores_per_task", meta.options.cores_per_task},
+                  {"output", to_string(static_cast<output_mode>(meta.options.output))},
+                  {"halt_now", meta.options.halt_now}};
   return j.dump(2) + "\n";
 }
 
@@ -50,7 +54,13 @@ farm_meta meta_from_json(std::string_view text) {
     meta.options.timeout = o.at("timeout").get<double>();
     meta.options.grace = o.at("grace").get<double>();
     meta.options.fail_fast = o.at("fail_fast").get<bool>();
-    if (meta.options.chunksize == 0 || meta.options.timeout < 0 || meta.options.grace < 0)
+    meta.options.halt_now = o.value("halt_now", false);  // farms before --halt have none
+    meta.options.cores_per_task = o.value("cores_per_task", std::uint64_t{1});  // older farms
+    const auto output = output_mode_from(o.value("output", std::string("per-task")));
+    if (!output) throw relay::usage_error("farm.json holds an unknown output mode");
+    meta.options.output = static_cast<std::int32_t>(*output);
+    if (meta.options.chunksize == 0 || meta.options.cores_per_task == 0 ||
+        meta.options.timeout < 0 || meta.options.grace < 0)
       throw relay::usage_error("farm.json holds invalid options");
     return meta;
   } catch (const nlohmann::json::exception& e) {

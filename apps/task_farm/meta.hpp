@@ -14,11 +14,14 @@ struct farm_options {
   double timeout = 0;           ///< seconds per attempt; 0: no limit
   double grace = 5;             ///< seconds running tasks get to finish when the farm is stopped
   bool fail_fast = false;       ///< stop handing out tasks after the first task that fails
+  std::uint64_t cores_per_task = 1;  ///< cores of its node a task needs, unless #FARM cores=N
+  std::int32_t output = 0;           ///< where task output goes: an output_mode (rank_output.hpp)
+  bool halt_now = false;             ///< with fail_fast: kill the running tasks too (--halt now)
   friend bool operator==(const farm_options&, const farm_options&) = default;
 
   template <class Archive>
   void serialize(Archive& ar, unsigned /*version*/) {
-    ar& chunksize& retries& timeout& grace& fail_fast;
+    ar& chunksize& retries& timeout& grace& fail_fast& cores_per_task& output& halt_now;
   }
 };
 

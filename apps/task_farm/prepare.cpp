@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <exception>
@@ -10,12 +11,15 @@
 #include "app.hpp"
 #include "clock.hpp"
 #include "outdir.hpp"
+#include "progress.hpp"
 #include "relay/collectives.hpp"
 #include "relay/error.hpp"
 #include "report.hpp"
 #include "runner.hpp"
+#include "slots.hpp"
 #include "status.hpp"
 #include "taskfile.hpp"
+#include "template.hpp"
 
 namespace task_farm {
 
@@ -29,20 +33,37 @@ std::string now_iso() {
 void queue(prepared& p, const run_plan& plan) {
   for (const auto& e : plan.to_run) {
     p.commands.emplace(e.t.id, e.t.command);
-    p.queue.push_back({e.t.id, e.first_attempt, e.t.command});
+    const auto cores = e.t.cores != 0 ? e.t.cores : static_cast<int>(p.options.cores_per_task);
+    p.queue.push_back({e.t.id, e.first_attempt, e.t.command, e.t.phase, cores});
+    p.max_cores = std::max(p.max_cores, cores);
+  }
+}
+
+/// A task that needs more cores than the smallest node has ranks could never start there.
+void check_cores(const run_plan& plan, const farm_options& options, int node_ranks) {
+  for (const auto& e : plan.to_run) {
+    const auto cores = e.t.cores != 0 ? std::uint64_t(e.t.cores) : options.cores_per_task;
+    if (cores > static_cast<std::uint64_t>(node_ranks))
+      throw relay::usage_error(
+          "task " + std::to_string(e.t.id) + " needs " + std::to_string(cores) +
+          " cores, but a node of this job runs only " + std::to_string(node_ranks) + " rank" +
+          (node_ranks == 1 ? "" : "s") +
+          " (one core each): start more ranks per node, or ask for fewer cores");
   }
 }
 
 /// Rank 0: reads and checks the input, creates or reopens the output directory.
-prepared prepare_new(const cli_args& a) {
+prepared prepare_new(const cli_args& a, int node_ranks) {
   prepared p;
   p.options = merge_options(a, farm_options{});
-  const std::string text = read_file(a.task_file, "task file");
+  const bool sweep = !a.templ.empty();
+  const std::string text = sweep ? expand_sweep(a.templ, a.sources) : read_task_file(a.task_file);
   std::vector<task> tasks;
   try {
     tasks = parse_tasks(text);
   } catch (const relay::usage_error& e) {
-    throw relay::usage_error("task file '" + a.task_file + "': " + e.what());
+    throw relay::usage_error(
+        (sweep ? std::string("--template: ") : "task file '" + a.task_file + "': ") + e.what());
   }
   p.total_tasks = tasks.size();
   const run_plan plan = plan_run(tasks, {});
@@ -51,17 +72,24 @@ prepared prepare_new(const cli_args& a) {
     p.finished = true;
     return p;
   }
+  check_cores(plan, p.options, node_ranks);
   std::string dir = a.output_dir.empty() ? default_output_dir() : a.output_dir;
   make_directories(dir);
   dir = absolute(dir);
   if (exists(dir + "/" + std::string(meta_file_name)))
     throw relay::usage_error("'" + dir + "' already holds a farm: resume it with --resume " + dir +
                              ", or choose another --output-dir");
+  if (exists(dir + "/" + std::string(status_file_name)))
+    throw relay::usage_error("'" + dir + "' holds a status.tsv that is not a farm's (it has no " +
+                             std::string(meta_file_name) + "): choose another --output-dir");
   p.outdir = dir;
   p.log = std::make_unique<status_log>(dir + "/" + std::string(status_file_name));
   write_file_atomic(dir + "/" + std::string(tasks_copy_name), text);
   farm_meta meta;
-  meta.task_file = absolute(a.task_file);
+  // A sweep's task file is its expansion, saved here: --resume needs nothing else.
+  meta.task_file = sweep                       ? dir + "/" + std::string(tasks_copy_name)
+                   : a.task_file == stdin_name ? "(standard input)"
+                                               : absolute(a.task_file);
   meta.created = now_iso();
   meta.runs = 1;
   meta.options = p.options;
@@ -75,7 +103,7 @@ prepared prepare_new(const cli_args& a) {
   return p;
 }
 
-prepared prepare_resume(const cli_args& a) {
+prepared prepare_resume(const cli_args& a, int node_ranks) {
   prepared p;
   const std::string& dir_arg = a.resume;
   if (!exists(dir_arg))
@@ -108,23 +136,24 @@ prepared prepare_resume(const cli_args& a) {
   }
   const std::string copy_path = dir + "/" + std::string(tasks_copy_name);
   const std::string saved = read_file(copy_path, "the farm's copy of its task file");
-  const std::string text = a.task_file.empty() ? saved : read_file(a.task_file, "task file");
+  const std::string text = a.task_file.empty() ? saved : read_task_file(a.task_file);
   const std::string source = a.task_file.empty() ? copy_path : a.task_file;
   std::vector<task> tasks;
   run_plan plan;
   try {
     tasks = parse_tasks(text);
-    plan = plan_run(tasks, history.lines);
+    plan = plan_run(tasks, history.lines, a.skip_failed);
   } catch (const relay::usage_error& e) {
     throw relay::usage_error("cannot resume '" + dir_arg + "' with '" + source + "': " + e.what());
   }
   p.total_tasks = tasks.size();
-  p.skipped = plan.already_succeeded;
+  p.skipped = plan.already_succeeded + plan.already_failed;
   if (a.dry_run) {
-    print_plan(a.json, plan.to_run, tasks.size(), plan.already_succeeded, dir);
+    print_plan(a.json, plan.to_run, tasks.size(), p.skipped, dir);
     p.finished = true;
     return p;
   }
+  check_cores(plan, p.options, node_ranks);
   if (history.torn_tail) {
     // A job killed in the middle of writing a line: that attempt runs again.
     p.log.reset();
@@ -132,7 +161,7 @@ prepared prepare_resume(const cli_args& a) {
   }
   if (!a.task_file.empty() && text != saved) {
     write_file_atomic(copy_path, text);
-    meta.task_file = absolute(a.task_file);
+    meta.task_file = a.task_file == stdin_name ? "(standard input)" : absolute(a.task_file);
   } else if (a.task_file.empty() && ::access(meta.task_file.c_str(), R_OK) == 0) {
     try {
       if (read_file(meta.task_file, "task file") != saved)
@@ -147,8 +176,13 @@ prepared prepare_resume(const cli_args& a) {
   write_file_atomic(meta_path, to_json(meta));
   if (plan.to_run.empty()) {
     print_nothing_to_do(
-        a.json, "all " + std::to_string(tasks.size()) + " tasks in " + dir + " have succeeded",
-        tasks.size(), plan.already_succeeded, dir);
+        a.json,
+        plan.already_failed == 0
+            ? "all " + std::to_string(tasks.size()) + " tasks in " + dir + " have succeeded"
+            : "all " + std::to_string(tasks.size()) + " tasks in " + dir + " have ended (" +
+                  std::to_string(plan.already_failed) +
+                  " failed; --resume runs them again, --resume-unfinished does not)",
+        tasks.size(), p.skipped, dir);
     p.finished = true;
     return p;
   }
@@ -160,9 +194,20 @@ prepared prepare_resume(const cli_args& a) {
 
 prepared prepare(const relay::communicator& world, const cli_args& a) {
   prepared p;
+  const int node_ranks = smallest_node(world);  // the most cores a task may need
   if (world.rank() == 0) {
     try {
-      p = a.resume.empty() ? prepare_new(a) : prepare_resume(a);
+      // The joblog first: a bad path creates no farm directory.
+      std::unique_ptr<joblog> jobs;
+      if (!a.joblog.empty() && !a.dry_run) jobs = std::make_unique<joblog>(a.joblog);
+      p = a.resume.empty() ? prepare_new(a, node_ranks) : prepare_resume(a, node_ranks);
+      p.tag = a.tag;
+      if (a.tag && p.options.output != 0)
+        throw relay::usage_error("--tag needs --output per-task (the farm's is " +
+                                 std::string(to_string(output_mode(p.options.output))) + ")");
+      p.jobs = std::move(jobs);
+      p.terminal = stderr_is_terminal();
+      p.progress = a.progress || (p.terminal && !a.json);
     } catch (const relay::usage_error& e) {
       p = prepared{};
       p.error = e.what();

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "cli.hpp"
+#include "joblog.hpp"
 #include "meta.hpp"
 #include "relay/communicator.hpp"
 #include "status_log.hpp"
@@ -24,10 +25,11 @@ struct farm_setup {
   int code = 0;
   std::string outdir;
   farm_options options;
+  int max_cores = 1;  ///< the most cores a queued task needs: above 1, ranks share slots.hpp's
 
   template <class Archive>
   void serialize(Archive& ar, unsigned /*version*/) {
-    ar& error& finished& code& outdir& options;
+    ar& error& finished& code& outdir& options& max_cores;
   }
 };
 
@@ -38,6 +40,10 @@ struct prepared : farm_setup {
   std::size_t skipped = 0;
   std::unordered_map<std::int64_t, std::string> commands;
   std::unique_ptr<status_log> log;
+  bool tag = false;              ///< --tag: rank 0 copies each logged attempt's output (tag.hpp)
+  std::unique_ptr<joblog> jobs;  ///< --joblog, if given
+  bool progress = false;         ///< --progress, or stderr is a terminal
+  bool terminal = false;
 };
 
 /// Prepares the farm on every rank of `world` (collective). Rank 0 reads the task file (or the

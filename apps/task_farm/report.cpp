@@ -69,13 +69,22 @@ void print_nothing_to_do(bool json, const std::string& message, std::size_t tota
 }
 
 void print_run(const run_summary& s, bool json, const std::string& outdir,
-               const std::string& resume_command) {
+               const std::string& resume_command, output_mode output) {
   // The summary and the line after it are written at once each: see write_stderr.
-  write_stdout(json ? to_json(s, outdir).dump() + "\n" : to_text(s, outdir));
-  if (s.signal != 0 || s.failed_fast || s.failed > 0) {
+  std::string text = json ? to_json(s, outdir).dump() + "\n" : to_text(s, outdir);
+  const std::string per_task = "; output: " + outdir + "/task-<id>.out, .err\n";
+  if (!json && output != output_mode::per_task && text.ends_with(per_task))
+    text.replace(text.size() - per_task.size(), per_task.size(),
+                 output == output_mode::none
+                     ? std::string("; output: none (--output none)\n")
+                     : "; output: " + outdir + "/rank-<r>.out, .err (task_farm extract " + outdir +
+                           " ID)\n");
+  write_stdout(text);
+  if (s.signal != 0 || s.failed_fast || s.failed > 0 || s.interrupted > 0 || s.not_run > 0) {
     const std::string why = s.signal        ? "stopped by " + signal_name(s.signal)
-                            : s.failed_fast ? "stopped after a failure (--fail-fast)"
-                                            : std::to_string(s.failed) + " task(s) failed";
+                            : s.failed_fast ? "stopped after a failure (--fail-fast, --halt)"
+                            : s.failed > 0  ? std::to_string(s.failed) + " task(s) failed"
+                                            : std::string("stopped before the end");
     write_stderr("task_farm: " + why + "; " + std::to_string(s.succeeded + s.skipped) + " of " +
                  std::to_string(s.tasks) + " tasks have succeeded, all logged in " + outdir +
                  "/status.tsv. To run the rest: " + resume_command + "\n");

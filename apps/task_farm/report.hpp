@@ -7,6 +7,7 @@
 #include <string_view>
 #include <vector>
 
+#include "rank_output.hpp"
 #include "status.hpp"
 #include "summary.hpp"
 
@@ -25,7 +26,7 @@ void print_nothing_to_do(bool json, const std::string& message, std::size_t tota
 /// by a signal or --fail-fast, or a task failed, one line on stderr then says so, where the log
 /// is, and how to run the rest (`resume_command`).
 void print_run(const run_summary& s, bool json, const std::string& outdir,
-               const std::string& resume_command);
+               const std::string& resume_command, output_mode output = output_mode::per_task);
 
 /// "task_farm: <message>" on stderr.
 void print_error(const std::string& message);

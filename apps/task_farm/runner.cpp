@@ -3,7 +3,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
-#include <spawn.h>
+#include <sys/prctl.h>
 #include <sys/signalfd.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -17,8 +17,10 @@
 #include <cstring>
 #include <ctime>
 #include <stdexcept>
+#include <system_error>
 
 #include "clock.hpp"
+#include "guard.hpp"
 
 extern char** environ;
 
@@ -47,6 +49,71 @@ int open_pidfd(pid_t pid) {
 
 std::string task_path(const std::string& outdir, std::int64_t id, const char* ext) {
   return outdir + "/task-" + std::to_string(id) + ext;
+}
+
+/// Writes `text` to a new file `path` (0644), or throws std::system_error.
+void write_whole_file(const std::string& path, std::string_view text) {
+  const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd < 0) throw std::system_error(errno, std::generic_category());
+  std::size_t done = 0;
+  while (done < text.size()) {
+    const ssize_t n = ::write(fd, text.data() + done, text.size() - done);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) {
+      const int e = errno;
+      ::close(fd);
+      throw std::system_error(e, std::generic_category());
+    }
+    done += static_cast<std::size_t>(n);
+  }
+  if (::close(fd) != 0) throw std::system_error(errno, std::generic_category());
+}
+
+/// Starts /bin/sh for a task: its own process group (so a kill reaches everything it started,
+/// and the signals sent to the rank's group do not reach it), PR_SET_PDEATHSIG so that it dies
+/// with the thread that started it (kill -9 of the rank included; guard.hpp kills the rest of its
+/// group), no blocked signals, default handlers, /dev/null and the two files as its standard
+/// descriptors and no other descriptor of the rank (MPI's sockets, the status log). vfork: the
+/// child shares the rank's memory until execve, so starting a task costs no copy of the rank's
+/// (MPI-sized) address space; the child makes system calls only. Returns the pid, or -errno.
+pid_t spawn_task(char* const* argv, char* const* envp, int in, int out, int err) {
+  struct sigaction dfl {};
+  dfl.sa_handler = SIG_DFL;
+  sigemptyset(&dfl.sa_mask);
+  sigset_t none;
+  sigemptyset(&none);
+  const pid_t parent = ::getpid();
+  volatile int child_errno = 0;  // shared with the child until it execs
+  const pid_t pid = ::vfork();
+  if (pid == 0) {
+    (void)::setpgid(0, 0);
+    (void)::prctl(PR_SET_PDEATHSIG, SIGKILL);
+    // The rank may have died between vfork and prctl: then nobody would send the signal.
+    if (::getppid() != parent) ::_exit(127);
+    for (int s = 1; s < 32; ++s)
+      if (s != SIGKILL && s != SIGSTOP) (void)::sigaction(s, &dfl, nullptr);
+    (void)::sigprocmask(SIG_SETMASK, &none, nullptr);
+    if (in >= 0) (void)::dup2(in, 0);
+    (void)::dup2(out, 1);
+    (void)::dup2(err, 2);
+    long closed = -1;
+#ifdef SYS_close_range
+    closed = ::syscall(SYS_close_range, 3U, ~0U, 0U);
+#endif
+    if (closed != 0)  // before Linux 5.9
+      for (int fd = 3; fd < 4096; ++fd) (void)::close(fd);
+    ::execve("/bin/sh", argv, envp);
+    child_errno = errno;
+    ::_exit(127);
+  }
+  if (pid < 0) return -errno;
+  if (child_errno != 0) {
+    int status = 0;
+    while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+    }
+    return -child_errno;
+  }
+  return pid;
 }
 
 }  // namespace
@@ -83,8 +150,17 @@ void signal_source::wait(double seconds) const {
 std::vector<int> signal_source::take() {
   std::vector<int> got;
   signalfd_siginfo info{};
-  while (::read(fd_, &info, sizeof info) == static_cast<ssize_t>(sizeof info))
+  while (::read(fd_, &info, sizeof info) == static_cast<ssize_t>(sizeof info)) {
+    const auto sender = static_cast<pid_t>(info.ssi_pid);
+    if (info.ssi_code == SI_USER && sent_by_task(sender)) {
+      std::fprintf(stderr,
+                   "task_farm: ignored %s sent by process %d of a running task (tasks cannot stop "
+                   "their farm)\n",
+                   ::strsignal(static_cast<int>(info.ssi_signo)), static_cast<int>(sender));
+      continue;
+    }
     got.push_back(static_cast<int>(info.ssi_signo));
+  }
   return got;
 }
 
@@ -135,7 +211,9 @@ char* const* task_environment::make(std::int64_t id, std::int32_t attempt) {
 }
 
 process_runner::process_runner(exec_settings settings)
-    : settings_(std::move(settings)), env_(settings_.rank, settings_.host) {
+    : settings_(std::move(settings)),
+      env_(settings_.rank, settings_.host),
+      output_(settings_.output, settings_.outdir, settings_.rank) {
   devnull_ = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
 }
 
@@ -164,56 +242,35 @@ std::optional<attempt_record> process_runner::start(const assignment& a) {
   };
   // The files are opened here, not in the child: the task writes straight into them, so no
   // amount of output can block the farm, and a failure to create them is reported plainly.
-  const std::string out_path = task_path(settings_.outdir, a.id, ".out");
-  const std::string err_path = task_path(settings_.outdir, a.id, ".err");
-  const int out = ::open(out_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  if (out < 0) return fail(errno, "cannot create " + out_path);
-  const int err = ::open(err_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  if (err < 0) {
-    const int e = errno;
-    ::close(out);
-    return fail(e, "cannot create " + err_path);
-  }
+  // (--output per-rank: temporary files, filed by finish; rank_output.hpp.)
+  int out = -1, err = -1;
+  if (auto f = output_.open(a.id, attempt, out, err)) return fail(f->code, f->what);
 
-  posix_spawnattr_t attr;
-  posix_spawnattr_init(&attr);
-  // Its own process group (so a kill reaches everything it started, and the signals that
-  // mpirun sends to our rank's group do not reach it), no blocked signals, default handlers.
-  posix_spawnattr_setflags(&attr,
-                           POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
-  posix_spawnattr_setpgroup(&attr, 0);
-  sigset_t none;
-  sigemptyset(&none);
-  posix_spawnattr_setsigmask(&attr, &none);
-  sigset_t defaults;
-  sigemptyset(&defaults);
-  for (int s = 1; s < 32; ++s)
-    if (s != SIGKILL && s != SIGSTOP) sigaddset(&defaults, s);
-  posix_spawnattr_setsigdefault(&attr, &defaults);
-
-  posix_spawn_file_actions_t actions;
-  posix_spawn_file_actions_init(&actions);
-  if (devnull_ >= 0) posix_spawn_file_actions_adddup2(&actions, devnull_, 0);
-  posix_spawn_file_actions_adddup2(&actions, out, 1);
-  posix_spawn_file_actions_adddup2(&actions, err, 2);
-#if defined(__GLIBC__) && (__GLIBC__ > 2 || (__GLIBC__ == 2 && __GLIBC_MINOR__ >= 34))
-  // No descriptor of the rank (MPI's sockets, shared memory, the status log) leaks into tasks.
-  posix_spawn_file_actions_addclosefrom_np(&actions, 3);
-#endif
-
+  // A command longer than one argument may be (MAX_ARG_STRLEN, 128 KiB) is run from a file.
   std::string command = a.command;
+  std::string script;
+  if (command.size() > max_argument_bytes) {
+    script = task_path(settings_.outdir, a.id, ".sh");
+    try {
+      write_whole_file(script, command);
+    } catch (const std::system_error& e) {
+      ::close(out);
+      ::close(err);
+      return fail(e.code().value(), "cannot write " + script);
+    }
+  }
   char sh[] = "/bin/sh";
   char dash_c[] = "-c";
-  char* argv[] = {sh, dash_c, command.data(), nullptr};
-  // posix_spawn: glibc uses clone(CLONE_VM|CLONE_VFORK), so starting a task costs no copy of
-  // the rank's (MPI-sized) address space.
-  pid_t pid = -1;
-  const int rc = posix_spawn(&pid, "/bin/sh", &actions, &attr, argv, env_.make(a.id, attempt));
-  posix_spawn_file_actions_destroy(&actions);
-  posix_spawnattr_destroy(&attr);
+  char* argv_c[] = {sh, dash_c, command.data(), nullptr};
+  char* argv_file[] = {sh, script.data(), nullptr};
+  char* const* argv = script.empty() ? argv_c : argv_file;
+  char* const* envp = env_.make(a.id, attempt);
+  const int rc = spawn_task(argv, envp, devnull_, out, err);
   ::close(out);
   ::close(err);
-  if (rc != 0) return fail(rc, "cannot run /bin/sh");
+  if (rc < 0) return fail(-rc, "cannot run /bin/sh");
+  const pid_t pid = rc;
+  register_task_group(pid);
   pid_ = pid;
   pidfd_ = open_pidfd(pid);
   term_sent_ = false;
@@ -242,6 +299,10 @@ attempt_record process_runner::finish(int wait_status, double now) {
   if (term_sent_ && current_.result != outcome::ok) current_.result = kill_reason_;
   // Anything the task left running in its process group goes with it.
   (void)::kill(-pid_, SIGKILL);
+  if (!output_.commit()) {  // --output per-rank: its output is lost, so it did not succeed
+    current_.result = outcome::error;
+    if (current_.exit_code == 0) current_.exit_code = 127;
+  }
   release();
   return current_;
 }
@@ -302,6 +363,7 @@ void process_runner::kill_now() {
 }
 
 void process_runner::release() {
+  if (pid_ > 0) unregister_task_group(pid_);
   if (pidfd_ >= 0) ::close(pidfd_);
   pidfd_ = -1;
   pid_ = -1;

@@ -9,12 +9,18 @@
 #include <string>
 #include <vector>
 
+#include "rank_output.hpp"
 #include "status.hpp"
 #include "work.hpp"
 
 namespace task_farm {
 
 inline constexpr double never = std::numeric_limits<double>::infinity();
+
+/// A command longer than this is not passed to /bin/sh -c (one argument may hold at most
+/// MAX_ARG_STRLEN, 128 KiB, with its NUL) but written to OUTDIR/task-<id>.sh and run as
+/// /bin/sh OUTDIR/task-<id>.sh.
+inline constexpr std::size_t max_argument_bytes = 100 * 1024;
 
 /// The signals the farm handles itself: SIGTERM, SIGINT, SIGHUP, SIGUSR1 and SIGUSR2 stop the
 /// farm; SIGCHLD stays blocked as well, so that no handler installed by MPI can reap the tasks
@@ -47,8 +53,9 @@ struct exec_settings {
   double timeout = 0;  ///< seconds per attempt; 0: no limit
   std::int32_t rank = 0;
   std::string host;
-  double timeout_kill_delay = 2.0;    ///< SIGTERM to SIGKILL after --timeout
-  double interrupt_kill_delay = 0.2;  ///< SIGTERM to SIGKILL when the farm is stopped
+  double timeout_kill_delay = 2.0;             ///< SIGTERM to SIGKILL after --timeout
+  double interrupt_kill_delay = 0.2;           ///< SIGTERM to SIGKILL when the farm is stopped
+  output_mode output = output_mode::per_task;  ///< where the tasks' output goes (--output)
 };
 
 /// Builds the environment of the tasks: this process's environment without the variables with
@@ -102,6 +109,7 @@ class process_runner {
 
   exec_settings settings_;
   task_environment env_;
+  task_output output_;
   void release();
 
   int devnull_ = -1;

@@ -240,12 +240,14 @@ status_log_contents parse_status_log(std::string_view text) {
   return out;
 }
 
-run_plan plan_run(const std::vector<task>& tasks, const std::vector<status_line>& history) {
+run_plan plan_run(const std::vector<task>& tasks, const std::vector<status_line>& history,
+                  bool skip_failed) {
   std::unordered_map<std::int64_t, std::size_t> index;
   index.reserve(tasks.size());
   for (std::size_t i = 0; i < tasks.size(); ++i) index.emplace(tasks[i].id, i);
   std::vector<std::int32_t> last_attempt(tasks.size(), 0);
   std::vector<bool> succeeded(tasks.size(), false);
+  std::vector<bool> ended(tasks.size(), false);  // its last attempt ended, not interrupted
   for (const auto& line : history) {
     const auto it = index.find(line.rec.id);
     if (it == index.end())
@@ -262,6 +264,8 @@ run_plan plan_run(const std::vector<task>& tasks, const std::vector<status_line>
           t.command.substr(0, 60) +
           "': the task file was edited, so line numbers (the task ids) no longer "
           "match the log");
+    if (line.rec.attempt >= last_attempt[it->second])
+      ended[it->second] = line.rec.result != outcome::interrupted;
     last_attempt[it->second] = std::max(last_attempt[it->second], line.rec.attempt);
     if (line.rec.result == outcome::ok) succeeded[it->second] = true;
   }
@@ -269,6 +273,10 @@ run_plan plan_run(const std::vector<task>& tasks, const std::vector<status_line>
   for (std::size_t i = 0; i < tasks.size(); ++i) {
     if (succeeded[i]) {
       ++plan.already_succeeded;
+      continue;
+    }
+    if (skip_failed && ended[i]) {
+      ++plan.already_failed;
       continue;
     }
     plan.to_run.push_back({tasks[i], last_attempt[i] + 1});

@@ -87,13 +87,17 @@ struct run_plan {
   };
   std::vector<entry> to_run;          ///< in id order: never run, failed, or unfinished
   std::size_t already_succeeded = 0;  ///< logged as succeeded before: skipped
+  std::size_t already_failed = 0;     ///< logged as ended, not succeeded, with skip_failed: skipped
 };
 
 /// Plans a run: every task without a logged success runs, with attempt numbers that continue the
 /// log's. Throws relay::usage_error when the log does not belong to these tasks: a logged id that
 /// is no task now, or whose command differs (the task file was edited, so line numbers, the ids, no
 /// longer name the same tasks).
+/// With skip_failed (--resume-unfinished), a task whose last attempt ended (failed, killed by a
+/// signal, timed out or could not start) is skipped too: only the never run and the interrupted
+/// ones run.
 [[nodiscard]] run_plan plan_run(const std::vector<task>& tasks,
-                                const std::vector<status_line>& history);
+                                const std::vector<status_line>& history, bool skip_failed = false);
 
 }  // namespace task_farm

@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <sys/file.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -46,7 +47,13 @@ status_log::status_log(const std::string& path, std::uint64_t keep_bytes) : path
       throw relay::usage_error("cannot truncate '" + path + "': " + std::strerror(errno));
     st.st_size = static_cast<off_t>(keep_bytes);
   }
-  if (st.st_size == 0) write_all(fd_, std::string(status_header()) + "\n", path_);
+  size_ = static_cast<std::uint64_t>(st.st_size);
+  if (st.st_size == 0) {
+    const std::string header = std::string(status_header()) + "\n";
+    write_all(fd_, header, path_);
+    size_ = header.size();
+  }
+  reserve();
   if (::fdatasync(fd_) != 0)
     throw relay::usage_error("cannot sync '" + path + "': " + std::strerror(errno));
   syncer_ = std::thread([this] { sync_loop(); });
@@ -65,9 +72,29 @@ status_log::~status_log() {
   }
 }
 
+void status_log::reserve() {
+  if (space_error_ != 0) return;
+  struct statvfs fs {};
+  if (::fstatvfs(fd_, &fs) == 0 && fs.f_bavail * fs.f_frsize < low_space_bytes) {
+    space_error_ = ENOSPC;
+    return;
+  }
+  if (size_ + reserve_bytes - refill_bytes <= reserved_end_) return;
+  if (::fallocate(fd_, FALLOC_FL_KEEP_SIZE, static_cast<off_t>(size_),
+                  static_cast<off_t>(reserve_bytes)) == 0) {
+    reserved_end_ = size_ + reserve_bytes;
+  } else if (errno == ENOSPC || errno == EDQUOT) {
+    space_error_ = errno;
+  } else {
+    reserved_end_ = UINT64_MAX;  // a file system without fallocate: no reserve
+  }
+}
+
 void status_log::append(std::string_view lines) {
   if (lines.empty()) return;
   write_all(fd_, lines, path_);
+  size_ += lines.size();
+  reserve();
   {
     std::lock_guard lock(mutex_);
     ++written_;

@@ -39,16 +39,30 @@ class status_log {
 
   /// Appends complete lines (each ending in '\n') with one write(2).
   void append(std::string_view lines);
+  /// 0, or ENOSPC or EDQUOT once the log's file system is (nearly) full: it has less than
+  /// low_space_bytes free, or it refused to extend the log's reserve. The log keeps
+  /// reserve_bytes of room allocated beyond its end (fallocate, FALLOC_FL_KEEP_SIZE; extended
+  /// after each refill_bytes written), so that when the disk fills up, the attempts still
+  /// running can be logged: the farm stops at once when it sees this (job.cpp).
+  [[nodiscard]] int space_error() const { return space_error_; }
+  static constexpr std::uint64_t reserve_bytes = 1 << 20;
+  static constexpr std::uint64_t refill_bytes = 64 << 10;
+  static constexpr std::uint64_t low_space_bytes = 64 << 10;
+
   /// Blocks until everything appended is on stable storage.
   void sync();
 
  private:
   void sync_loop();
+  void reserve();
 
   int fd_ = -1;
   std::string path_;
   std::mutex mutex_;
   std::condition_variable cv_;
+  std::uint64_t size_ = 0;          ///< bytes in the file
+  std::uint64_t reserved_end_ = 0;  ///< allocated up to here
+  int space_error_ = 0;
   std::uint64_t written_ = 0;  ///< batches written
   std::uint64_t synced_ = 0;   ///< batches known to be on stable storage
   bool stopping_ = false;

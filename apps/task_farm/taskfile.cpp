@@ -7,6 +7,7 @@
 #include <cerrno>
 #include <cstring>
 
+#include "directives.hpp"
 #include "relay/error.hpp"
 
 namespace task_farm {
@@ -14,7 +15,11 @@ namespace task_farm {
 std::vector<task> parse_tasks(std::string_view text) {
   std::vector<task> tasks;
   std::int64_t line_no = 0;
+  std::int32_t phase = 0;
+  std::int32_t cores = 0;
   std::size_t pos = 0;
+  // A UTF-8 byte-order mark (editors on Windows write one) is not part of the first command.
+  if (text.starts_with("\xEF\xBB\xBF")) pos = 3;
   while (pos < text.size()) {
     ++line_no;
     std::size_t end = text.find('\n', pos);
@@ -31,10 +36,28 @@ std::vector<task> parse_tasks(std::string_view text) {
                                " holds a NUL byte (is this a binary file?)");
     if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
     const auto first = line.find_first_not_of(" \t\r\f\v");
-    if (first == std::string_view::npos || line[first] == '#') continue;
-    tasks.push_back({line_no, std::string(line)});
+    if (first == std::string_view::npos) continue;
+    if (line[first] == '#') {
+      if (const auto d = parse_directive(line, line_no)) {
+        if (d->what == directive::kind::barrier) ++phase;
+        if (d->what == directive::kind::cores) cores = d->cores;
+      }
+      continue;
+    }
+    tasks.push_back({line_no, std::string(line), phase, cores});
   }
   return tasks;
+}
+
+std::string read_task_file(const std::string& path) {
+  if (path == stdin_name) {
+    try {
+      return read_file("/dev/stdin", "task file");
+    } catch (const relay::usage_error&) {
+      throw relay::usage_error("cannot read the task file from standard input");
+    }
+  }
+  return read_file(path, "task file");
 }
 
 std::string read_file(const std::string& path, std::string_view what) {

@@ -16,11 +16,13 @@ struct assignment {
   std::int64_t id = 0;
   std::int32_t attempt = 1;
   std::string command;
+  std::int32_t phase = 0;  ///< its task's barriers passed (rank 0 starts no later phase early)
+  std::int32_t cores = 1;  ///< the cores of its node its rank must hold to run it (slots.hpp)
   friend bool operator==(const assignment&, const assignment&) = default;
 
   template <class Archive>
   void serialize(Archive& ar, unsigned /*version*/) {
-    ar& id& attempt& command;
+    ar& id& attempt& command& phase& cores;
   }
 };
 

@@ -15,7 +15,9 @@
 
 #include "attempt.hpp"
 #include "clock.hpp"
+#include "guard.hpp"
 #include "meta.hpp"
+#include "progress.hpp"
 #include "relay/datatype.hpp"
 #include "relay/error.hpp"
 #include "relay/serialization.hpp"
@@ -436,4 +438,80 @@ TEST(Environment, LauncherVariablesAreDropped) {
   EXPECT_TRUE(is_launcher_variable("OMPI_MCA_orte_hnp_uri=x"));
   EXPECT_FALSE(is_launcher_variable("OMPI_MCA_btl=^openib"));
   EXPECT_FALSE(is_launcher_variable("PATH=/bin"));
+}
+
+// ---- issue 17: stops and defects -------------------------------------------------------------
+
+TEST(TaskFile, ByteOrderMarkIsDropped) {
+  const auto tasks = parse_tasks(
+      "\xEF\xBB\xBF"
+      "echo a\necho b\n");
+  ASSERT_EQ(tasks.size(), 2u);
+  EXPECT_EQ(tasks[0].command, "echo a");
+  EXPECT_EQ(tasks[0].id, 1);
+  // Only at the very start.
+  EXPECT_EQ(parse_tasks("echo a\n\xEF\xBB\xBF"
+                        "echo b\n")[1]
+                .command,
+            "\xEF\xBB\xBF"
+            "echo b");
+}
+
+TEST(Plan, ResumeUnfinishedSkipsTasksThatEnded) {
+  const std::vector<task> tasks = {{1, "a"}, {2, "b"}, {3, "c"}, {4, "d"}, {5, "e"}};
+  std::vector<status_line> history;
+  history.push_back({rec(1, outcome::ok), "h", "a"});
+  history.push_back({rec(2, outcome::failed), "h", "b"});
+  history.push_back({rec(3, outcome::interrupted), "h", "c"});
+  history.push_back({rec(4, outcome::failed), "h", "d"});
+  history.push_back({rec(4, outcome::interrupted, 2), "h", "d"});  // its last attempt: unfinished
+  const auto all = plan_run(tasks, history);
+  EXPECT_EQ(all.to_run.size(), 4u);
+  const auto unfinished = plan_run(tasks, history, true);
+  ASSERT_EQ(unfinished.to_run.size(), 3u);
+  EXPECT_EQ(unfinished.to_run[0].t.id, 3);
+  EXPECT_EQ(unfinished.to_run[1].t.id, 4);
+  EXPECT_EQ(unfinished.to_run[1].first_attempt, 3);
+  EXPECT_EQ(unfinished.to_run[2].t.id, 5);
+  EXPECT_EQ(unfinished.already_succeeded, 1u);
+  EXPECT_EQ(unfinished.already_failed, 1u);
+}
+
+TEST(Progress, Text) {
+  EXPECT_EQ(progress_text(37, 2, 4, 100, 3.7),
+            "task_farm: 37/100 done, 2 failed, 4 running, 10.0 tasks/s, ETA 0:06");
+  EXPECT_EQ(progress_text(0, 0, 2, 10, 1.0),
+            "task_farm: 0/10 done, 0 failed, 2 running, 0.0 tasks/s, ETA ?");
+}
+
+TEST_F(Runner, CommandLongerThanOneArgument) {
+  // 200 KiB: more than MAX_ARG_STRLEN (128 KiB) allows one argument of /bin/sh -c.
+  const std::string command = ": " + std::string(200 * 1024, 'x') + "; echo long";
+  const auto r = run(command);
+  EXPECT_EQ(r.result, outcome::ok);
+  EXPECT_EQ(slurp(dir.path / "task-7.out"), "long\n");
+  EXPECT_EQ(slurp(dir.path / "task-7.sh"), command);
+}
+
+TEST_F(Runner, SignalsFromTheRunningTaskAreRecognised) {
+  process_runner proc({dir.path.string(), 0, 0, "h"});
+  const auto pidfile = dir.path / "pids";
+  // The shell, and a grandchild in a new session (out of the task's process group).
+  ASSERT_FALSE(
+      proc.start({1, 1, "setsid sleep 30 & echo $$ $! > " + pidfile.string() + "; sleep 30"}));
+  std::string pids;
+  for (int i = 0; i < 200 && pids.find(' ') == std::string::npos; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    pids = slurp(pidfile);
+  }
+  const pid_t shell = std::stoi(pids);
+  const pid_t grandchild = std::stoi(pids.substr(pids.find(' ')));
+  EXPECT_TRUE(sent_by_task(shell));
+  EXPECT_TRUE(sent_by_task(grandchild));  // its parent is the task's shell
+  EXPECT_FALSE(sent_by_task(::getpid()));
+  EXPECT_FALSE(sent_by_task(::getppid()));
+  EXPECT_FALSE(sent_by_task(1));
+  proc.kill_now();
+  ::kill(grandchild, SIGKILL);
+  EXPECT_FALSE(sent_by_task(shell));  // no task running
 }
