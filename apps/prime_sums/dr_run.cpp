@@ -118,9 +118,9 @@ run_result run_dr(const relay::communicator& comm, std::span<const std::uint64_t
 }
 
 // Measured on the development machine (one rank, in-app; scripts/bench_prime_sums_dr.sh): 1e14
-// in about 1.3 s, 1e15 in 5 s, 1e16 in 20 s, i.e. 4.5e-10 to 6e-10 s per N^(2/3); and about 10 ms
-// per N for its tables and tasks, whatever its size, on every rank alike.
-constexpr double dr_seconds_per_unit = 5.0e-10;
+// in about 1.15 s, 1e15 in 3.2 s, 1e16 in 12 s, i.e. 2.6e-10 to 5e-10 s per N^(2/3); and about
+// 10 ms per N for its tables and tasks, whatever its size, on every rank alike.
+constexpr double dr_seconds_per_unit = 3.0e-10;
 constexpr double dr_seconds_per_n = 0.01;
 
 double dr_estimate_seconds(const std::vector<std::uint64_t>& sorted, int ranks) {
