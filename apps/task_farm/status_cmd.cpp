@@ -12,6 +12,8 @@
 #include <map>
 #include <nlohmann/json.hpp>
 #include <sstream>
+#include <string>
+#include <utility>
 
 #include "app.hpp"
 #include "clock.hpp"
@@ -73,7 +75,9 @@ std::string short_command(const std::string& c) {
   return c.size() <= 70 ? c : c.substr(0, 67) + "...";
 }
 
-int print_status(const std::string& dir_arg, bool json) {
+/// A farm's directory, made absolute, and its farm.json; throws usage_error when `dir_arg` is not
+/// a farm's directory.
+std::pair<std::string, farm_meta> open_farm(const std::string& dir_arg) {
   if (!is_directory(dir_arg)) throw relay::usage_error("'" + dir_arg + "' is not a directory");
   const std::string dir = absolute(dir_arg);
   const std::string meta_path = dir + "/" + std::string(meta_file_name);
@@ -81,6 +85,11 @@ int print_status(const std::string& dir_arg, bool json) {
     throw relay::usage_error("'" + dir_arg +
                              "' is not a task_farm output directory (it has no farm.json)");
   const farm_meta meta = meta_from_json(read_file(meta_path, "farm file"));
+  return {dir, meta};
+}
+
+int print_status(const std::string& dir_arg, bool json) {
+  const auto [dir, meta] = open_farm(dir_arg);
   const std::string status_path = dir + "/" + std::string(status_file_name);
   const std::vector<task> tasks =
       parse_tasks(read_file(dir + "/" + std::string(tasks_copy_name), "the farm's task file"));
@@ -220,13 +229,7 @@ namespace {
 
 /// Prints task `id`'s output (or error output) from the farm in `dir`: its latest attempt's.
 void print_output(const std::string& dir_arg, std::int64_t id, bool err) {
-  if (!is_directory(dir_arg)) throw relay::usage_error("'" + dir_arg + "' is not a directory");
-  const std::string dir = absolute(dir_arg);
-  const std::string meta_path = dir + "/" + std::string(meta_file_name);
-  if (!exists(meta_path))
-    throw relay::usage_error("'" + dir_arg +
-                             "' is not a task_farm output directory (it has no farm.json)");
-  const farm_meta meta = meta_from_json(read_file(meta_path, "farm file"));
+  const auto [dir, meta] = open_farm(dir_arg);
   const auto mode = static_cast<output_mode>(meta.options.output);
   const std::string ext = err ? ".err" : ".out";
   const std::string what = "task " + std::to_string(id);
