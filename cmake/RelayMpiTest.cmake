@@ -49,7 +49,9 @@ function(relay_add_mpi_test)
   set(launcher_flags "")
   set(launcher_env "")
   if(RELAY_MPI_IS_OPENMPI)
-    list(APPEND launcher_flags --oversubscribe)
+    # --bind-to none: at 1 or 2 ranks mpirun binds each rank to one core, so two tests that
+    # ctest -j2 runs side by side would share core 0, and a rank's threads would share its core.
+    list(APPEND launcher_flags --oversubscribe --bind-to none)
     if(ARG_QUIET)
       list(APPEND launcher_flags -q)
     endif()

@@ -1,6 +1,8 @@
 // mc_pi: Monte Carlo pi whose answer does not depend on the number of ranks.
 
 #include <functional>
+#include <iostream>
+#include <vector>
 
 #include "app.hpp"
 #include "cli.hpp"
@@ -10,6 +12,12 @@
 #include "run.hpp"
 
 namespace {
+
+std::vector<int> cpus_of(const std::vector<mc_pi::per_rank>& everyone) {
+  std::vector<int> cpus;
+  for (const auto& r : everyone) cpus.push_back(r.cpus);
+  return cpus;
+}
 
 int mc_pi_main(int argc, char** argv, const relay::communicator& world) {
   mc_pi::cli_options o = mc_pi::parse_command_line(argc, argv, world);
@@ -23,9 +31,13 @@ int mc_pi_main(int argc, char** argv, const relay::communicator& world) {
 
   const auto result = mc_pi::run(world, o.run);
   line.clear();
-  const auto everyone =
-      relay::gather(world, mc_pi::per_rank{result.my_samples, result.my_seconds}, 0);
+  const auto everyone = relay::gather(
+      world, mc_pi::per_rank{result.my_samples, result.my_seconds, mc_pi::allowed_cpus()}, 0);
   if (!everyone) return relay::app::exit_ok;  // rank 0 prints
+  if (const auto warning =
+          mc_pi::affinity_warning(cpus_of(*everyone), o.run.threads, mc_pi::online_cpus());
+      !warning.empty())
+    std::cerr << warning << std::flush;
 
   if (o.json)
     mc_pi::print_json(o.run, result, world.size());

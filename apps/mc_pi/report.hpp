@@ -14,6 +14,7 @@ namespace mc_pi {
 struct per_rank {
   std::uint64_t samples;
   double seconds;
+  int cpus;  ///< CPUs this rank may run on (its affinity mask), 0 when unknown
 };
 
 /// The progress line for `p`: percent done, the round, samples/s and the seconds left.

@@ -1,6 +1,8 @@
 #include "run.hpp"
 
 #include <mpi.h>
+#include <sched.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <exception>
@@ -73,6 +75,34 @@ std::uint64_t count_threaded(const run_options& options, relay::range mine, unsi
 }
 
 }  // namespace
+
+int allowed_cpus() {
+  cpu_set_t set;
+  CPU_ZERO(&set);
+  if (sched_getaffinity(0, sizeof set, &set) != 0) return 0;
+  return CPU_COUNT(&set);
+}
+
+int online_cpus() {
+  const long n = sysconf(_SC_NPROCESSORS_ONLN);
+  return n > 0 ? static_cast<int>(n) : 0;
+}
+
+std::string affinity_warning(const std::vector<int>& cpus, unsigned threads, int online) {
+  if (threads < 2) return {};
+  int fewest = 0;  // the smallest known count
+  for (const int c : cpus)
+    if (c > 0 && (fewest == 0 || c < fewest)) fewest = c;
+  // More threads than the node has CPUs is the user's choice (and the tests' oversubscription);
+  // a binding that leaves a rank fewer CPUs than the node has is what the warning is for.
+  if (fewest == 0 || static_cast<unsigned>(fewest) >= threads || fewest >= online) return {};
+  const std::string t = std::to_string(threads);
+  return "mc_pi: warning: " + t + " threads per rank, but a rank may run on only " +
+         std::to_string(fewest) + (fewest == 1 ? " CPU" : " CPUs") +
+         " (its affinity), so its threads share them. Give each rank " + t +
+         " cores: Open MPI's mpirun --map-by slot:PE=" + t + " (or --bind-to none), srun " +
+         "--cpus-per-task=" + t + "\n";
+}
 
 run_result run(const relay::communicator& comm, const run_options& options) {
   if (options.threads < 1) throw std::invalid_argument("mc_pi::run: threads must be at least 1");

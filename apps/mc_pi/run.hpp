@@ -5,6 +5,8 @@
 #include <cstdint>
 #include <functional>
 #include <optional>
+#include <string>
+#include <vector>
 
 #include "kernels.hpp"
 #include "relay/communicator.hpp"
@@ -48,5 +50,18 @@ struct run_result {
 /// rounds and target_reached. An exception in a worker thread is rethrown by the calling thread
 /// once every thread has stopped.
 [[nodiscard]] run_result run(const relay::communicator& comm, const run_options& options);
+
+/// The CPUs the calling process may run on (sched_getaffinity), 0 when the system cannot tell.
+[[nodiscard]] int allowed_cpus();
+
+/// The line to print on standard error when a binding leaves some rank fewer CPUs than it has
+/// threads and than its node has online (`online`): Open MPI's mpirun binds each rank to one core
+/// by default at 1 or 2 ranks, so `mpirun -n 1 mc_pi --threads 2` runs both threads on one core.
+/// Empty when every rank has enough, or when the counts are unknown (0).
+[[nodiscard]] std::string affinity_warning(const std::vector<int>& cpus, unsigned threads,
+                                           int online);
+
+/// The node's online CPUs (sysconf), 0 when unknown.
+[[nodiscard]] int online_cpus();
 
 }  // namespace mc_pi

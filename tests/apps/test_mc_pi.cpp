@@ -12,6 +12,7 @@
 #include <numbers>
 #include <random>
 #include <set>
+#include <string>
 #include <vector>
 
 #include "estimate.hpp"
@@ -389,6 +390,24 @@ TEST(McPiRun, ZeroThreadsThrowsOnEveryRankBeforeAnyCommunication) {
   options.samples = 10;
   options.threads = 0;
   EXPECT_THROW((void)mc_pi::run(world, options), std::invalid_argument);
+}
+
+// mpirun binds a rank to one core by default: --threads 2 then runs both threads on it, and only
+// a warning tells the user why there is no speed-up.
+TEST(McPiRun, AffinityWarningWhenARankHasFewerCpusThanThreads) {
+  EXPECT_EQ(mc_pi::affinity_warning({1, 1}, 1, 8), "");
+  EXPECT_EQ(mc_pi::affinity_warning({2, 4}, 2, 8), "");
+  EXPECT_EQ(mc_pi::affinity_warning({0, 0}, 8, 8), "");  // unknown: say nothing
+  EXPECT_EQ(mc_pi::affinity_warning({2, 2}, 7, 2), "");  // oversubscribing the node on purpose
+  EXPECT_EQ(mc_pi::affinity_warning({1}, 2, 0), "");
+  const std::string w = mc_pi::affinity_warning({4, 1, 0}, 2, 4);
+  EXPECT_NE(w.find("only 1 CPU "), std::string::npos) << w;
+  EXPECT_NE(w.find("--map-by slot:PE=2"), std::string::npos) << w;
+  EXPECT_NE(w.find("--cpus-per-task=2"), std::string::npos) << w;
+  EXPECT_EQ(w.back(), '\n');
+  EXPECT_NE(mc_pi::affinity_warning({3}, 4, 8).find("only 3 CPUs"), std::string::npos);
+  EXPECT_GE(mc_pi::allowed_cpus(), 1);
+  EXPECT_GE(mc_pi::online_cpus(), mc_pi::allowed_cpus());
 }
 
 TEST(McPiRun, TargetErrorRunsTheSameRoundsAtAnyRankCount) {
