@@ -5,7 +5,10 @@
 // when it has nothing to run it sleeps 10 us after a message, doubling to opts.idle_sleep_max.
 // It asks for a window of chunks sized from how long its last chunk took: short chunks are
 // prefetched (the next ones are at hand when the current one ends, so the round trip to the root
-// is hidden), long ones are taken one at a time so that they go to whichever rank is free.
+// is hidden), long ones are taken one at a time so that they go to whichever rank is free. A
+// worker that holds a single chunk of many tasks asks for the next one when the chunk's last
+// few milliseconds begin (ask_ahead), so that the round trip does not leave it idle after every
+// chunk.
 
 #include <algorithm>
 #include <cmath>
@@ -36,6 +39,8 @@ void engine::run_chunk(chunk& c, kind& k, const std::function<void(piece&&)>& em
   p.first = c.first;
   p.rank = rank_;
   auto since = std::chrono::steady_clock::now();
+  const auto chunk_start = since;
+  bool asked_ahead = false;
   for (std::uint32_t i = 0; i < c.count; ++i) {
     if (stop_flag.load(std::memory_order_relaxed)) {
       p.status.resize(p.status.size() + (c.count - i),
@@ -58,6 +63,20 @@ void engine::run_chunk(chunk& c, kind& k, const std::function<void(piece&&)>& em
     }
     if (p.status.back() == static_cast<std::uint8_t>(task_status::failed) && c.stop_on_failure)
       stop_flag_.store(true);  // this rank starts nothing more; the root stops the others
+    if (may_poll && window_ == 1 && !asked_ahead && i + 1 < c.count) {
+      // A worker takes chunks longer than prefetch_below one at a time, and asks for the next
+      // when this one ends: a round trip to a root that may be asleep, every chunk. Asking when
+      // the tasks left (at the mean time of those done) are within window_cover_seconds hides
+      // it, and keeps the next chunk waiting here for no longer than that. Measured on 2 ranks,
+      // 100,000 tasks of `true` at --chunksize 100 (50-70 ms chunks) were 0-13% slower than at
+      // --chunksize 10 without this.
+      const double mean = seconds_since(chunk_start) / static_cast<double>(i + 1);
+      if (mean * static_cast<double>(c.count - i - 1) <= window_cover_seconds) {
+        asked_ahead = true;
+        window_ = 2;
+        ask_ahead();
+      }
+    }
     if (i + 1 < c.count && (opts_.flush_after <= 0 || seconds_since(since) >= opts_.flush_after)) {
       piece next;
       next.job = c.job;
@@ -212,15 +231,27 @@ void engine::worker_take(std::vector<char>& msg) {
   }
 }
 
+void engine::start_up_message() {
+  writer wr(out_);
+  wr.put<std::uint8_t>(up_results);
+  wr.put<std::uint64_t>(seq_);
+  wr.put<std::uint32_t>(0);  // window, set by worker_flush
+  wr.put<std::uint32_t>(0);  // pieces, set by worker_flush
+  out_since_ = std::chrono::steady_clock::now();
+}
+
+void engine::ask_ahead() {
+  if (out_pieces_ > 0) return worker_flush();
+  // No results to carry: the message is the header alone, with the new window.
+  start_up_message();
+  const auto window = static_cast<std::uint32_t>(window_);
+  std::memcpy(out_.data() + 9, &window, sizeof window);
+  sends_.push_back(relay::isend(comm_, std::move(out_), parent_, tag_up));
+  out_ = std::vector<char>();
+}
+
 void engine::emit_up(piece&& p) {
-  if (out_pieces_ == 0) {
-    writer wr(out_);
-    wr.put<std::uint8_t>(up_results);
-    wr.put<std::uint64_t>(seq_);
-    wr.put<std::uint32_t>(0);  // window, set by worker_flush
-    wr.put<std::uint32_t>(0);  // pieces, set by worker_flush
-    out_since_ = std::chrono::steady_clock::now();
-  }
+  if (out_pieces_ == 0) start_up_message();
   writer wr(out_);
   wr.put<std::int32_t>(p.rank);
   wr.put<std::uint64_t>(p.job);

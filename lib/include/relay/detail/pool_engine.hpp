@@ -167,6 +167,8 @@ class engine {
   void worker_poll();
   void worker_take(std::vector<char>& msg);
   void worker_flush();
+  void start_up_message();
+  void ask_ahead();
   void emit_up(piece&& p);
   void send_hello(const std::string& signature, int whose);
   void begin_serving(const std::string& signature, std::vector<kind*> kinds);
