@@ -8,6 +8,9 @@
 /// starts the collectives of one communicator in the same order, as MPI requires; they may then
 /// be waited for in any order, and mix with isend and irecv requests in wait_all and wait_any.
 ///
+/// A mismatched call (another collective, root, type or count on some rank) raises usage_error
+/// in every rank's wait(), no data moved: always on the pieces path, on MPI's when checks are on.
+///
 /// Two paths (docs/library.md, "Non-blocking collectives", has the progress rule):
 /// - **MPI's own**: a bytewise value, and the `_into` forms over spans of bytewise elements, are
 ///   one MPI_I* call (MPI_Ibcast, MPI_Iscatter, ...) on the caller's communicator, reading and
@@ -238,16 +241,6 @@ class scatter_state final : public gated_state {
 };
 }  // namespace detail
 
-namespace detail {
-/// iscatter's signature on MPI's path: the slot's type (T and the root's count), named as T.
-template <class T>
-call_signature scatter_signature(int root) noexcept {
-  call_signature sig = signature_of<typename scatter_state<T>::slot>(coll_kind::iscatter, root, 1);
-  sig.type_name = type_name<T>();
-  return sig;
-}
-}  // namespace detail
-
 /// Starts sending `values[r]` from the root to each rank r; wait() returns this rank's element.
 /// As scatter: the root's `values` must hold exactly size() elements, else wait() raises
 /// usage_error on every rank. Called by every rank with the same root.
@@ -266,7 +259,7 @@ template <class T>
       if (values.size() == p)
         for (std::size_t r = 0; r < p; ++r) s->input[r].value = values[r];
     }
-    s->start_checked(comm, detail::scatter_signature<T>(root),
+    s->start_checked(comm, detail::signature_as<slot, T>(detail::coll_kind::iscatter, root, 1),
                      [from = is_root ? s->input.data() : nullptr, to = &s->value, root,
                       c = comm.native()](MPI_Request* r) {
                        RELAY_MPI(MPI_Iscatter, from, sizeof(slot), MPI_BYTE, to, sizeof(slot),

@@ -6,11 +6,16 @@
 /// A bytewise value or a vector of them with one of MPI's own operations (ops::plus, ops::max,
 /// ...; see ops.hpp) is one MPI_Ireduce, MPI_Iallreduce, MPI_Iscan or MPI_Iexscan, from and into
 /// the request's memory (the moved-in value and the result). Vectors must then have the same
-/// length on every rank: unlike the blocking calls, this is not checked (a check would take a
-/// second step), so a mismatch is an MPI error or a short result. Every other case (serialized
-/// values, strings, user operations on any type) sends each value as a piece to the ranks that
-/// need it, and each of them combines the values in rank order, so non-commutative operations
-/// are safe and every rank's result is the same.
+/// length on every rank. Unlike the blocking calls, this is checked only with collective checks
+/// on (relay::check_collectives, RELAY_CHECK_COLLECTIVES=1: an agreement step before the MPI
+/// call, a round trip that about doubles a small iallreduce; docs/library.md has the figures);
+/// with them off a mismatch is an MPI error, a short result or a hang.
+///
+/// Every other case (serialized values, strings, user operations on any type) always runs that
+/// agreement first (the type, and a vector's length, must match on every rank, else every
+/// rank's wait() raises usage_error), then sends each value as a piece to the ranks that need
+/// it, and each of them combines the values in rank order, so non-commutative operations are safe
+/// and every rank's result is the same.
 
 #include <mpi.h>
 

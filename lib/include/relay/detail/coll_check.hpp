@@ -85,6 +85,12 @@ constexpr call_signature signature_of(coll_kind kind, int root, std::int64_t cou
   return {kind, root, type_hash<T>(), type_name<T>(), count};
 }
 
+/// The signature of a call whose messages are Wire's (compared), named as T in messages.
+template <class Wire, class T>
+constexpr call_signature signature_as(coll_kind kind, int root, std::int64_t count) noexcept {
+  return {kind, root, type_hash<Wire>(), type_name<T>(), count};
+}
+
 /// The block that the agreement reduces with MPI_MIN: each field and its negation, so that
 /// min == -max tells that every rank gave the same. An unknown count is the neutral element.
 struct agreement {
