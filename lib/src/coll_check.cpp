@@ -9,10 +9,10 @@
 #include <limits>
 #include <string>
 
+#include "relay/coll_request.hpp"
 #include "relay/config.hpp"
 #include "relay/detail/coll_check.hpp"
 #include "relay/error.hpp"
-#include "relay/coll_request.hpp"
 
 namespace relay {
 
@@ -43,6 +43,16 @@ bool checks_on() noexcept {
 
 void agreement::post(MPI_Comm comm, MPI_Request* request) {
   RELAY_MPI(MPI_Iallreduce, mine.data(), all.data(), fields, MPI_INT64_T, MPI_MIN, comm, request);
+}
+
+void agree_blocking(MPI_Comm comm, const call_signature& sig) {
+  int size = 1;
+  RELAY_MPI(MPI_Comm_size, comm, &size);
+  if (size == 1) return;
+  agreement a(sig);
+  RELAY_MPI(MPI_Allreduce, a.mine.data(), a.all.data(), agreement::fields, MPI_INT64_T, MPI_MIN,
+            comm);
+  a.verify();
 }
 
 void agreement::verify() const {

@@ -18,8 +18,8 @@
 
 namespace relay::detail {
 
-/// The collectives, as the agreement names them (a blocking twin and its `_into` form share
-/// the non-blocking call's kind: they move the same messages).
+/// The collectives, as the agreement names them (an `_into` form has its call's kind: they move
+/// the same messages).
 enum class coll_kind : std::int64_t {
   ibcast = 1,
   iscatter,
@@ -32,13 +32,18 @@ enum class coll_kind : std::int64_t {
   iallreduce,
   iscan,
   iexscan,
+  bcast,  // the blocking calls' MPI paths, checked with the switch on (agree_blocking)
+  scatter,
+  gather,
+  allgather,
 };
 
 /// The call's name, for messages.
 constexpr const char* kind_name(coll_kind k) noexcept {
-  constexpr std::array<const char*, 12> names{"?",       "ibcast",     "iscatter",   "iscatterv",
+  constexpr std::array<const char*, 16> names{"?",       "ibcast",     "iscatter",   "iscatterv",
                                               "igather", "igatherv",   "iallgather", "iallgatherv",
-                                              "ireduce", "iallreduce", "iscan",      "iexscan"};
+                                              "ireduce", "iallreduce", "iscan",      "iexscan",
+                                              "bcast",   "scatter",    "gather",     "allgather"};
   const auto i = static_cast<std::size_t>(k);
   return i < names.size() ? names[i] : "?";
 }
@@ -119,5 +124,10 @@ struct agreement {
 
 /// Whether MPI's own path runs the agreement too (relay::check_collectives).
 bool checks_on() noexcept;
+
+/// The agreement of a blocking collective on MPI's path (bcast, scatter, gather, allgather of
+/// bytewise values), run when checks_on(): one MPI_Allreduce of the block on `comm` itself, then
+/// usage_error on every rank if the signatures differ. Every rank calls it at the same point.
+void agree_blocking(MPI_Comm comm, const call_signature& sig);
 
 }  // namespace relay::detail
