@@ -118,6 +118,28 @@ TEST(ICollectiveChecks, PiecesPathMismatchesFailOnEveryRank) {
             (void)relay::igatherv(comm, std::vector<int>{1}, root).wait();
         },
         "igatherv int vs float");
+    fails_everywhere(
+        comm,
+        [&] {
+          const std::vector<std::size_t> counts(me == root ? static_cast<std::size_t>(p) : 0, 1);
+          const auto n = static_cast<std::size_t>(me == root ? p : 0);
+          if (odd)
+            (void)relay::iscatterv(comm, std::vector<long>(n, 1), counts, root).wait();
+          else
+            (void)relay::iscatterv(comm, std::vector<int>(n, 1), counts, root).wait();
+        },
+        "iscatterv int vs long");
+    fails_everywhere(
+        comm,
+        [&] {
+          if (odd)
+            (void)relay::ireduce(comm, std::string("s"), std::plus<>{}, root).wait();
+          else
+            (void)relay::ireduce(
+                comm, std::map<int, int>{}, [](auto a, const auto&) { return a; }, root)
+                .wait();
+        },
+        "ireduce string vs map");
   }
   // Roots that differ: with pieces posted at once, the ranks would wait for each other forever.
   fails_everywhere(
@@ -148,6 +170,9 @@ TEST(ICollectiveChecks, PiecesPathMismatchesFailOnEveryRank) {
           (void)relay::iscan(comm, std::vector<int>{1}, concat).wait();
       },
       "iscan string vs vector<int>");
+  fails_everywhere(
+      comm, [&] { (void)relay::iexscan(comm, std::vector<int>(odd ? 1 : 4, 1), concat).wait(); },
+      "iexscan with a user op, lengths 1 vs 4");
   fails_everywhere(
       comm,
       [&] {
