@@ -158,12 +158,17 @@ nbc_channel next_channel(const communicator& comm) {
   return {a.dup, static_cast<int>(2 * slot), static_cast<int>(2 * slot + 1)};
 }
 
-exchange_state::exchange_state(const communicator& comm)
+exchange_state::exchange_state(const communicator& comm, const call_signature& sig)
     : rank_(comm.rank()), size_(comm.size()), channel_(next_channel(comm)) {
   const auto p = static_cast<std::size_t>(size_);
   in.resize(p);
   out_headers_.assign(2 * p, 0);
   in_headers_.assign(2 * p, 0);
+  if (size_ == 1) return;
+  check_ = std::make_unique<agreement>(sig);
+  MPI_Request r = MPI_REQUEST_NULL;
+  check_->post(channel_.comm, &r);
+  post(r, 3, -1);
 }
 
 byte_buffer& exchange_state::outgoing(std::size_t peer) {
@@ -187,7 +192,7 @@ exchange_state::~exchange_state() {
   } recycle{this};
   for (std::size_t i = 0; i < reqs_.size(); ++i) {
     if (reqs_[i] == MPI_REQUEST_NULL) continue;
-    if (info_[i].what != 0) MPI_Cancel(&reqs_[i]);
+    if (info_[i].what == 1 || info_[i].what == 2) MPI_Cancel(&reqs_[i]);
     MPI_Wait(&reqs_[i], MPI_STATUS_IGNORE);
   }
 }
@@ -201,6 +206,15 @@ void exchange_state::send(int dest, std::span<const char> data) {
   auto* h = &out_headers_[2 * static_cast<std::size_t>(dest)];
   h[0] = static_cast<std::uint64_t>(piece_kind::data);
   h[1] = data.size();
+  if (check_) {
+    held_.push_back({dest, true, data});
+    return;
+  }
+  post_send(dest, data);
+}
+
+void exchange_state::post_send(int dest, std::span<const char> data) {
+  const auto* h = &out_headers_[2 * static_cast<std::size_t>(dest)];
   MPI_Request r = MPI_REQUEST_NULL;
   RELAY_MPI(MPI_Isend, h, 2, MPI_UINT64_T, dest, channel_.header_tag, channel_.comm, &r);
   post(r, 0, dest);
@@ -228,16 +242,23 @@ void exchange_state::send_failure(int dest) {
   auto* h = &out_headers_[2 * static_cast<std::size_t>(dest)];
   h[0] = static_cast<std::uint64_t>(note_[0]);
   h[1] = note_.size() - 1;
-  MPI_Request r = MPI_REQUEST_NULL;
-  RELAY_MPI(MPI_Isend, h, 2, MPI_UINT64_T, dest, channel_.header_tag, channel_.comm, &r);
-  post(r, 0, dest);
-  if (h[1] == 0) return;
-  RELAY_MPI(MPI_Isend, note_.data() + 1, static_cast<int>(h[1]), MPI_BYTE, dest, channel_.data_tag,
-            channel_.comm, &r);
-  post(r, 0, dest);
+  const std::span<const char> text(note_.data() + 1, note_.size() - 1);
+  if (check_) {
+    held_.push_back({dest, true, text});
+    return;
+  }
+  post_send(dest, text);
 }
 
 void exchange_state::expect(int source) {
+  if (check_) {
+    held_.push_back({source, false, {}});
+    return;
+  }
+  post_expect(source);
+}
+
+void exchange_state::post_expect(int source) {
   MPI_Request r = MPI_REQUEST_NULL;
   RELAY_MPI(MPI_Irecv, &in_headers_[2 * static_cast<std::size_t>(source)], 2, MPI_UINT64_T, source,
             channel_.header_tag, channel_.comm, &r);
@@ -251,8 +272,30 @@ char* exchange_state::room(int source, std::size_t bytes) {
   return b.data();
 }
 
+void exchange_state::launch() {
+  auto check = std::move(check_);  // from here on, sends and receives are posted at once
+  try {
+    check->verify();
+  } catch (...) {  // every rank found the same: none posts its pieces
+    mismatch_ = std::current_exception();
+    held_.clear();
+    return;
+  }
+  for (const held_back& h : held_) {
+    if (h.send)
+      post_send(h.peer, h.data);
+    else
+      post_expect(h.peer);
+  }
+  held_.clear();
+}
+
 void exchange_state::completed(std::size_t slot) {
   const slot_info info = info_[slot];
+  if (info.what == 3) {
+    launch();
+    return;
+  }
   if (info.what != 1) return;
   // A header arrived: receive its data (from the same source on the data tag: MPI keeps the
   // order of one source's messages, and each collective has tags of its own).
@@ -329,6 +372,7 @@ bool exchange_state::advance(const MPI_Status&) {
     delist_exchange(this);
     registered_ = false;
   }
+  if (mismatch_) std::rethrow_exception(mismatch_);
   finish();
   return true;
 }

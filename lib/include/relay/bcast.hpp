@@ -18,6 +18,7 @@
 #include "relay/detail/bcast_tree.hpp"
 #include "relay/detail/buffer.hpp"
 #include "relay/detail/checks.hpp"
+#include "relay/detail/coll_check.hpp"
 #include "relay/error.hpp"
 #include "relay/serialization.hpp"
 
@@ -32,11 +33,18 @@ void bcast_into(const communicator& comm, T& value, int root) {
   detail::check_rank(comm, root, "root");
   const bool is_root = comm.rank() == root;
   if constexpr (bytewise<T>) {
+    if (detail::checks_on())
+      detail::agree_blocking(comm.native(),
+                             detail::signature_of<T>(detail::coll_kind::bcast, root, 1));
     RELAY_MPI(MPI_Bcast, &value, 1, datatype<T>(), root, comm.native());
   } else if constexpr (contiguous<T> && !resizable_contiguous<T>) {
     static_assert(!std::is_const_v<std::remove_pointer_t<decltype(value.data())>>,
                   "bcast_into: a view of const elements cannot receive; pass a std::span<T> "
                   "over writable memory, or use bcast with a std::vector or std::string");
+    if (detail::checks_on())
+      detail::agree_blocking(comm.native(), detail::signature_of<element_t<T>>(
+                                                detail::coll_kind::bcast, root,
+                                                static_cast<std::int64_t>(value.size())));
     detail::counted_type ct(datatype<element_t<T>>(), value.size());
     RELAY_MPI(MPI_Bcast, value.data(), ct.count(), ct.type(), root, comm.native());
   } else if constexpr (resizable_contiguous<T>) {

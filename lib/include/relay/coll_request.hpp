@@ -16,6 +16,23 @@
 
 namespace relay {
 
+/// Turns the agreement step of the collectives on or off for MPI's own path (a bytewise value,
+/// an `_into` span, a reduction with one of MPI's operations). With it on, each such non-blocking
+/// call first compares its kind, root, element type and element count across the ranks (one
+/// small MPI_Iallreduce on relay's private channel) and calls MPI_I* only if they match; if they
+/// do not, every rank's wait() or test() raises usage_error, and no data moves. The blocking
+/// bcast (of a bytewise value or a span), scatter, gather and allgather of bytewise values agree
+/// first too (one MPI_Allreduce) and raise usage_error on every rank. With it off (the default),
+/// a mismatch there is undefined, as in MPI: a truncation error, a wrong value or a hang. The
+/// non-blocking pieces path (serialized values, vectors of unknown length, user operations)
+/// always runs the agreement. The default comes from the environment: RELAY_CHECK_COLLECTIVES
+/// set and not "0" turns it on. Every rank must call this alike, between the same collectives:
+/// ranks that disagree on the setting are erroneous (one waits for an agreement the other never
+/// starts). Thread-safe; it applies to the calls started after it.
+void check_collectives(bool on) noexcept;
+/// Whether the agreement runs on MPI's own path too (see check_collectives).
+[[nodiscard]] bool checking_collectives() noexcept;
+
 /// A running non-blocking collective whose result is a T (`void` for ibarrier and the `_into`
 /// forms, which write into the caller's memory). Move-only. It mixes with the requests of isend
 /// and irecv in wait_all, wait_any and test_any.

@@ -23,6 +23,7 @@
 #include "relay/config.hpp"
 #include "relay/datatype.hpp"
 #include "relay/detail/checks.hpp"
+#include "relay/detail/coll_check.hpp"
 #include "relay/detail/payload.hpp"
 #include "relay/detail/pieces.hpp"
 #include "relay/error.hpp"
@@ -44,6 +45,9 @@ template <class T>
     auto bytes = gather(comm, static_cast<unsigned char>(value), root);
     if (bytes) out.assign(bytes->begin(), bytes->end());
   } else if constexpr (bytewise<T>) {
+    if (detail::checks_on())
+      detail::agree_blocking(comm.native(),
+                             detail::signature_of<T>(detail::coll_kind::gather, root, 1));
     if (is_root) out.resize(static_cast<std::size_t>(comm.size()));
     RELAY_MPI(MPI_Gather, &value, 1, datatype<T>(), out.data(), 1, datatype<T>(), root,
               comm.native());
@@ -68,6 +72,9 @@ template <class T>
     const auto bytes = allgather(comm, static_cast<unsigned char>(value));  // as in gather
     out.assign(bytes.begin(), bytes.end());
   } else if constexpr (bytewise<T>) {
+    if (detail::checks_on())
+      detail::agree_blocking(comm.native(),
+                             detail::signature_of<T>(detail::coll_kind::allgather, 0, 1));
     out.resize(static_cast<std::size_t>(comm.size()));
     RELAY_MPI(MPI_Allgather, &value, 1, datatype<T>(), out.data(), 1, datatype<T>(), comm.native());
   } else {

@@ -8,6 +8,9 @@
 /// starts the collectives of one communicator in the same order, as MPI requires; they may then
 /// be waited for in any order, and mix with isend and irecv requests in wait_all and wait_any.
 ///
+/// A mismatched call (another collective, root, type or count on some rank) raises usage_error
+/// in every rank's wait(), no data moved: always on the pieces path, on MPI's when checks are on.
+///
 /// Two paths (docs/library.md, "Non-blocking collectives", has the progress rule):
 /// - **MPI's own**: a bytewise value, and the `_into` forms over spans of bytewise elements, are
 ///   one MPI_I* call (MPI_Ibcast, MPI_Iscatter, ...) on the caller's communicator, reading and
@@ -163,10 +166,14 @@ template <class T>
   if constexpr (detail::mpi_direct<T>) {
     auto s = std::make_unique<detail::mpi_coll_state<T>>();
     s->value = std::move(value);
-    RELAY_MPI(MPI_Ibcast, &s->value, 1, datatype<T>(), root, comm.native(), &s->handle);
+    s->start_checked(comm, detail::signature_of<T>(detail::coll_kind::ibcast, root, 1),
+                     [v = &s->value, root, c = comm.native()](MPI_Request* r) {
+                       RELAY_MPI(MPI_Ibcast, v, 1, datatype<T>(), root, c, r);
+                     });
     return detail::mpi_request(std::move(s));
   } else {
-    auto s = std::make_unique<detail::exchange_op<T>>(comm);
+    auto s = std::make_unique<detail::exchange_op<T>>(
+        comm, detail::signature_of<T>(detail::coll_kind::ibcast, root));
     if (comm.rank() == root) s->value = std::move(value);
     detail::ibcast_pieces(*s, s->value, root);
     return detail::exchange_request(std::move(s));
@@ -180,8 +187,13 @@ template <bytewise E>
 [[nodiscard]] coll_request<> ibcast_into(const communicator& comm, std::span<E> buffer, int root) {
   detail::check_rank(comm, root, "root");
   auto s = std::make_unique<detail::mpi_coll_state<detail::no_value>>();
-  detail::counted_type ct(datatype<E>(), buffer.size());
-  RELAY_MPI(MPI_Ibcast, buffer.data(), ct.count(), ct.type(), root, comm.native(), &s->handle);
+  s->start_checked(comm,
+                   detail::signature_of<E>(detail::coll_kind::ibcast, root,
+                                           static_cast<std::int64_t>(buffer.size())),
+                   [buffer, root, c = comm.native()](MPI_Request* r) {
+                     detail::counted_type ct(datatype<E>(), buffer.size());
+                     RELAY_MPI(MPI_Ibcast, buffer.data(), ct.count(), ct.type(), root, c, r);
+                   });
   return detail::mpi_request(std::move(s));
 }
 
@@ -197,7 +209,8 @@ requires(!detail::is_span<T>)
   if constexpr (detail::mpi_direct<T>) {
     return ibcast_into(comm, std::span<T>(&value, 1), root);
   } else {
-    auto s = std::make_unique<detail::exchange_op<detail::no_value>>(comm);
+    auto s = std::make_unique<detail::exchange_op<detail::no_value>>(
+        comm, detail::signature_of<T>(detail::coll_kind::ibcast, root));
     detail::ibcast_pieces(*s, value, root);
     s->start();
     return coll_request<>(std::move(s), nullptr);
@@ -208,7 +221,7 @@ namespace detail {
 /// iscatter's state on MPI's path: each rank receives its value and how many values the root
 /// held, so that a wrong length fails on every rank.
 template <class T>
-class scatter_state final : public request_state {
+class scatter_state final : public gated_state {
  public:
   struct slot {
     T value;
@@ -218,6 +231,7 @@ class scatter_state final : public request_state {
   std::vector<slot> input;  // the root's
   std::uint64_t ranks = 0;
   bool advance(const MPI_Status& st) override {
+    if (launched_after_check()) return false;
     mpi_status = st;
     if (value.root_count != ranks)
       throw usage_error("iscatter: the root holds " + std::to_string(value.root_count) +
@@ -245,13 +259,17 @@ template <class T>
       if (values.size() == p)
         for (std::size_t r = 0; r < p; ++r) s->input[r].value = values[r];
     }
-    RELAY_MPI(MPI_Iscatter, is_root ? s->input.data() : nullptr, sizeof(slot), MPI_BYTE, &s->value,
-              sizeof(slot), MPI_BYTE, root, comm.native(), &s->handle);
+    s->start_checked(comm, detail::signature_as<slot, T>(detail::coll_kind::iscatter, root, 1),
+                     [from = is_root ? s->input.data() : nullptr, to = &s->value, root,
+                      c = comm.native()](MPI_Request* r) {
+                       RELAY_MPI(MPI_Iscatter, from, sizeof(slot), MPI_BYTE, to, sizeof(slot),
+                                 MPI_BYTE, root, c, r);
+                     });
     void* v = &s->value.value;
     return coll_request<T>(std::move(s), v);
   } else {
-    auto s = std::make_unique<detail::exchange_op<T>>(comm);
-    s->what = "iscatter";
+    auto s = std::make_unique<detail::exchange_op<T>>(
+        comm, detail::signature_of<T>(detail::coll_kind::iscatter, root));
     auto* x = s.get();
     if (!is_root) {
       x->expect(root);
@@ -301,9 +319,14 @@ template <bytewise E>
     s->input.assign(recv.size() * static_cast<std::size_t>(comm.size()), E{});
     from = s->input.data();
   }
-  detail::counted_type ct(datatype<E>(), recv.size());
-  RELAY_MPI(MPI_Iscatter, from, ct.count(), ct.type(), recv.data(), ct.count(), ct.type(), root,
-            comm.native(), &s->handle);
+  s->start_checked(comm,
+                   detail::signature_of<E>(detail::coll_kind::iscatter, root,
+                                           static_cast<std::int64_t>(recv.size())),
+                   [from, recv, root, c = comm.native()](MPI_Request* r) {
+                     detail::counted_type ct(datatype<E>(), recv.size());
+                     RELAY_MPI(MPI_Iscatter, from, ct.count(), ct.type(), recv.data(), ct.count(),
+                               ct.type(), root, c, r);
+                   });
   return detail::mpi_request(std::move(s));
 }
 
@@ -319,8 +342,8 @@ template <class E>
   detail::check_sendable<std::vector<E>>();
   detail::check_rank(comm, root, "root");
   using V = std::vector<E>;
-  auto s = std::make_unique<detail::exchange_op<V>>(comm);
-  s->what = "iscatterv";
+  auto s = std::make_unique<detail::exchange_op<V>>(
+      comm, detail::signature_of<V>(detail::coll_kind::iscatterv, root));
   auto* x = s.get();
   const auto p = static_cast<std::size_t>(comm.size());
   if (comm.rank() != root) {

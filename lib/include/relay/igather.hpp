@@ -47,12 +47,16 @@ template <class T>
     auto s = std::make_unique<detail::mpi_coll_state<R, T>>();
     s->input = value;
     if (is_root) s->value.emplace(static_cast<std::size_t>(comm.size()));
-    RELAY_MPI(MPI_Igather, &s->input, 1, datatype<T>(), is_root ? s->value->data() : nullptr, 1,
-              datatype<T>(), root, comm.native(), &s->handle);
+    s->start_checked(comm, detail::signature_of<T>(detail::coll_kind::igather, root, 1),
+                     [in = &s->input, out = is_root ? s->value->data() : nullptr, root,
+                      c = comm.native()](MPI_Request* r) {
+                       RELAY_MPI(MPI_Igather, in, 1, datatype<T>(), out, 1, datatype<T>(), root, c,
+                                 r);
+                     });
     return detail::mpi_request(std::move(s));
   } else {
-    auto s = std::make_unique<detail::exchange_op<R>>(comm);
-    s->what = "igather";
+    auto s = std::make_unique<detail::exchange_op<R>>(
+        comm, detail::signature_of<T>(detail::coll_kind::igather, root));
     detail::exchange_pieces(*s, value, root, is_root);
     if (is_root)
       s->make = [mine = value](detail::exchange_op<R>& y) {
@@ -77,12 +81,14 @@ template <class T>
     auto s = std::make_unique<detail::mpi_coll_state<R, T>>();
     s->input = value;
     s->value.resize(static_cast<std::size_t>(comm.size()));
-    RELAY_MPI(MPI_Iallgather, &s->input, 1, datatype<T>(), s->value.data(), 1, datatype<T>(),
-              comm.native(), &s->handle);
+    s->start_checked(comm, detail::signature_of<T>(detail::coll_kind::iallgather, 0, 1),
+                     [in = &s->input, out = s->value.data(), c = comm.native()](MPI_Request* r) {
+                       RELAY_MPI(MPI_Iallgather, in, 1, datatype<T>(), out, 1, datatype<T>(), c, r);
+                     });
     return detail::mpi_request(std::move(s));
   } else {
-    auto s = std::make_unique<detail::exchange_op<R>>(comm);
-    s->what = "iallgather";
+    auto s = std::make_unique<detail::exchange_op<R>>(
+        comm, detail::signature_of<T>(detail::coll_kind::iallgather, 0));
     detail::exchange_pieces(*s, value, -1, true);
     s->make = [mine = value](detail::exchange_op<R>& y) {
       y.value.resize(static_cast<std::size_t>(y.size()));
@@ -126,8 +132,8 @@ template <class E>
   detail::check_sendable<std::vector<E>>();
   detail::check_rank(comm, root, "root");
   using R = std::optional<std::vector<E>>;
-  auto s = std::make_unique<detail::exchange_op<R>>(comm);
-  s->what = "igatherv";
+  auto s = std::make_unique<detail::exchange_op<R>>(
+      comm, detail::signature_of<std::vector<E>>(detail::coll_kind::igatherv, root));
   const bool is_root = comm.rank() == root;
   if (!is_root) {
     detail::exchange_pieces(*s, piece, root, false);
@@ -155,8 +161,8 @@ template <class E>
                                                        std::vector<E> piece) {
   detail::check_sendable<std::vector<E>>();
   using R = std::vector<E>;
-  auto s = std::make_unique<detail::exchange_op<R>>(comm);
-  s->what = "iallgatherv";
+  auto s = std::make_unique<detail::exchange_op<R>>(
+      comm, detail::signature_of<R>(detail::coll_kind::iallgatherv, 0));
   detail::exchange_pieces(*s, piece, -1, true);
   s->make = [mine = std::move(piece)](detail::exchange_op<R>& y) mutable {
     y.value = detail::concatenate(y, mine);
@@ -184,9 +190,14 @@ template <bytewise E>
     s->input.resize(want);
     to = s->input.data();
   }
-  detail::counted_type ct(datatype<E>(), piece.size());
-  RELAY_MPI(MPI_Igather, piece.data(), ct.count(), ct.type(), to, ct.count(), ct.type(), root,
-            comm.native(), &s->handle);
+  s->start_checked(comm,
+                   detail::signature_of<E>(detail::coll_kind::igather, root,
+                                           static_cast<std::int64_t>(piece.size())),
+                   [piece, to, root, c = comm.native()](MPI_Request* r) {
+                     detail::counted_type ct(datatype<E>(), piece.size());
+                     RELAY_MPI(MPI_Igather, piece.data(), ct.count(), ct.type(), to, ct.count(),
+                               ct.type(), root, c, r);
+                   });
   return detail::mpi_request(std::move(s));
 }
 
@@ -207,9 +218,14 @@ template <bytewise E>
     s->input.resize(want);
     to = s->input.data();
   }
-  detail::counted_type ct(datatype<E>(), piece.size());
-  RELAY_MPI(MPI_Iallgather, piece.data(), ct.count(), ct.type(), to, ct.count(), ct.type(),
-            comm.native(), &s->handle);
+  s->start_checked(comm,
+                   detail::signature_of<E>(detail::coll_kind::iallgather, 0,
+                                           static_cast<std::int64_t>(piece.size())),
+                   [piece, to, c = comm.native()](MPI_Request* r) {
+                     detail::counted_type ct(datatype<E>(), piece.size());
+                     RELAY_MPI(MPI_Iallgather, piece.data(), ct.count(), ct.type(), to, ct.count(),
+                               ct.type(), c, r);
+                   });
   return detail::mpi_request(std::move(s));
 }
 

@@ -6,11 +6,16 @@
 /// A bytewise value or a vector of them with one of MPI's own operations (ops::plus, ops::max,
 /// ...; see ops.hpp) is one MPI_Ireduce, MPI_Iallreduce, MPI_Iscan or MPI_Iexscan, from and into
 /// the request's memory (the moved-in value and the result). Vectors must then have the same
-/// length on every rank: unlike the blocking calls, this is not checked (a check would take a
-/// second step), so a mismatch is an MPI error or a short result. Every other case (serialized
-/// values, strings, user operations on any type) sends each value as a piece to the ranks that
-/// need it, and each of them combines the values in rank order, so non-commutative operations
-/// are safe and every rank's result is the same.
+/// length on every rank. Unlike the blocking calls, this is checked only with collective checks
+/// on (relay::check_collectives, RELAY_CHECK_COLLECTIVES=1: an agreement step before the MPI
+/// call, a round trip that about doubles a small iallreduce; docs/library.md has the figures);
+/// with them off a mismatch is an MPI error, a short result or a hang.
+///
+/// Every other case (serialized values, strings, user operations on any type) always runs that
+/// agreement first (the type, and a vector's length, must match on every rank, else every
+/// rank's wait() raises usage_error), then sends each value as a piece to the ranks that need
+/// it, and each of them combines the values in rank order, so non-commutative operations are safe
+/// and every rank's result is the same.
 
 #include <mpi.h>
 
@@ -45,7 +50,43 @@ bool mpi_ireducible() {
     return false;
 }
 
-/// One MPI_I* reduction of `s->input` into `s->value` (`out` points into value).
+/// The collective that a reduction of this kind is.
+constexpr coll_kind coll_kind_of(reduce_kind kind) noexcept {
+  switch (kind) {
+    case reduce_kind::reduce:
+      return coll_kind::ireduce;
+    case reduce_kind::allreduce:
+      return coll_kind::iallreduce;
+    case reduce_kind::scan:
+      return coll_kind::iscan;
+    case reduce_kind::exscan:
+      return coll_kind::iexscan;
+  }
+  return coll_kind::iallreduce;
+}
+
+/// Posts one MPI_I* reduction of `count` elements of `in` into `out` in `r`.
+inline void start_mpi_reduction(const void* in, void* out, int count, MPI_Datatype type, MPI_Op op,
+                                MPI_Comm comm, int root, reduce_kind kind, MPI_Request* r) {
+  switch (kind) {
+    case reduce_kind::reduce:
+      RELAY_MPI(MPI_Ireduce, in, out, count, type, op, root, comm, r);
+      break;
+    case reduce_kind::allreduce:
+      RELAY_MPI(MPI_Iallreduce, in, out, count, type, op, comm, r);
+      break;
+    case reduce_kind::scan:
+      RELAY_MPI(MPI_Iscan, in, out, count, type, op, comm, r);
+      break;
+    case reduce_kind::exscan:
+      RELAY_MPI(MPI_Iexscan, in, out, count, type, op, comm, r);
+      break;
+  }
+}
+
+/// One MPI_I* reduction of `s->input` into `s->value` (`out` points into value), after the
+/// agreement when collective checks are on (the element type and count then match on every
+/// rank, or every rank's wait raises usage_error).
 template <class R, class T, class Op>
 void start_mpi_reduction(mpi_coll_state<R, T>& s, void* out, const Op&, const communicator& comm,
                          int root, reduce_kind kind) {
@@ -56,21 +97,10 @@ void start_mpi_reduction(mpi_coll_state<R, T>& s, void* out, const Op&, const co
   const int count = static_cast<int>(n);
   const void* in = reduce_view<T>::data(s.input);
   const MPI_Op op = builtin_op<Op, E>();
-  const MPI_Datatype type = datatype<E>();
-  switch (kind) {
-    case reduce_kind::reduce:
-      RELAY_MPI(MPI_Ireduce, in, out, count, type, op, root, comm.native(), &s.handle);
-      break;
-    case reduce_kind::allreduce:
-      RELAY_MPI(MPI_Iallreduce, in, out, count, type, op, comm.native(), &s.handle);
-      break;
-    case reduce_kind::scan:
-      RELAY_MPI(MPI_Iscan, in, out, count, type, op, comm.native(), &s.handle);
-      break;
-    case reduce_kind::exscan:
-      RELAY_MPI(MPI_Iexscan, in, out, count, type, op, comm.native(), &s.handle);
-      break;
-  }
+  s.start_checked(comm, signature_of<E>(coll_kind_of(kind), root, count),
+                  [=, c = comm.native()](MPI_Request* r) {
+                    start_mpi_reduction(in, out, count, datatype<E>(), op, c, root, kind, r);
+                  });
 }
 
 /// The MPI path: the result is a T (or std::optional<T> when `optional`), sized like `value`.
@@ -112,11 +142,13 @@ T combine(const Op& op, T a, T b, const char* what) {
 /// The pieces path: this rank's value goes to the ranks in `to`, the values of the ranks in
 /// `from` come here; the result is the fold in rank order of the values of ranks [0, upto).
 template <bool optional, class T, class Op>
-auto piece_ireduction(const communicator& comm, T value, const Op& op, const char* what,
+auto piece_ireduction(const communicator& comm, T value, const Op& op, coll_kind kind,
                       bool (*sends_to)(int self, int peer, int root), int root, int upto) {
   using R = std::conditional_t<optional, std::optional<T>, T>;
-  auto s = std::make_unique<exchange_op<R>>(comm);
-  s->what = what;
+  std::int64_t count = -1;  // a vector's length, which must be the same on every rank
+  if constexpr (mpi_reducible<T> && !bytewise<T>) count = static_cast<std::int64_t>(value.size());
+  auto s = std::make_unique<exchange_op<R>>(comm, signature_of<T>(kind, root, count));
+  const char* what = s->what;
   const int me = comm.rank();
   byte_buffer& out = s->outgoing(0);
   to_piece(value, out);
@@ -155,8 +187,8 @@ template <class T, class Op>
       return detail::mpi_ireduction<true>(comm, std::move(value), op, root,
                                           detail::reduce_kind::reduce, is_root);
   return detail::piece_ireduction<true>(
-      comm, std::move(value), op, "ireduce", [](int, int peer, int r) { return peer == r; }, root,
-      is_root ? comm.size() : 0);
+      comm, std::move(value), op, detail::coll_kind::ireduce,
+      [](int, int peer, int r) { return peer == r; }, root, is_root ? comm.size() : 0);
 }
 
 /// Starts combining every rank's `value` with `op` in rank order; wait() returns the result on
@@ -169,7 +201,8 @@ template <class T, class Op>
       return detail::mpi_ireduction<false>(comm, std::move(value), op, 0,
                                            detail::reduce_kind::allreduce, true);
   return detail::piece_ireduction<false>(
-      comm, std::move(value), op, "iallreduce", [](int, int, int) { return true; }, 0, comm.size());
+      comm, std::move(value), op, detail::coll_kind::iallreduce, [](int, int, int) { return true; },
+      0, comm.size());
 }
 
 /// Starts the inclusive prefix reduction: wait() returns op(v0, ..., vr) on rank r. Called by
@@ -182,8 +215,8 @@ template <class T, class Op>
       return detail::mpi_ireduction<false>(comm, std::move(value), op, 0, detail::reduce_kind::scan,
                                            true);
   return detail::piece_ireduction<false>(
-      comm, std::move(value), op, "iscan", [](int self, int peer, int) { return peer > self; }, 0,
-      comm.rank() + 1);
+      comm, std::move(value), op, detail::coll_kind::iscan,
+      [](int self, int peer, int) { return peer > self; }, 0, comm.rank() + 1);
 }
 
 /// Starts the exclusive prefix reduction: wait() returns op(v0, ..., v(r-1)) on rank r > 0 and
@@ -198,8 +231,8 @@ template <class T, class Op>
                                           detail::reduce_kind::exscan, comm.rank() != 0);
     }
   return detail::piece_ireduction<true>(
-      comm, std::move(value), op, "iexscan", [](int self, int peer, int) { return peer > self; }, 0,
-      comm.rank());
+      comm, std::move(value), op, detail::coll_kind::iexscan,
+      [](int self, int peer, int) { return peer > self; }, 0, comm.rank());
 }
 
 /// Starts reducing the spans `in` (the same length on every rank) with one of MPI's own
@@ -218,8 +251,12 @@ template <bytewise E, class Op>
   if (in.size() > static_cast<std::size_t>(INT_MAX))
     throw usage_error("ireduce_into: at most 2^31-1 elements");
   auto s = std::make_unique<detail::mpi_coll_state<detail::no_value>>();
-  RELAY_MPI(MPI_Ireduce, in.data(), out.data(), static_cast<int>(in.size()), datatype<E>(), op,
-            root, comm.native(), &s->handle);
+  const int n = static_cast<int>(in.size());
+  s->start_checked(comm, detail::signature_of<E>(detail::coll_kind::ireduce, root, n),
+                   [in, out, n, op, root, c = comm.native()](MPI_Request* r) {
+                     RELAY_MPI(MPI_Ireduce, in.data(), out.data(), n, datatype<E>(), op, root, c,
+                               r);
+                   });
   return detail::mpi_request(std::move(s));
 }
 
@@ -234,8 +271,11 @@ template <bytewise E, class Op>
   if (in.size() > static_cast<std::size_t>(INT_MAX))
     throw usage_error("iallreduce_into: at most 2^31-1 elements");
   auto s = std::make_unique<detail::mpi_coll_state<detail::no_value>>();
-  RELAY_MPI(MPI_Iallreduce, in.data(), out.data(), static_cast<int>(in.size()), datatype<E>(), op,
-            comm.native(), &s->handle);
+  const int n = static_cast<int>(in.size());
+  s->start_checked(comm, detail::signature_of<E>(detail::coll_kind::iallreduce, 0, n),
+                   [in, out, n, op, c = comm.native()](MPI_Request* r) {
+                     RELAY_MPI(MPI_Iallreduce, in.data(), out.data(), n, datatype<E>(), op, c, r);
+                   });
   return detail::mpi_request(std::move(s));
 }
 

@@ -22,6 +22,7 @@
 #include "relay/datatype.hpp"
 #include "relay/decompose.hpp"
 #include "relay/detail/checks.hpp"
+#include "relay/detail/coll_check.hpp"
 #include "relay/detail/pieces.hpp"
 #include "relay/error.hpp"
 
@@ -53,6 +54,9 @@ template <class T>
     if (is_root) bytes.assign(values.begin(), values.end());
     return scatter(comm, bytes, root) != 0;
   } else if constexpr (bytewise<T>) {
+    if (detail::checks_on())
+      detail::agree_blocking(comm.native(),
+                             detail::signature_of<T>(detail::coll_kind::scatter, root, 1));
     const std::uint64_t n = detail::share_from_root(comm, root, is_root ? values.size() : 0);
     if (n != p) throw wrong_length(n);
     T mine{};

@@ -20,6 +20,7 @@
 #include "relay/communicator.hpp"
 #include "relay/detail/bcast_tree.hpp"
 #include "relay/detail/buffer.hpp"
+#include "relay/detail/coll_check.hpp"
 #include "relay/detail/requests.hpp"
 #include "relay/error.hpp"
 
@@ -43,16 +44,51 @@ inline constexpr std::uint32_t nbc_tag_slots = 16000;
 /// The result of a collective that returns nothing (ibarrier, the `_into` forms).
 struct no_value {};
 
+/// A state whose MPI_I* call may wait for an agreement first (collective checks on, see
+/// coll_check.hpp): `handle` is then the agreement's, and the call is made by `launch` once
+/// every rank's signature matched.
+class gated_state : public request_state {
+ public:
+  /// Makes the call now (`launch(&handle)`), or, with checks on and several ranks, posts the
+  /// agreement on `comm`'s private channel and keeps `launch` for when it completes.
+  template <class F>
+  void start_checked(const communicator& comm, const call_signature& sig, F&& launch) {
+    if (comm.size() > 1 && checks_on()) {
+      check_ = std::make_unique<agreement>(sig);
+      launch_ = std::forward<F>(launch);
+      check_->post(next_channel(comm).comm, &handle);
+    } else {
+      launch(&handle);
+    }
+  }
+
+ protected:
+  /// True when `handle` was the agreement, which matched: the call is then made (its request in
+  /// `handle`). Throws usage_error, on every rank alike, when the signatures differ.
+  bool launched_after_check() {
+    if (!launch_) return false;
+    check_->verify();
+    auto launch = std::exchange(launch_, nullptr);
+    launch(&handle);
+    return true;
+  }
+
+ private:
+  std::unique_ptr<agreement> check_;
+  std::function<void(MPI_Request*)> launch_;
+};
+
 /// A collective that is one MPI_I* call, with its result `value` and the data it sends, `input`,
 /// in the state.
 template <class T, class In = no_value>
-class mpi_coll_state final : public request_state {
+class mpi_coll_state final : public gated_state {
  public:
   T value{};
   In input{};
   /// A failure found on this rank before the call (the root's invalid input): thrown by wait.
   std::exception_ptr local_failure;
   bool advance(const MPI_Status& st) override {
+    if (launched_after_check()) return false;
     mpi_status = st;
     if (local_failure) std::rethrow_exception(local_failure);
     return true;
@@ -63,13 +99,16 @@ class mpi_coll_state final : public request_state {
 enum class piece_kind : std::uint64_t { data = 0, usage_failure = 1, failure = 2 };
 
 /// A collective made of pieces sent between ranks: each piece is a header (its kind and size)
-/// then its bytes, every send posted at the start, every receive of a header too. It has no
+/// then its bytes. Its agreement (coll_check.hpp) is posted at the start; when it completes and
+/// every rank's signature matched, every send and the receive of every header are posted (else
+/// none is, and the collective fails with usage_error on every rank). It has no
 /// `handle`: relay's waits and tests poll it (advance), and any thread's progress_pending moves
 /// it on (progress_others): a header's arrival posts the receive of its data. When nothing is
 /// left, its owner's call runs finish().
 class exchange_state : public request_state {
  public:
-  explicit exchange_state(const communicator& comm);
+  /// Starts the agreement on `sig` (with several ranks) on the collective's channel.
+  exchange_state(const communicator& comm, const call_signature& sig);
   ~exchange_state() override;
   exchange_state(const exchange_state&) = delete;
   exchange_state& operator=(const exchange_state&) = delete;
@@ -120,14 +159,26 @@ class exchange_state : public request_state {
   bool registered_ = false;
   std::exception_ptr deferred_;  // a failure met by progress_others
   void post(MPI_Request r, int what, int peer);
+  /// Posts the sends and header receives held back until the agreement completes.
+  void launch();
+  void post_send(int dest, std::span<const char> data);
+  void post_expect(int source);
 
   nbc_channel channel_;
   std::vector<MPI_Request> reqs_;
   struct slot_info {
-    int what;  // 0 send, 1 header received, 2 data received
+    int what;  // 0 send, 1 header received, 2 data received, 3 agreement
     int peer;
   };
   std::vector<slot_info> info_;
+  std::unique_ptr<agreement> check_;  // null once it completed (or with one rank)
+  std::exception_ptr mismatch_;       // what the agreement found
+  struct held_back {
+    int peer;
+    bool send;
+    std::span<const char> data;
+  };
+  std::vector<held_back> held_;             // sends and header receives waiting for the agreement
   std::vector<std::uint64_t> out_headers_;  // kind, bytes per destination
   std::vector<std::uint64_t> in_headers_;   // kind, bytes per source
 };
@@ -136,7 +187,8 @@ class exchange_state : public request_state {
 template <class T>
 class exchange_op final : public exchange_state {
  public:
-  using exchange_state::exchange_state;
+  exchange_op(const communicator& comm, const call_signature& sig)
+      : exchange_state(comm, sig), what(kind_name(sig.kind)) {}
   T value{};
   /// Makes `value` from the received pieces; may throw.
   std::function<void(exchange_op&)> make;
@@ -146,7 +198,7 @@ class exchange_op final : public exchange_state {
   std::exception_ptr own_failure;
   /// Memory that this rank sends from (a moved-in vector), kept alive while the collective runs.
   std::shared_ptr<void> keep;
-  const char* what = "collective";
+  const char* what;
 
   using exchange_state::expect;
   using exchange_state::in;
