@@ -18,7 +18,6 @@
 #include "relay/error.hpp"
 #include "report.hpp"
 #include "status.hpp"
-#include "tag.hpp"
 
 namespace task_farm {
 
@@ -69,6 +68,7 @@ job_result run_job(const relay::communicator& world, prepared& p, signal_source&
   settings.max_cores = p.max_cores;
   settings.progress = p.progress;
   settings.terminal = p.terminal;
+  settings.tag = p.tag;
   if (world.rank() != 0 && !is_directory(settings.outdir)) {
     // Another node without a shared file system: its tasks' output stays on its own disk.
     try {
@@ -102,8 +102,6 @@ job_result run_job(const relay::communicator& world, prepared& p, signal_source&
       } catch (const std::exception& e) {
         trouble = std::string(e.what()) + ": stopping at once; running tasks are killed";
       }
-      if (p.tag)
-        for (const auto& r : recs) print_tagged(p.outdir, r.id);
       if (trouble.empty()) return true;
       if (!told) write_stderr("task_farm: " + trouble + "\n");
       told = true;

@@ -202,9 +202,6 @@ prepared prepare(const relay::communicator& world, const cli_args& a) {
       if (!a.joblog.empty() && !a.dry_run) jobs = std::make_unique<joblog>(a.joblog);
       p = a.resume.empty() ? prepare_new(a, node_ranks) : prepare_resume(a, node_ranks);
       p.tag = a.tag;
-      if (a.tag && p.options.output != 0)
-        throw relay::usage_error("--tag needs --output per-task (the farm's is " +
-                                 std::string(to_string(output_mode(p.options.output))) + ")");
       p.jobs = std::move(jobs);
       p.terminal = stderr_is_terminal();
       p.progress = a.progress || (p.terminal && !a.json);
