@@ -7,11 +7,13 @@
 #include <cstdlib>
 #include <cstring>
 #include <exception>
+#include <optional>
 #include <span>
 #include <utility>
 #include <vector>
 
 #include "farm.hpp"
+#include "heartbeat.hpp"
 #include "outdir.hpp"
 #include "relay/collectives.hpp"
 #include "relay/environment.hpp"
@@ -113,7 +115,11 @@ job_result run_job(const relay::communicator& world, prepared& p, signal_source&
     planned.reserve(p.queue.size());
     for (const auto& t : p.queue) planned.push_back(t.id);
   }
+  // While it runs, rank 0 keeps OUTDIR/running.json fresh for `task_farm status` on other hosts.
+  std::optional<heartbeat> beat;
+  if (world.rank() == 0) beat.emplace(settings.outdir, settings.host);
   const farm_result result = run_farm(world, settings, std::move(p.queue), sink, signals);
+  beat.reset();
 
   job_result out;
   out.outdir = settings.outdir;

@@ -14,6 +14,7 @@
 
 #include "clock.hpp"
 #include "directives.hpp"
+#include "heartbeat.hpp"
 #include "rank_output.hpp"
 #include "relay/error.hpp"
 #include "runner.hpp"
@@ -238,5 +239,25 @@ TEST(TaskFarmTag, EveryOutputModeCapturesTheAttemptsOutput) {
   EXPECT_EQ(kept, "one\n" + long_line + "\nno newline");
   const auto files = std::distance(fs::directory_iterator(dir), fs::directory_iterator());
   EXPECT_EQ(files, 4);  // task-5.out and .err, rank-1.out and .err: no temporary file is left
+  fs::remove_all(dir);
+}
+
+// The heartbeat: written at once with the host and pid, kept fresh, removed at the end.
+TEST(TaskFarmHeartbeat, WrittenReadAndRemoved) {
+  char tmpl[] = "/tmp/task_farm_beat.XXXXXX";
+  const fs::path dir = ::mkdtemp(tmpl);
+  EXPECT_FALSE(read_heartbeat(dir.string()));
+  {
+    heartbeat beat(dir.string(), "node3");
+    const auto info = read_heartbeat(dir.string());
+    ASSERT_TRUE(info);
+    EXPECT_EQ(info->host, "node3");
+    EXPECT_EQ(info->pid, static_cast<long>(::getpid()));
+    EXPECT_NEAR(info->written, relay::app::wall_seconds(), 5.0);
+    EXPECT_FALSE(fs::exists(dir / "running.json.tmp"));
+  }
+  EXPECT_FALSE(fs::exists(dir / "running.json"));
+  std::ofstream(dir / "running.json") << "not json";
+  EXPECT_FALSE(read_heartbeat(dir.string()));  // malformed: no heartbeat
   fs::remove_all(dir);
 }
