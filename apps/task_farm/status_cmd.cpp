@@ -244,7 +244,9 @@ int status_main(int argc, char** argv, const relay::communicator& world) {
   CLI::App cli{
       "Prints the state of the farm in DIR, while it runs or after: counts, the slowest "
       "attempts, failed tasks with their exit codes, and the command that resumes it. Reads "
-      "the directory only (no lock), so it never disturbs a running farm.",
+      "the directory only (no lock), so it never disturbs a running farm. A farm is running "
+      "if a process on this host holds its log's lock, or if its heartbeat (DIR/running.json, "
+      "rewritten every 2 s by rank 0) is fresh, from any host sharing the directory.",
       "task_farm status"};
   std::string dir;
   bool json = false;
