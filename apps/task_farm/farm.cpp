@@ -252,7 +252,8 @@ farm_result run_farm(const relay::communicator& world, const farm_settings& sett
   exec.tag = settings.tag;
   process_runner proc(exec);
   signal_inbox inbox(signals);
-  attempt_runner runner(proc, inbox, {settings.term_grace, settings.grace});
+  done_journal journal(settings.outdir, pool.rank(), settings.host);
+  attempt_runner runner(proc, inbox, {settings.term_grace, settings.grace}, &journal);
   const auto attempt = [&](const assignment& a, relay::task_context& ctx) {
     if (!slots) return runner(a, ctx);
     // A stop while waiting for cores: the runner sees it too, and starts nothing.
@@ -289,6 +290,7 @@ farm_result run_farm(const relay::communicator& world, const farm_settings& sett
   const double cpu = relay::app::cpu_seconds() - cpu_start;
   result.seconds = relay::app::monotonic_seconds() - started;
   result.cpu_seconds = relay::gather(world, cpu, 0).value_or(std::vector<double>{});
+  journal.remove();  // after the gather: rank 0 has logged every attempt of every rank
   return result;
 }
 

@@ -64,6 +64,9 @@ else()
   message(STATUS "tmux not found: app.task_farm.progress_tmux is not registered "
                  "(scripts/setup.sh installs Debian's tmux)")
 endif()
+# The ranks' journals of successes: --resume logs what a killed farm had not (journal.hpp).
+relay_add_mpi_test(NAME app.task_farm.journal RANKS 2 FULL_RANKS 1 TIMEOUT 60
+  WRAPPER bash ${tf_scripts}/journal.sh COMMAND ${tf})
 # --tag under every --output mode: every line once, whole, with its task's id.
 relay_add_mpi_test(NAME app.task_farm.tag RANKS 2 4 FULL_RANKS 1 TIMEOUT 60 COST 4
   WRAPPER bash ${tf_scripts}/tag.sh COMMAND ${tf})

@@ -15,6 +15,7 @@
 #include "clock.hpp"
 #include "directives.hpp"
 #include "heartbeat.hpp"
+#include "journal.hpp"
 #include "rank_output.hpp"
 #include "relay/error.hpp"
 #include "runner.hpp"
@@ -259,5 +260,37 @@ TEST(TaskFarmHeartbeat, WrittenReadAndRemoved) {
   EXPECT_FALSE(fs::exists(dir / "running.json"));
   std::ofstream(dir / "running.json") << "not json";
   EXPECT_FALSE(read_heartbeat(dir.string()));  // malformed: no heartbeat
+  fs::remove_all(dir);
+}
+
+// The ranks' journals: a success is recorded at once; --resume finds the ones the log lacks.
+TEST(TaskFarmJournal, RecordsWhatTheLogLacks) {
+  char tmpl[] = "/tmp/task_farm_journal.XXXXXX";
+  const fs::path dir = ::mkdtemp(tmpl);
+  attempt_record a;
+  a.id = 4;
+  a.attempt = 2;
+  a.start = 1700000000;
+  a.end = a.start + 1;
+  attempt_record b = a;
+  b.id = 9;
+  b.attempt = 1;
+  {
+    done_journal j(dir.string(), 3, "node3");
+    j.record(a);
+    j.record(b);
+  }
+  const std::vector<status_line> history = {{b, "node3", "cmd"}};
+  const auto found = unlogged_successes(dir.string(), history);
+  ASSERT_EQ(found.size(), 1u);
+  EXPECT_EQ(found[0].rec, a);
+  EXPECT_EQ(found[0].host, "node3");
+  EXPECT_EQ(found[0].command, "");
+  EXPECT_EQ(unlogged_successes(dir.string(), {{a, "h", ""}, {b, "h", ""}}).size(), 0u);
+  {
+    done_journal j(dir.string(), 3, "node3");  // a new run starts its journal afresh
+    j.remove();
+  }
+  EXPECT_TRUE(fs::is_empty(dir));
   fs::remove_all(dir);
 }
