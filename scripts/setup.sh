@@ -13,9 +13,11 @@ set -euo pipefail
 
 # Debian 12 names: Open MPI, Boost.MPI and Boost.Serialization, GoogleTest, the toolchain, and
 # the header-only CLI11 and nlohmann/json used by the apps and tests, Random123 (mc_pi),
-# gnuplot for the scaling study's plots, and Doxygen for the API reference (the docs target).
+# gnuplot for the scaling study's plots, Doxygen for the API reference (the docs target), and tmux
+# for the test of task_farm's progress line on a terminal.
 PACKAGES="openmpi-bin libopenmpi-dev libboost-mpi-dev libboost-serialization-dev libgtest-dev
-  cmake g++ make libcli11-dev nlohmann-json3-dev pkg-config librandom123-dev gnuplot-nox doxygen"
+  cmake g++ make libcli11-dev nlohmann-json3-dev pkg-config librandom123-dev gnuplot-nox doxygen
+  tmux"
 
 # shellcheck source=scripts/lib.sh
 source "$(dirname -- "${BASH_SOURCE[0]}")/lib.sh"

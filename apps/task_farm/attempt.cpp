@@ -77,6 +77,8 @@ attempt_report attempt_runner::operator()(const assignment& a, relay::task_conte
     look_for_stop(now);
     if (auto rec = proc_.poll(now)) {
       report.rec = *rec;
+      if (journal_ && rec->result == outcome::ok) journal_->record(*rec);
+      proc_.take_tagged(report.out, report.err);
       // A task killed by a stop signal when the farm is not (yet) stopping: the same signal may
       // be on its way to this rank (PBS's walltime signals every process of the job, one after
       // another), so wait for it a moment.

@@ -7,6 +7,7 @@
 #include <mutex>
 #include <vector>
 
+#include "journal.hpp"
 #include "relay/pool.hpp"
 #include "runner.hpp"
 #include "work.hpp"
@@ -44,8 +45,10 @@ struct attempt_limits {
 /// Runs attempts on one rank, one at a time.
 class attempt_runner {
  public:
-  attempt_runner(process_runner& proc, signal_inbox& signals, attempt_limits limits)
-      : proc_(proc), signals_(signals), limits_(limits) {}
+  /// `journal`, if given, gets each attempt that succeeded as soon as it is reaped (journal.hpp).
+  attempt_runner(process_runner& proc, signal_inbox& signals, attempt_limits limits,
+                 done_journal* journal = nullptr)
+      : proc_(proc), signals_(signals), limits_(limits), journal_(journal) {}
 
   /// Runs `a` to its end: the pool's task. A stop signal seen on this rank, or the pool's
   /// interrupt (whose code carries the signal), gives the attempt the grace period, then kills
@@ -56,6 +59,7 @@ class attempt_runner {
   process_runner& proc_;
   signal_inbox& signals_;
   attempt_limits limits_;
+  done_journal* journal_;
 };
 
 }  // namespace task_farm

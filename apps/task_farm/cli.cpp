@@ -133,8 +133,8 @@ cli_args parse_cli(int argc, char** argv, const relay::communicator& world) {
   cli.add_flag("--tag", a.tag,
                "Also copy each task's output lines to standard output (error output to "
                "standard error) as it ends, each prefixed with the task's id and a tab; whole "
-               "lines, one task at a time. Needs --output per-task and, across nodes, a shared "
-               "output directory");
+               "lines, one task at a time, printed by rank 0. Works with every --output mode "
+               "(the files are kept as without --tag)");
   cli.add_flag("--progress", a.progress,
                "Print a progress line on stderr: done, failed, running, rate, ETA (rewritten in "
                "place on a terminal, where it is on by default; a line every 2 s elsewhere)");
@@ -160,8 +160,6 @@ cli_args parse_cli(int argc, char** argv, const relay::communicator& world) {
     throw relay::usage_error(
         "--output-dir cannot be used with --resume (the output "
         "directory is the one resumed)");
-  if (a.tag && !a.output.empty() && a.output != "per-task")
-    throw relay::usage_error("--tag needs --output per-task");
   if (!a.sources.empty() && a.templ.empty())
     throw relay::usage_error("::: and :::: need --template 'COMMAND {}'");
   if (!a.templ.empty()) {

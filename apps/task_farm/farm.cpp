@@ -43,6 +43,7 @@
 #include "relay/pool.hpp"
 #include "slots.hpp"
 #include "summary.hpp"
+#include "tag.hpp"
 
 namespace task_farm {
 
@@ -123,6 +124,10 @@ class dispatcher {
     if (final && r.result != outcome::ok && r.result != outcome::interrupted) ++failed_;
     result_.records.push_back(r);
     if (!sink_(std::span<const attempt_record>(&r, 1))) stop_for_log();
+    if (!report.out.empty() || !report.err.empty()) {  // --tag: one write per task and stream
+      progress_.clear();
+      print_tagged(report.out, report.err);
+    }
     if (r.result == outcome::ok || r.result == outcome::interrupted || stopping_) return;
     const std::size_t task = given_.at(index);
     const auto tries = static_cast<std::uint64_t>(r.attempt - tasks_[task].attempt) + 1;
@@ -244,9 +249,11 @@ farm_result run_farm(const relay::communicator& world, const farm_settings& sett
 
   exec_settings exec{settings.outdir, opt.timeout, pool.rank(), settings.host};
   exec.output = static_cast<output_mode>(opt.output);
+  exec.tag = settings.tag;
   process_runner proc(exec);
   signal_inbox inbox(signals);
-  attempt_runner runner(proc, inbox, {settings.term_grace, settings.grace});
+  done_journal journal(settings.outdir, pool.rank(), settings.host);
+  attempt_runner runner(proc, inbox, {settings.term_grace, settings.grace}, &journal);
   const auto attempt = [&](const assignment& a, relay::task_context& ctx) {
     if (!slots) return runner(a, ctx);
     // A stop while waiting for cores: the runner sees it too, and starts nothing.
@@ -283,6 +290,7 @@ farm_result run_farm(const relay::communicator& world, const farm_settings& sett
   const double cpu = relay::app::cpu_seconds() - cpu_start;
   result.seconds = relay::app::monotonic_seconds() - started;
   result.cpu_seconds = relay::gather(world, cpu, 0).value_or(std::vector<double>{});
+  journal.remove();  // after the gather: rank 0 has logged every attempt of every rank
   return result;
 }
 

@@ -26,6 +26,7 @@ struct farm_settings {
   int max_cores = 1;           ///< the most cores a task needs: above 1, ranks share node_slots
   bool progress = false;       ///< rank 0 prints the progress line (progress.hpp)
   bool terminal = false;       ///< ... rewritten in place on a terminal
+  bool tag = false;            ///< --tag: rank 0 prints each attempt's tagged output (tag.hpp)
 
   /// The grace period after signal `s`.
   [[nodiscard]] double grace_for(int s) const;

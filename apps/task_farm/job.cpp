@@ -7,18 +7,19 @@
 #include <cstdlib>
 #include <cstring>
 #include <exception>
+#include <optional>
 #include <span>
 #include <utility>
 #include <vector>
 
 #include "farm.hpp"
+#include "heartbeat.hpp"
 #include "outdir.hpp"
 #include "relay/collectives.hpp"
 #include "relay/environment.hpp"
 #include "relay/error.hpp"
 #include "report.hpp"
 #include "status.hpp"
-#include "tag.hpp"
 
 namespace task_farm {
 
@@ -69,6 +70,7 @@ job_result run_job(const relay::communicator& world, prepared& p, signal_source&
   settings.max_cores = p.max_cores;
   settings.progress = p.progress;
   settings.terminal = p.terminal;
+  settings.tag = p.tag;
   if (world.rank() != 0 && !is_directory(settings.outdir)) {
     // Another node without a shared file system: its tasks' output stays on its own disk.
     try {
@@ -102,8 +104,6 @@ job_result run_job(const relay::communicator& world, prepared& p, signal_source&
       } catch (const std::exception& e) {
         trouble = std::string(e.what()) + ": stopping at once; running tasks are killed";
       }
-      if (p.tag)
-        for (const auto& r : recs) print_tagged(p.outdir, r.id);
       if (trouble.empty()) return true;
       if (!told) write_stderr("task_farm: " + trouble + "\n");
       told = true;
@@ -115,7 +115,11 @@ job_result run_job(const relay::communicator& world, prepared& p, signal_source&
     planned.reserve(p.queue.size());
     for (const auto& t : p.queue) planned.push_back(t.id);
   }
+  // While it runs, rank 0 keeps OUTDIR/running.json fresh for `task_farm status` on other hosts.
+  std::optional<heartbeat> beat;
+  if (world.rank() == 0) beat.emplace(settings.outdir, settings.host);
   const farm_result result = run_farm(world, settings, std::move(p.queue), sink, signals);
+  beat.reset();
 
   job_result out;
   out.outdir = settings.outdir;

@@ -10,6 +10,7 @@
 
 #include "app.hpp"
 #include "clock.hpp"
+#include "journal.hpp"
 #include "outdir.hpp"
 #include "progress.hpp"
 #include "relay/collectives.hpp"
@@ -103,6 +104,22 @@ prepared prepare_new(const cli_args& a, int node_ranks) {
   return p;
 }
 
+/// The successes in the ranks' journals that the log lacks, with their commands (journal.hpp);
+/// an entry whose task is not the same now is left out (plan_run refuses such a log anyway).
+std::vector<status_line> journaled_successes(const std::string& dir, const std::vector<task>& tasks,
+                                             const std::vector<status_line>& history) {
+  std::unordered_map<std::int64_t, const task*> by_id;
+  for (const auto& t : tasks) by_id.emplace(t.id, &t);
+  std::vector<status_line> out;
+  for (auto& l : unlogged_successes(dir, history)) {
+    const auto it = by_id.find(l.rec.id);
+    if (it == by_id.end()) continue;
+    l.command = it->second->command;
+    out.push_back(std::move(l));
+  }
+  return out;
+}
+
 prepared prepare_resume(const cli_args& a, int node_ranks) {
   prepared p;
   const std::string& dir_arg = a.resume;
@@ -140,8 +157,11 @@ prepared prepare_resume(const cli_args& a, int node_ranks) {
   const std::string source = a.task_file.empty() ? copy_path : a.task_file;
   std::vector<task> tasks;
   run_plan plan;
+  std::vector<status_line> unlogged;
   try {
     tasks = parse_tasks(text);
+    unlogged = journaled_successes(dir, tasks, history.lines);
+    history.lines.insert(history.lines.end(), unlogged.begin(), unlogged.end());
     plan = plan_run(tasks, history.lines, a.skip_failed);
   } catch (const relay::usage_error& e) {
     throw relay::usage_error("cannot resume '" + dir_arg + "' with '" + source + "': " + e.what());
@@ -159,6 +179,16 @@ prepared prepare_resume(const cli_args& a, int node_ranks) {
     p.log.reset();
     p.log = std::make_unique<status_log>(status_path, history.complete_bytes);
   }
+  if (!unlogged.empty()) {  // the farm was killed: successes its ranks saw, not yet logged
+    std::string lines;
+    for (const auto& l : unlogged) lines += format_status_line(l);
+    p.log->append(lines);
+    p.log->sync();
+    write_stderr("task_farm: note: " + std::to_string(unlogged.size()) +
+                 " attempt(s) that succeeded when the farm was killed were missing from " +
+                 status_path + ": logged now from the ranks' journals, not run again\n");
+  }
+  remove_journals(dir);
   if (!a.task_file.empty() && text != saved) {
     write_file_atomic(copy_path, text);
     meta.task_file = a.task_file == stdin_name ? "(standard input)" : absolute(a.task_file);
@@ -202,9 +232,6 @@ prepared prepare(const relay::communicator& world, const cli_args& a) {
       if (!a.joblog.empty() && !a.dry_run) jobs = std::make_unique<joblog>(a.joblog);
       p = a.resume.empty() ? prepare_new(a, node_ranks) : prepare_resume(a, node_ranks);
       p.tag = a.tag;
-      if (a.tag && p.options.output != 0)
-        throw relay::usage_error("--tag needs --output per-task (the farm's is " +
-                                 std::string(to_string(output_mode(p.options.output))) + ")");
       p.jobs = std::move(jobs);
       p.terminal = stderr_is_terminal();
       p.progress = a.progress || (p.terminal && !a.json);

@@ -26,10 +26,11 @@ struct farm_setup {
   std::string outdir;
   farm_options options;
   int max_cores = 1;  ///< the most cores a queued task needs: above 1, ranks share slots.hpp's
+  bool tag = false;   ///< --tag: each rank sends its attempts' output, tagged, to rank 0 (tag.hpp)
 
   template <class Archive>
   void serialize(Archive& ar, unsigned /*version*/) {
-    ar& error& finished& code& outdir& options& max_cores;
+    ar& error& finished& code& outdir& options& max_cores& tag;
   }
 };
 
@@ -40,7 +41,6 @@ struct prepared : farm_setup {
   std::size_t skipped = 0;
   std::unordered_map<std::int64_t, std::string> commands;
   std::unique_ptr<status_log> log;
-  bool tag = false;              ///< --tag: rank 0 copies each logged attempt's output (tag.hpp)
   std::unique_ptr<joblog> jobs;  ///< --joblog, if given
   bool progress = false;         ///< --progress, or stderr is a terminal
   bool terminal = false;

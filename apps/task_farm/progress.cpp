@@ -45,6 +45,13 @@ void progress_line::update(std::size_t done, std::size_t failed, std::size_t run
   shown_ = true;
 }
 
+void progress_line::clear() {
+  if (!enabled_ || !terminal_ || !shown_) return;
+  (void)!::write(STDERR_FILENO, "\r\x1b[K", 4);
+  shown_ = false;
+  next_ = 0;
+}
+
 void progress_line::finish() {
   if (!enabled_ || !terminal_ || !shown_) return;
   (void)!::write(STDERR_FILENO, "\r\x1b[K", 4);

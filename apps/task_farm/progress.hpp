@@ -26,6 +26,8 @@ class progress_line {
               double now);
   /// Clears the line on a terminal (before the summary).
   void finish();
+  /// Clears the line on a terminal before other output (--tag); the next update redraws it.
+  void clear();
 
  private:
   bool enabled_;

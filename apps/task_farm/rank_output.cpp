@@ -74,12 +74,44 @@ std::optional<output_mode> output_mode_from(std::string_view word) {
   return std::nullopt;
 }
 
-task_output::task_output(output_mode mode, std::string outdir, std::int32_t rank)
-    : mode_(mode), outdir_(std::move(outdir)), rank_(rank) {}
+task_output::task_output(output_mode mode, std::string outdir, std::int32_t rank, bool capture)
+    : mode_(mode), outdir_(std::move(outdir)), rank_(rank), capture_(capture) {}
 
 task_output::~task_output() {
-  for (int fd : {tmp_[0], tmp_[1], files_[0], files_[1]})
+  for (int fd : {tmp_[0], tmp_[1], files_[0], files_[1], keep_[0], keep_[1]})
     if (fd >= 0) ::close(fd);
+}
+
+std::optional<task_output::failure> task_output::open_temporary(int i, int& fd) {
+  const char* ext[2] = {".out", ".err"};
+  if (tmp_[i] < 0) {  // unlinked at once: it holds one attempt's output, and no name
+    std::string path = outdir_ + "/.rank-" + std::to_string(rank_) + ext[i] + ".XXXXXX";
+    tmp_[i] = ::mkostemp(path.data(), O_CLOEXEC);
+    if (tmp_[i] < 0) return failure{errno, "cannot create a temporary file in " + outdir_};
+    ::unlink(path.c_str());
+  }
+  if (::ftruncate(tmp_[i], 0) != 0 || ::lseek(tmp_[i], 0, SEEK_SET) != 0)
+    return failure{errno, "cannot reuse a temporary file in " + outdir_};
+  fd = ::fcntl(tmp_[i], F_DUPFD_CLOEXEC, 0);  // shares the offset the task writes at
+  if (fd < 0) return failure{errno, "cannot duplicate a descriptor"};
+  return std::nullopt;
+}
+
+std::string task_output::captured(bool err) const {
+  const int i = err ? 1 : 0;
+  const int fd = mode_ == output_mode::per_task ? keep_[i] : tmp_[i];
+  std::string text;
+  if (!capture_ || fd < 0) return text;
+  char buffer[1 << 16];
+  off_t at = 0;
+  for (;;) {
+    const ssize_t r = ::pread(fd, buffer, sizeof buffer, at);
+    if (r < 0 && errno == EINTR) continue;
+    if (r <= 0) break;
+    text.append(buffer, static_cast<std::size_t>(r));
+    at += r;
+  }
+  return text;
 }
 
 std::optional<task_output::failure> task_output::open(std::int64_t id, std::int32_t attempt,
@@ -94,29 +126,28 @@ std::optional<task_output::failure> task_output::open(std::int64_t id, std::int3
     return failure{code, std::move(what)};
   };
   for (int i = 0; i < 2; ++i) {
-    if (mode_ == output_mode::none) {
+    if (mode_ == output_mode::none && capture_) {
+      if (auto f = open_temporary(i, fds[i])) return undo(f->code, f->what);
+    } else if (mode_ == output_mode::none) {
       fds[i] = ::open("/dev/null", O_WRONLY | O_CLOEXEC);
       if (fds[i] < 0) return undo(errno, "cannot open /dev/null");
     } else if (mode_ == output_mode::per_task) {
       const std::string path = outdir_ + "/task-" + std::to_string(id) + ext[i];
-      fds[i] = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+      fds[i] = ::open(path.c_str(), (capture_ ? O_RDWR : O_WRONLY) | O_CREAT | O_TRUNC | O_CLOEXEC,
+                      0644);
       if (fds[i] < 0) return undo(errno, "cannot create " + path);
+      if (capture_) {  // read back through this descriptor once the attempt ended
+        if (keep_[i] >= 0) ::close(keep_[i]);
+        keep_[i] = ::fcntl(fds[i], F_DUPFD_CLOEXEC, 0);
+        if (keep_[i] < 0) return undo(errno, "cannot duplicate a descriptor");
+      }
     } else {
       if (files_[i] < 0) {
         const std::string path = outdir_ + "/rank-" + std::to_string(rank_) + ext[i];
         files_[i] = ::open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
         if (files_[i] < 0) return undo(errno, "cannot open " + path);
       }
-      if (tmp_[i] < 0) {  // unlinked at once: it holds one attempt's output, and no name
-        std::string path = outdir_ + "/.rank-" + std::to_string(rank_) + ext[i] + ".XXXXXX";
-        tmp_[i] = ::mkostemp(path.data(), O_CLOEXEC);
-        if (tmp_[i] < 0) return undo(errno, "cannot create a temporary file in " + outdir_);
-        ::unlink(path.c_str());
-      }
-      if (::ftruncate(tmp_[i], 0) != 0 || ::lseek(tmp_[i], 0, SEEK_SET) != 0)
-        return undo(errno, "cannot reuse a temporary file in " + outdir_);
-      fds[i] = ::fcntl(tmp_[i], F_DUPFD_CLOEXEC, 0);  // shares the offset the task writes at
-      if (fds[i] < 0) return undo(errno, "cannot duplicate a descriptor");
+      if (auto f = open_temporary(i, fds[i])) return undo(f->code, f->what);
     }
   }
   out = fds[0];

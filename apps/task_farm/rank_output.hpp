@@ -5,6 +5,9 @@
 //   #task_farm id=<id> attempt=<attempt> bytes=<n>\n<n bytes of output>\n
 // written once the attempt has ended (the task writes to an unlinked temporary file meanwhile),
 // so records never mix; `task_farm extract DIR ID` prints one task's.
+// With capture on (--tag), the rank reads each attempt's output back through its own descriptors
+// once the attempt has ended: per task, the descriptors of the task's files (opened for reading
+// too); per rank, the temporary files; with --output none, temporary files that are not kept.
 
 #include <cstdint>
 #include <optional>
@@ -24,7 +27,8 @@ enum class output_mode : std::int32_t { per_task = 0, per_rank = 1, none = 2 };
 /// One rank's outputs: opens the descriptors an attempt writes to, and files them when it ends.
 class task_output {
  public:
-  task_output(output_mode mode, std::string outdir, std::int32_t rank);
+  /// `capture`: keep each attempt's output readable for captured() (--tag).
+  task_output(output_mode mode, std::string outdir, std::int32_t rank, bool capture = false);
   ~task_output();
   task_output(const task_output&) = delete;
   task_output& operator=(const task_output&) = delete;
@@ -40,11 +44,19 @@ class task_output {
   /// After the attempt ended: per rank, appends its output and error output to the rank's files
   /// as one record each. False (with a line on stderr) when they could not be written.
   bool commit();
+  /// With capture on, after the attempt ended: its output (`err`: error output), all of it; ""
+  /// when capture is off. Call before the next open.
+  [[nodiscard]] std::string captured(bool err) const;
 
  private:
+  /// Opens (once) and empties temporary file `i`, and returns a duplicate for the task.
+  std::optional<failure> open_temporary(int i, int& fd);
+
   output_mode mode_;
   std::string outdir_;
   std::int32_t rank_;
+  bool capture_ = false;
+  int keep_[2] = {-1, -1};  ///< per task with capture: the attempt's files, open for reading
   std::int64_t id_ = 0;
   std::int32_t attempt_ = 0;
   int tmp_[2] = {-1, -1};    ///< per rank: the attempt's unlinked temporary files

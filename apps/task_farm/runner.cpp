@@ -18,9 +18,11 @@
 #include <ctime>
 #include <stdexcept>
 #include <system_error>
+#include <utility>
 
 #include "clock.hpp"
 #include "guard.hpp"
+#include "tag.hpp"
 
 extern char** environ;
 
@@ -213,7 +215,7 @@ char* const* task_environment::make(std::int64_t id, std::int32_t attempt) {
 process_runner::process_runner(exec_settings settings)
     : settings_(std::move(settings)),
       env_(settings_.rank, settings_.host),
-      output_(settings_.output, settings_.outdir, settings_.rank) {
+      output_(settings_.output, settings_.outdir, settings_.rank, settings_.tag) {
   devnull_ = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
 }
 
@@ -303,6 +305,10 @@ attempt_record process_runner::finish(int wait_status, double now) {
     current_.result = outcome::error;
     if (current_.exit_code == 0) current_.exit_code = 127;
   }
+  if (settings_.tag) {
+    tagged_[0] = tag_lines(current_.id, output_.captured(false));
+    tagged_[1] = tag_lines(current_.id, output_.captured(true));
+  }
   release();
   return current_;
 }
@@ -360,6 +366,11 @@ void process_runner::kill_now() {
   while (::waitpid(pid_, &status, 0) < 0 && errno == EINTR) {
   }
   release();
+}
+
+void process_runner::take_tagged(std::string& out, std::string& err) {
+  out = std::exchange(tagged_[0], {});
+  err = std::exchange(tagged_[1], {});
 }
 
 void process_runner::release() {

@@ -56,6 +56,7 @@ struct exec_settings {
   double timeout_kill_delay = 2.0;             ///< SIGTERM to SIGKILL after --timeout
   double interrupt_kill_delay = 0.2;           ///< SIGTERM to SIGKILL when the farm is stopped
   output_mode output = output_mode::per_task;  ///< where the tasks' output goes (--output)
+  bool tag = false;  ///< --tag: keep each attempt's output, tagged, for take_tagged()
 };
 
 /// Builds the environment of the tasks: this process's environment without the variables with
@@ -103,6 +104,9 @@ class process_runner {
   void interrupt_at(double deadline);
   /// Kills the running attempt's process group at once and waits for it (used on the way out).
   void kill_now();
+  /// With --tag, after poll returned an attempt's record: its output and error output, each line
+  /// prefixed with the task's id and a tab (tag.hpp); moved out, so a second call gets "".
+  void take_tagged(std::string& out, std::string& err);
 
  private:
   attempt_record finish(int wait_status, double now);
@@ -122,6 +126,7 @@ class process_runner {
   double kill_at_ = never;
   bool term_sent_ = false;
   outcome kill_reason_ = outcome::ok;
+  std::string tagged_[2];  ///< --tag: the last attempt's output and error output, tagged
 };
 
 }  // namespace task_farm

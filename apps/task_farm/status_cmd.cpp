@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <climits>
+#include <cmath>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -17,6 +18,7 @@
 
 #include "app.hpp"
 #include "clock.hpp"
+#include "heartbeat.hpp"
 #include "meta.hpp"
 #include "outdir.hpp"
 #include "rank_output.hpp"
@@ -59,6 +61,11 @@ long lock_holder(const std::string& path) {
   return 0;
 }
 
+std::string local_host() {
+  char buf[256] = {};
+  return ::gethostname(buf, sizeof buf - 1) == 0 ? std::string(buf) : std::string("this host");
+}
+
 std::string self_path() {
   char buf[PATH_MAX];
   const ssize_t n = ::readlink("/proc/self/exe", buf, sizeof buf - 1);
@@ -95,7 +102,20 @@ int print_status(const std::string& dir_arg, bool json) {
       parse_tasks(read_file(dir + "/" + std::string(tasks_copy_name), "the farm's task file"));
   // A farm writing its log may leave a torn last line: parse_status_log ignores it.
   const status_log_contents log = parse_status_log(read_file(status_path, "status log"));
-  const long pid = lock_holder(status_path);
+  // Running: a process on this host holds the log's lock, or (from another host, the directory
+  // being on a shared file system) its rank 0 keeps the heartbeat fresh.
+  long pid = lock_holder(status_path);
+  const auto beat = read_heartbeat(dir);
+  const double beat_age = beat ? std::max(0.0, relay::app::wall_seconds() - beat->written) : 0.0;
+  const bool beat_fresh = beat && beat_age <= heartbeat_stale_after;
+  std::string host;
+  if (pid != 0) {
+    host = beat ? beat->host : local_host();
+  } else if (beat_fresh) {
+    host = beat->host;
+    pid = beat->pid;
+  }
+  const bool running = !host.empty();
 
   std::map<std::int64_t, const status_line*> last;  // each task's latest attempt
   int ranks = 1;
@@ -124,7 +144,7 @@ int print_status(const std::string& dir_arg, bool json) {
                     [](auto* a, auto* b) { return a->rec.elapsed > b->rec.elapsed; });
   slowest.resize(n_slow);
   const bool done = ok == tasks.size();
-  const std::string state = pid != 0 ? "running" : done ? "finished" : "incomplete";
+  const std::string state = running ? "running" : done ? "finished" : "incomplete";
   std::string resume = (ranks > 1 ? "mpirun -n " + std::to_string(ranks) + " " : std::string()) +
                        shell_quote(self_path()) + " --resume " + shell_quote(dir);
 
@@ -132,7 +152,10 @@ int print_status(const std::string& dir_arg, bool json) {
     ordered_json j;
     j["outdir"] = dir;
     j["state"] = state;
-    j["pid"] = pid == 0 ? ordered_json(nullptr) : ordered_json(pid);
+    j["pid"] = running ? ordered_json(pid) : ordered_json(nullptr);
+    j["host"] = running ? ordered_json(host) : ordered_json(nullptr);
+    j["heartbeat_age_s"] =
+        beat ? ordered_json(std::round(beat_age * 10) / 10) : ordered_json(nullptr);
     j["tasks"] = tasks.size();
     j["succeeded"] = ok;
     j["failed"] = failed;
@@ -162,10 +185,17 @@ int print_status(const std::string& dir_arg, bool json) {
     return 0;
   }
   std::string out = "farm " + dir + ": " + state;
-  if (pid != 0) out += " (pid " + std::to_string(pid) + " holds its log)";
+  if (running) {
+    char age[32];
+    std::snprintf(age, sizeof age, "%.1f", beat_age);
+    out += " on " + host + " (pid " + std::to_string(pid) +
+           (beat_fresh ? ", heartbeat " + std::string(age) + " s ago)" : " holds its log)");
+  } else if (beat)
+    out += ", stopped (heartbeat stale since " + format_time(beat->written) + ", on " + beat->host +
+           ": the farm ended without removing " + std::string(heartbeat_file_name) + ")";
   out += "\ntasks " + std::to_string(tasks.size()) + ": " + std::to_string(ok) + " succeeded, " +
          std::to_string(failed) + " failed, " + std::to_string(interrupted) + " interrupted, " +
-         std::to_string(not_run) + " not run" + (pid != 0 ? " or running" : "") + "\n";
+         std::to_string(not_run) + " not run" + (running ? " or running" : "") + "\n";
   out += "attempts logged: " + std::to_string(log.lines.size()) + " in " +
          std::to_string(meta.runs) + " run(s); started " + meta.created + "\n";
   if (!slowest.empty()) {
@@ -184,7 +214,7 @@ int print_status(const std::string& dir_arg, bool json) {
     if (failures.size() > top_n)
       out += "  ... and " + std::to_string(failures.size() - top_n) + " more (--json lists all)\n";
   }
-  if (!done) out += (pid != 0 ? "resume it, once stopped: " : "resume: ") + resume + "\n";
+  if (!done) out += (running ? "resume it, once stopped: " : "resume: ") + resume + "\n";
   write_stdout(out);
   return 0;
 }
@@ -214,7 +244,9 @@ int status_main(int argc, char** argv, const relay::communicator& world) {
   CLI::App cli{
       "Prints the state of the farm in DIR, while it runs or after: counts, the slowest "
       "attempts, failed tasks with their exit codes, and the command that resumes it. Reads "
-      "the directory only (no lock), so it never disturbs a running farm.",
+      "the directory only (no lock), so it never disturbs a running farm. A farm is running "
+      "if a process on this host holds its log's lock, or if its heartbeat (DIR/running.json, "
+      "rewritten every 2 s by rank 0) is fresh, from any host sharing the directory.",
       "task_farm status"};
   std::string dir;
   bool json = false;

@@ -1,8 +1,8 @@
 #include "tag.hpp"
 
-#include "relay/error.hpp"
-#include "report.hpp"
-#include "taskfile.hpp"
+#include <unistd.h>
+
+#include <cerrno>
 
 namespace task_farm {
 
@@ -22,22 +22,22 @@ std::string tag_lines(std::int64_t id, std::string_view text) {
   return out;
 }
 
-void print_tagged(const std::string& outdir, std::int64_t id) {
-  for (const bool err : {false, true}) {
-    const std::string path = outdir + "/task-" + std::to_string(id) + (err ? ".err" : ".out");
-    std::string text;
-    try {
-      text = read_file(path, "output file");
-    } catch (const relay::usage_error& e) {
-      write_stderr("task_farm: --tag: " + std::string(e.what()) + "\n");
-      continue;
-    }
-    if (text.empty()) continue;
-    if (err)
-      write_stderr(tag_lines(id, text));
-    else
-      write_stdout(tag_lines(id, text));
+namespace {
+
+void write_whole(int fd, std::string_view text) {
+  while (!text.empty()) {
+    const ssize_t n = ::write(fd, text.data(), text.size());
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return;  // a closed stdout loses the copy, not the farm
+    text.remove_prefix(static_cast<std::size_t>(n));
   }
+}
+
+}  // namespace
+
+void print_tagged(std::string_view out, std::string_view err) {
+  write_whole(STDOUT_FILENO, out);
+  write_whole(STDERR_FILENO, err);
 }
 
 }  // namespace task_farm

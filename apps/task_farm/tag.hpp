@@ -1,10 +1,11 @@
 #pragma once
 // --tag: each finished attempt's output lines are also copied to the farm's standard output (its
 // error output to standard error), each line prefixed with the task's id and a tab, as GNU
-// parallel's --tag prefixes its arguments. Rank 0 prints them, one task's lines in one write, as
-// each attempt is logged, so lines of different tasks never interleave. It reads the task's files
-// in the output directory (--output per-task), which rank 0 sees when that directory is on a
-// file system shared by the nodes, as a cluster's home or scratch is.
+// parallel's --tag prefixes its arguments. The rank that ran the attempt reads its output back
+// through its own descriptors (rank_output.hpp), under every --output mode, tags it, and sends it
+// to rank 0 in its attempt_report (work.hpp); rank 0 alone prints, one task's lines in one
+// write, as each attempt is logged, so lines of different tasks never mix, whatever the launcher
+// does with the output of several ranks.
 
 #include <cstdint>
 #include <string>
@@ -15,8 +16,7 @@ namespace task_farm {
 /// `text` with "<id>\t" before each line, and a newline after the last one if it had none.
 [[nodiscard]] std::string tag_lines(std::int64_t id, std::string_view text);
 
-/// Copies task `id`'s OUTDIR/task-<id>.out to stdout and .err to stderr, tagged. A file that rank
-/// 0 cannot read (no shared file system) gets one line on stderr saying so.
-void print_tagged(const std::string& outdir, std::int64_t id);
+/// Writes `out` to standard output and `err` to standard error, each whole (rank 0, --tag).
+void print_tagged(std::string_view out, std::string_view err);
 
 }  // namespace task_farm

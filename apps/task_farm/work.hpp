@@ -26,7 +26,7 @@ struct assignment {
   }
 };
 
-/// How an attempt went, as the rank that ran it reports it (plain bytes: no strings).
+/// How an attempt went, as the rank that ran it reports it.
 struct attempt_report {
   attempt_record rec;
   /// The first stop signal that this rank received itself (0: none); rank 0 stops the farm on it,
@@ -34,7 +34,15 @@ struct attempt_report {
   std::int32_t signal = 0;
   /// 0 when the attempt was not started (the farm was being stopped): it is not logged.
   std::int32_t ran = 1;
+  /// --tag: the attempt's output and error output, each line prefixed with "<id>\t" (tag.hpp);
+  /// empty without --tag. Rank 0 prints them, so that lines from different ranks never mix.
+  std::string out, err;
   friend bool operator==(const attempt_report&, const attempt_report&) = default;
+
+  template <class Archive>
+  void serialize(Archive& ar, unsigned /*version*/) {
+    ar& rec& signal& ran& out& err;
+  }
 };
 
 }  // namespace task_farm

@@ -54,6 +54,22 @@ relay_add_mpi_test(NAME app.task_farm.cores RANKS 3 4 FULL_RANKS 1 2 TIMEOUT 120
   WRAPPER bash ${tf_scripts}/cores.sh COMMAND ${tf})
 relay_add_mpi_test(NAME app.task_farm.output_modes RANKS 1 3 FULL_RANKS 2 4 TIMEOUT 120
   COST 10 WRAPPER bash ${tf_scripts}/output_modes.sh COMMAND ${tf})
+# The progress line on a terminal under tmux (progress.sh covers pipes and script(1)). tmux is in
+# scripts/setup.sh's packages; without it (RELAY_SKIP_SETUP=1 elsewhere) the test is not registered.
+find_program(RELAY_TMUX tmux)
+if(RELAY_TMUX)
+  relay_add_mpi_test(NAME app.task_farm.progress_tmux RANKS 2 TIMEOUT 90 COST 4
+    WRAPPER bash ${tf_scripts}/progress_tmux.sh COMMAND ${tf})
+else()
+  message(STATUS "tmux not found: app.task_farm.progress_tmux is not registered "
+                 "(scripts/setup.sh installs Debian's tmux)")
+endif()
+# The ranks' journals of successes: --resume logs what a killed farm had not (journal.hpp).
+relay_add_mpi_test(NAME app.task_farm.journal RANKS 2 FULL_RANKS 1 TIMEOUT 60
+  WRAPPER bash ${tf_scripts}/journal.sh COMMAND ${tf})
+# --tag under every --output mode: every line once, whole, with its task's id.
+relay_add_mpi_test(NAME app.task_farm.tag RANKS 2 4 FULL_RANKS 1 TIMEOUT 60 COST 4
+  WRAPPER bash ${tf_scripts}/tag.sh COMMAND ${tf})
 relay_add_mpi_test(NAME app.task_farm.no_busy_poll RANKS 1 2 TIMEOUT 60
   WRAPPER bash ${tf_scripts}/no_busy_poll.sh COMMAND ${tf})
 relay_add_mpi_test(NAME app.task_farm.help RANKS 1 COMMAND ${tf} --help

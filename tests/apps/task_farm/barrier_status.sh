@@ -35,7 +35,8 @@ check "unknown directive: names the line" \
 check "unknown directive: no directory" test ! -e unknown
 
 # Status while the farm runs: task 1 fails (until fixed), task 2 succeeds, the sleeps hold the
-# farm for a while (a ~0.3 s task at the end releases it once we have looked).
+# farm for a while (a ~0.3 s task at the end releases it once we have looked). Then heartbeats
+# (running.json) written by hand: a stale one (stopped), a fresh one from another host (running).
 dir="$work/stat dir"
 {
   echo "test -e $work/fixed || exit 3"
@@ -58,7 +59,9 @@ check "status while running: state" test "$(json_field running.json '["state"]')
 check "status while running: counts" test "$(json_field running.json '["tasks"], d["not_run"]')" = "($((ranks + 2)), $ranks)"
 check "status while running: exit code" test "$(json_field running.json '["failures"][0]["id"], d["failures"][0]["exit"]')" = "(1, 3)"
 "$tf" status "$dir" >running.txt 2>&1
-check "status text while running" grep -q "^farm $dir: running" running.txt
+check "status text while running" grep -q "^farm $dir: running on $(hostname) " running.txt
+check "status while running: the heartbeat's host" test "$(json_field running.json '["host"]')" = "$(hostname)"
+check "status while running: a fresh heartbeat" python3 -c 'import json,sys; a=json.load(open(sys.argv[1]))["heartbeat_age_s"]; sys.exit(not 0 <= a < 10)' running.json
 touch release
 wait $pid
 check "farm: exit 1 (a task failed)" test $? -eq 1
@@ -67,6 +70,23 @@ check "status after: state" test "$(json_field after.json '["state"]')" = incomp
 check "status after: counts" test "$(json_field after.json '["succeeded"], d["failed"], d["not_run"]')" = "($((ranks + 1)), 1, 0)"
 "$tf" status "$dir" >after.txt 2>&1
 check "status text: the failure" grep -q "id 1	exit 3	failed" after.txt
+check "status after: the heartbeat is removed" test ! -e "$dir/running.json"
+check "status after: no host, no heartbeat" test "$(json_field after.json '["host"], d["heartbeat_age_s"]')" = "(None, None)"
+# A heartbeat that stopped (its farm killed with -9, its node lost): stopped, and since when.
+echo '{"host":"node17","pid":4242,"started":"2026-01-01T00:00:00.000Z","refresh_s":2.0}' >"$dir/running.json"
+touch -d '-1 minute' "$dir/running.json"
+"$tf" status "$dir" --json >stale.json 2>&1
+check "stale heartbeat: incomplete" test "$(json_field stale.json '["state"], d["host"]')" = "('incomplete', None)"
+check "stale heartbeat: its age" python3 -c 'import json,sys; a=json.load(open(sys.argv[1]))["heartbeat_age_s"]; sys.exit(not 55 <= a < 120)' stale.json
+"$tf" status "$dir" >stale.txt 2>&1
+check "stale heartbeat: says stopped" grep -q "^farm $dir: incomplete, stopped (heartbeat stale since 20[0-9-]*T[0-9:.]*Z, on node17" stale.txt
+# A farm running on another host (no lock here, a fresh heartbeat): running there.
+touch "$dir/running.json"
+"$tf" status "$dir" --json >remote.json 2>&1
+check "heartbeat from another host: running there" test "$(json_field remote.json '["state"], d["host"], d["pid"]')" = "('running', 'node17', 4242)"
+"$tf" status "$dir" >remote.txt 2>&1
+check "heartbeat from another host: text" grep -q "^farm $dir: running on node17 (pid 4242, heartbeat" remote.txt
+rm "$dir/running.json"
 resume=$(sed -n 's/^resume: //p' after.txt)
 eval "set -- $resume"  # the pasted command's words: the directory with its space is one
 check "status: resume command quoted" test "${*: -2:1}|${*: -1}" = "--resume|$dir"

@@ -2,8 +2,7 @@
 # --output per-rank: two files per rank instead of two per task, one framed record per attempt,
 # and task_farm extract DIR ID prints exactly what --output per-task would have kept (any bytes,
 # a line that looks like a record's header, 300 KB, no final newline, retries: the latest
-# attempt). --output none keeps nothing. The mode is saved for --resume. --tag copies output
-# lines to the farm's stdout.
+# attempt). --output none keeps nothing. The mode is saved for --resume. (--tag: tag.sh.)
 source "$(dirname -- "${BASH_SOURCE[0]}")/common.sh"
 tf=${farm[-1]}
 {
@@ -46,18 +45,6 @@ check "none: exit 0 (fixed exists now)" test $? -eq 0
 check "none: no output files" test "$(ls none | grep -c -E '^(task|rank)-')" -eq 0
 "$tf" extract none 1 >none.txt 2>&1
 check "extract from --output none: exit 2" test $? -eq 2
-# --tag: each task's lines on the farm's stdout, prefixed with its id, whole and never
-# interleaved with another task's (each task's lines form one block), stderr's on stderr.
-for i in $(seq 1 8); do echo "for i in \$(seq 1 200); do echo \"line \$i of $i\"; done; echo e$i >&2"; done >tag.txt
-"${farm[@]}" tag.txt -o tag --tag >tag-out.txt 2>tag-err.txt
-check "tag: exit 0" test $? -eq 0
-check "tag: every line" test "$(grep -c -P '^\d+\tline \d+ of \d+$' tag-out.txt)" -eq 1600
-check "tag: the prefix is the task's id" test "$(grep -c -P '^(\d+)\tline \d+ of (?!\1$)' tag-out.txt)" -eq 0
-check "tag: one block per task" test "$(grep -P '^\d+\t' tag-out.txt | cut -f1 | uniq | wc -l)" -eq 8
-check "tag: stderr tagged" test "$(grep -c -P '^(\d)\te\1$' tag-err.txt)" -eq 8
-check "tag: the files are kept too" test "$(wc -l <tag/task-3.out)" -eq 200
-"${farm[@]}" tag.txt -o tag2 --tag --output per-rank >tagbad.txt 2>&1
-check "tag with per-rank output: exit 2" test $? -eq 2
 "${farm[@]}" tasks.txt -o bad --output files >bad.txt 2>&1
 check "bad --output: exit 2" test $? -eq 2
 check "bad --output: says why" grep -q '^task_farm: --output must be per-task, per-rank or none (got "files")' bad.txt

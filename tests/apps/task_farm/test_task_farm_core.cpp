@@ -217,7 +217,7 @@ TEST(Meta, RoundTripAndRejects) {
   EXPECT_THROW((void)meta_from_json(R"({"format":"task_farm","version":1})"), relay::usage_error);
 }
 
-TEST(Work, AssignmentsAndSetupAreSerializedReportsAreBytes) {
+TEST(Work, AssignmentsReportsAndSetupAreSerialized) {
   // An assignment carries its command (a string): relay sends it through its serialize().
   const assignment a{5, 3, std::string(3000, 'x') + "\t\n"};
   relay::detail::byte_buffer bytes;
@@ -231,9 +231,17 @@ TEST(Work, AssignmentsAndSetupAreSerializedReportsAreBytes) {
   relay::detail::save(bytes, o);
   EXPECT_EQ(relay::detail::load<farm_options>(std::span<const char>(bytes.data(), bytes.size())),
             o);
-  // A report is plain numbers: it travels as its own bytes, with no padding in them.
-  static_assert(relay::bytewise<attempt_report>);
-  static_assert(sizeof(attempt_report) == sizeof(attempt_record) + 2 * sizeof(std::int32_t));
+  // A report carries --tag's output (strings); its record is plain numbers, sent as its bytes.
+  attempt_report r;
+  r.rec = {7, 2, 0, outcome::ok, 1, 1.5, 2.5, 1.0};
+  r.signal = 15;
+  r.out = "7\tline\n" + std::string(70000, 'y') + "\n";
+  r.err = "7\terr\n";
+  bytes.clear();
+  relay::detail::save(bytes, r);
+  EXPECT_EQ(relay::detail::load<attempt_report>(std::span<const char>(bytes.data(), bytes.size())),
+            r);
+  static_assert(relay::bytewise<attempt_record>);
   static_assert(sizeof(attempt_record) == 48);
 }
 

@@ -1,6 +1,6 @@
 // Unit tests of task_farm's habits from other tools, without MPI: templates and sweeps as GNU
 // parallel's (the expected texts are parallel 20221122's --dry-run output for the same
-// arguments), and #FARM directives in task files.
+// arguments), #FARM directives in task files, and --tag's copies of output.
 
 #include <gtest/gtest.h>
 
@@ -12,9 +12,14 @@
 #include <string>
 #include <vector>
 
+#include "clock.hpp"
 #include "directives.hpp"
+#include "heartbeat.hpp"
+#include "journal.hpp"
 #include "rank_output.hpp"
 #include "relay/error.hpp"
+#include "runner.hpp"
+#include "tag.hpp"
 #include "taskfile.hpp"
 #include "template.hpp"
 
@@ -190,4 +195,102 @@ TEST(TaskFarmOutput, RecordsOfARankFile) {
             "rank-2.out: malformed record at byte 0");
   EXPECT_EQ(output_mode_from("per-rank"), output_mode::per_rank);
   EXPECT_EQ(output_mode_from("files"), std::nullopt);
+}
+
+TEST(TaskFarmTag, TagLines) {
+  EXPECT_EQ(tag_lines(12, ""), "");
+  EXPECT_EQ(tag_lines(12, "a\nb\n"), "12\ta\n12\tb\n");
+  EXPECT_EQ(tag_lines(3, "no final newline"), "3\tno final newline\n");
+  EXPECT_EQ(tag_lines(3, "\n\nx"), "3\t\n3\t\n3\tx\n");
+  const std::string long_line(200000, 'z');
+  EXPECT_EQ(tag_lines(9, long_line), "9\t" + long_line + "\n");
+}
+
+// --tag under every --output mode: the rank reads each attempt's output back through its own
+// descriptors, and the files are what they are without --tag.
+TEST(TaskFarmTag, EveryOutputModeCapturesTheAttemptsOutput) {
+  block_signals();
+  char tmpl[] = "/tmp/task_farm_tag.XXXXXX";
+  const fs::path dir = ::mkdtemp(tmpl);
+  const std::string long_line(70000, 'q');  // more than a pipe's or a read's 64 KiB
+  const std::string command =
+      "echo one; printf '%s\\n' " + long_line + "; echo err >&2; printf 'no newline'";
+  const std::string expected_out = "5\tone\n5\t" + long_line + "\n5\tno newline\n";
+  for (auto mode : {output_mode::per_task, output_mode::per_rank, output_mode::none}) {
+    SCOPED_TRACE(std::string(to_string(mode)));
+    exec_settings settings{dir.string(), 0, 1, "h"};
+    settings.output = mode;
+    settings.tag = true;
+    process_runner proc(settings);
+    for (std::int32_t attempt = 1; attempt <= 2; ++attempt) {  // the second starts afresh
+      ASSERT_FALSE(proc.start({5, attempt, command}));
+      std::optional<attempt_record> rec;
+      while (!(rec = proc.poll(relay::app::monotonic_seconds()))) proc.wait(0.05);
+      EXPECT_EQ(rec->result, outcome::ok);
+      std::string out, err;
+      proc.take_tagged(out, err);
+      EXPECT_EQ(out, expected_out);
+      EXPECT_EQ(err, "5\terr\n");
+      proc.take_tagged(out, err);
+      EXPECT_EQ(out, "");
+    }
+  }
+  std::ifstream in(dir / "task-5.out", std::ios::binary);
+  const std::string kept{std::istreambuf_iterator<char>(in), {}};
+  EXPECT_EQ(kept, "one\n" + long_line + "\nno newline");
+  const auto files = std::distance(fs::directory_iterator(dir), fs::directory_iterator());
+  EXPECT_EQ(files, 4);  // task-5.out and .err, rank-1.out and .err: no temporary file is left
+  fs::remove_all(dir);
+}
+
+// The heartbeat: written at once with the host and pid, kept fresh, removed at the end.
+TEST(TaskFarmHeartbeat, WrittenReadAndRemoved) {
+  char tmpl[] = "/tmp/task_farm_beat.XXXXXX";
+  const fs::path dir = ::mkdtemp(tmpl);
+  EXPECT_FALSE(read_heartbeat(dir.string()));
+  {
+    heartbeat beat(dir.string(), "node3");
+    const auto info = read_heartbeat(dir.string());
+    ASSERT_TRUE(info);
+    EXPECT_EQ(info->host, "node3");
+    EXPECT_EQ(info->pid, static_cast<long>(::getpid()));
+    EXPECT_NEAR(info->written, relay::app::wall_seconds(), 5.0);
+    EXPECT_FALSE(fs::exists(dir / "running.json.tmp"));
+  }
+  EXPECT_FALSE(fs::exists(dir / "running.json"));
+  std::ofstream(dir / "running.json") << "not json";
+  EXPECT_FALSE(read_heartbeat(dir.string()));  // malformed: no heartbeat
+  fs::remove_all(dir);
+}
+
+// The ranks' journals: a success is recorded at once; --resume finds the ones the log lacks.
+TEST(TaskFarmJournal, RecordsWhatTheLogLacks) {
+  char tmpl[] = "/tmp/task_farm_journal.XXXXXX";
+  const fs::path dir = ::mkdtemp(tmpl);
+  attempt_record a;
+  a.id = 4;
+  a.attempt = 2;
+  a.start = 1700000000;
+  a.end = a.start + 1;
+  attempt_record b = a;
+  b.id = 9;
+  b.attempt = 1;
+  {
+    done_journal j(dir.string(), 3, "node3");
+    j.record(a);
+    j.record(b);
+  }
+  const std::vector<status_line> history = {{b, "node3", "cmd"}};
+  const auto found = unlogged_successes(dir.string(), history);
+  ASSERT_EQ(found.size(), 1u);
+  EXPECT_EQ(found[0].rec, a);
+  EXPECT_EQ(found[0].host, "node3");
+  EXPECT_EQ(found[0].command, "");
+  EXPECT_EQ(unlogged_successes(dir.string(), {{a, "h", ""}, {b, "h", ""}}).size(), 0u);
+  {
+    done_journal j(dir.string(), 3, "node3");  // a new run starts its journal afresh
+    j.remove();
+  }
+  EXPECT_TRUE(fs::is_empty(dir));
+  fs::remove_all(dir);
 }
