@@ -3,6 +3,7 @@
 #include <mpi.h>
 
 #include <chrono>
+#include <cstdlib>
 #include <iostream>
 #include <thread>
 
@@ -18,20 +19,63 @@ constexpr std::chrono::seconds agreement_grace{10};
 
 }  // namespace
 
-void parse(CLI::App& cli, int argc, char** argv, const communicator& comm) {
+namespace {
+void parse_printing(CLI::App& cli, int argc, char** argv, bool prints) {
   try {
     cli.parse(argc, argv);
   } catch (const CLI::CallForHelp&) {
-    if (comm.rank() == 0) std::cout << cli.help();
+    if (prints) std::cout << cli.help();
     throw exit_request{exit_ok};
   } catch (const CLI::CallForAllHelp&) {
-    if (comm.rank() == 0) std::cout << cli.help("", CLI::AppFormatMode::All);
+    if (prints) std::cout << cli.help("", CLI::AppFormatMode::All);
     throw exit_request{exit_ok};
   } catch (const CLI::CallForVersion&) {
-    if (comm.rank() == 0) std::cout << cli.version() << "\n";
+    if (prints) std::cout << cli.version() << "\n";
     throw exit_request{exit_ok};
   } catch (const CLI::ParseError& e) {
     throw usage_error(e.what());
+  }
+}
+
+/// False in a process that a launcher started as another rank than 0.
+bool launcher_rank0() {
+  for (const char* var : {"OMPI_COMM_WORLD_RANK", "PMIX_RANK", "PMI_RANK", "SLURM_PROCID"})
+    if (const char* v = std::getenv(var); v != nullptr && *v != '\0')
+      return std::string_view(v) == "0";
+  return true;
+}
+
+void error_line(const std::string& text) {
+  std::cout.flush();
+  std::cerr.write(text.data(), static_cast<std::streamsize>(text.size()));
+}
+}  // namespace
+
+void parse(CLI::App& cli, int argc, char** argv, const communicator& comm) {
+  parse_printing(cli, argc, argv, comm.rank() == 0);
+}
+
+void parse_local(CLI::App& cli, int argc, char** argv) {
+  try {
+    parse_printing(cli, argc, argv, true);
+  } catch (const usage_error& e) {
+    throw usage_error(std::string(e.what()) + "; see --help");  // as run() prints it
+  }
+}
+
+int run_local(int argc, char** argv, std::string_view name,
+              const std::function<int(int, char**)>& body) {
+  if (!launcher_rank0()) return exit_ok;
+  try {
+    return body(argc, argv);
+  } catch (const exit_request& request) {
+    return request.code;
+  } catch (const usage_error& e) {
+    error_line(std::string(name) + ": " + e.what() + "\n");
+    return exit_usage;
+  } catch (const std::exception& e) {
+    error_line(std::string(name) + ": error: " + e.what() + "\n");
+    return exit_failure;
   }
 }
 

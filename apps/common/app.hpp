@@ -43,4 +43,17 @@ int run(int argc, char** argv, std::string_view name,
         const std::function<int(int argc, char** argv, const communicator& world)>& body,
         thread_level level = thread_level::single);
 
+/// Runs a body that only reads files (task_farm status, task_farm extract) WITHOUT starting MPI:
+/// it works on a login node with no launcher, and costs no MPI start-up when a script polls it.
+/// Started by a launcher anyway (`mpirun -n 4 ... status DIR`), only the process of rank 0 (by
+/// OMPI_COMM_WORLD_RANK, PMIX_RANK, PMI_RANK or SLURM_PROCID) runs it; the others return 0.
+/// --help prints and returns 0; a usage_error (parse_local's included) prints "<name>: <message>"
+/// and returns 2; any other exception "<name>: error: <message>", 1.
+int run_local(int argc, char** argv, std::string_view name,
+              const std::function<int(int argc, char** argv)>& body);
+
+/// parse() for run_local: --help prints and ends with 0; a parse error becomes usage_error
+/// ("<CLI11's message>; see --help").
+void parse_local(CLI::App& cli, int argc, char** argv);
+
 }  // namespace relay::app

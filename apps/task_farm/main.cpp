@@ -55,10 +55,12 @@ int farm_main(int argc, char** argv, const relay::communicator& world) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  // The subcommands only read the farm's directory: they start no MPI (a login node, a script
+  // that polls status every few seconds).
   if (argc > 1 && std::string_view(argv[1]) == "status")  // task_farm status DIR
-    return relay::app::run(argc - 1, argv + 1, "task_farm status", task_farm::status_main);
+    return relay::app::run_local(argc - 1, argv + 1, "task_farm status", task_farm::status_main);
   if (argc > 1 && std::string_view(argv[1]) == "extract")  // task_farm extract DIR ID
-    return relay::app::run(argc - 1, argv + 1, "task_farm extract", task_farm::extract_main);
+    return relay::app::run_local(argc - 1, argv + 1, "task_farm extract", task_farm::extract_main);
   // Before MPI starts: the reaper that kills the tasks' process groups if this rank dies
   // (guard.hpp).
   task_farm::start_reaper();

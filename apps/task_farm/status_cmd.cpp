@@ -22,7 +22,6 @@
 #include "meta.hpp"
 #include "outdir.hpp"
 #include "rank_output.hpp"
-#include "relay/collectives.hpp"
 #include "relay/error.hpp"
 #include "report.hpp"
 #include "status.hpp"
@@ -219,28 +218,9 @@ int print_status(const std::string& dir_arg, bool json) {
   return 0;
 }
 
-/// Runs `body` on rank 0; a usage error there is printed as "<name>: ..." and every rank
-/// returns 2, else 0.
-template <class F>
-int on_rank0(const relay::communicator& world, F&& body, const std::string& name) {
-  int code = 0;
-  std::string error;
-  if (world.rank() == 0) {
-    try {
-      body();
-    } catch (const relay::usage_error& e) {
-      error = e.what();
-      code = relay::app::exit_usage;
-    }
-  }
-  code = relay::bcast(world, code, 0);
-  if (code != 0 && world.rank() == 0) write_stderr(name + ": " + error + "\n");
-  return code;
-}
-
 }  // namespace
 
-int status_main(int argc, char** argv, const relay::communicator& world) {
+int status_main(int argc, char** argv) {
   CLI::App cli{
       "Prints the state of the farm in DIR, while it runs or after: counts, the slowest "
       "attempts, failed tasks with their exit codes, and the command that resumes it. Reads "
@@ -252,9 +232,9 @@ int status_main(int argc, char** argv, const relay::communicator& world) {
   bool json = false;
   cli.add_option("DIR", dir, "The farm's output directory")->required()->type_name("DIR");
   cli.add_flag("--json", json, "Print one JSON object");
-  relay::app::parse(cli, argc, argv, world);
-  return on_rank0(
-      world, [&] { (void)print_status(dir, json); }, "task_farm status");
+  relay::app::parse_local(cli, argc, argv);
+  (void)print_status(dir, json);
+  return relay::app::exit_ok;
 }
 
 namespace {
@@ -292,7 +272,7 @@ void print_output(const std::string& dir_arg, std::int64_t id, bool err) {
 
 }  // namespace
 
-int extract_main(int argc, char** argv, const relay::communicator& world) {
+int extract_main(int argc, char** argv) {
   CLI::App cli{
       "Prints one task's output from a farm's directory (its latest attempt's), whichever "
       "--output it ran with: from OUTDIR/task-<id>.out, or from the record in a rank's "
@@ -304,9 +284,9 @@ int extract_main(int argc, char** argv, const relay::communicator& world) {
   cli.add_option("DIR", dir, "The farm's output directory")->required()->type_name("DIR");
   cli.add_option("ID", id, "The task's id (its line number)")->required()->type_name("ID");
   cli.add_flag("--err", err, "Print its error output (stderr) instead");
-  relay::app::parse(cli, argc, argv, world);
-  return on_rank0(
-      world, [&] { print_output(dir, id, err); }, "task_farm extract");
+  relay::app::parse_local(cli, argc, argv);
+  print_output(dir, id, err);
+  return relay::app::exit_ok;
 }
 
 }  // namespace task_farm

@@ -4,16 +4,14 @@
 // (shell-quoted) command that resumes it. It reads farm.json, tasks.txt and status.tsv, takes
 // no lock and writes nothing, so it never disturbs the running farm.
 
-#include "relay/communicator.hpp"
-
 namespace task_farm {
 
-/// The status subcommand's body (argv[0] is "status"): rank 0 reads and prints, every rank
-/// returns the same exit code (0, or 2 for a directory that is not a farm's).
-int status_main(int argc, char** argv, const relay::communicator& world);
+/// The status subcommand's body (argv[0] is "status"), run without MPI (relay::app::run_local):
+/// prints, and returns 0; a directory that is not a farm's throws usage_error (exit code 2).
+int status_main(int argc, char** argv);
 
 /// `task_farm extract DIR ID [--err]` (argv[0] is "extract"): prints one task's output,
 /// whichever --output the farm ran with (rank_output.hpp).
-int extract_main(int argc, char** argv, const relay::communicator& world);
+int extract_main(int argc, char** argv);
 
 }  // namespace task_farm
