@@ -26,8 +26,8 @@ leftovers() { pgrep -f "^$work/nap" | wc -l; }
 # The farm's processes: mpirun's children (the ranks).
 ranks_of() { pgrep -P "$1" | tr '\n' ' '; }
 now() { date +%s.%N; }
-wait_logged() {  # until status.tsv has more than $1 lines
-  for _ in $(seq 1 400); do
+wait_logged() {  # until status.tsv has more than $1 lines (start-up under load: up to 60 s)
+  for _ in $(seq 1 2400); do
     (($(wc -l <out/status.tsv 2>/dev/null || echo 0) > $1)) && return
     sleep 0.025
   done
