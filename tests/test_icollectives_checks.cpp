@@ -398,4 +398,31 @@ TEST(ICollectiveChecks, CorrectCallsGiveTheirValuesWithChecksOn) {
   EXPECT_EQ(a.wait(), p);
 }
 
+// With checks on, MPI's own calls start in the same order on every rank even when the ranks wait
+// for them in different orders. (Deferring the MPI_Ibcast to the first wait swapped x and y on
+// the ranks that wait for y first.)
+TEST(ICollectiveChecks, WaitsInAnotherOrderPerRankKeepEachCallsValueWithChecksOn) {
+  relay::communicator comm;
+  const checks_on on;
+  const int me = comm.rank();
+  for (int round = 0; round < 3; ++round) {
+    auto x = relay::ibcast(comm, me == 0 ? 10 + round : 0, 0);
+    auto y = relay::ibcast(comm, me == 0 ? 20 + round : 0, 0);
+    auto z = relay::iallreduce(comm, me + round, relay::ops::max{});
+    int gx = 0, gy = 0, gz = 0;
+    if (me % 2 == 0) {
+      gx = x.wait();
+      gy = y.wait();
+      gz = z.wait();
+    } else {
+      gz = z.wait();
+      gy = y.wait();
+      gx = x.wait();
+    }
+    EXPECT_EQ(gx, 10 + round);
+    EXPECT_EQ(gy, 20 + round);
+    EXPECT_EQ(gz, comm.size() - 1 + round);
+  }
+}
+
 }  // namespace

@@ -19,12 +19,13 @@ namespace relay {
 /// Turns the agreement step of the collectives on or off for MPI's own path (a bytewise value,
 /// an `_into` span, a reduction with one of MPI's operations). With it on, each such non-blocking
 /// call first compares its kind, root, element type and element count across the ranks (one
-/// small MPI_Iallreduce on relay's private channel) and calls MPI_I* only if they match; if they
-/// do not, every rank's wait() or test() raises usage_error, and no data moves. The blocking
-/// bcast (of a bytewise value or a span), scatter, gather and allgather of bytewise values agree
-/// first too (one MPI_Allreduce) and raise usage_error on every rank. With it off (the default),
-/// a mismatch there is undefined, as in MPI: a truncation error, a wrong value or a hang. The
-/// non-blocking pieces path (serialized values, vectors of unknown length, user operations)
+/// small, blocking MPI_Allreduce on relay's private channel, so that the MPI_I* calls start in
+/// the same order on every rank; the start then synchronizes the ranks) and calls MPI_I* only if
+/// they match; if they do not, the start raises usage_error on every rank, and no data moves. The
+/// blocking bcast (of a bytewise value or a span), scatter, gather and allgather of bytewise values
+/// agree first too (one MPI_Allreduce) and raise usage_error on every rank. With it off (the
+/// default), a mismatch there is undefined, as in MPI: a truncation error, a wrong value or a hang.
+/// The non-blocking pieces path (serialized values, vectors of unknown length, user operations)
 /// always runs the agreement. The default comes from the environment: RELAY_CHECK_COLLECTIVES
 /// set and not "0" turns it on. Every rank must call this alike, between the same collectives:
 /// ranks that disagree on the setting are erroneous (one waits for an agreement the other never

@@ -231,7 +231,6 @@ class scatter_state final : public gated_state {
   std::vector<slot> input;  // the root's
   std::uint64_t ranks = 0;
   bool advance(const MPI_Status& st) override {
-    if (launched_after_check()) return false;
     mpi_status = st;
     if (value.root_count != ranks)
       throw usage_error("iscatter: the root holds " + std::to_string(value.root_count) +

@@ -86,7 +86,7 @@ inline void start_mpi_reduction(const void* in, void* out, int count, MPI_Dataty
 
 /// One MPI_I* reduction of `s->input` into `s->value` (`out` points into value), after the
 /// agreement when collective checks are on (the element type and count then match on every
-/// rank, or every rank's wait raises usage_error).
+/// rank, or the start raises usage_error on every rank).
 template <class R, class T, class Op>
 void start_mpi_reduction(mpi_coll_state<R, T>& s, void* out, const Op&, const communicator& comm,
                          int root, reduce_kind kind) {

@@ -44,38 +44,21 @@ inline constexpr std::uint32_t nbc_tag_slots = 16000;
 /// The result of a collective that returns nothing (ibarrier, the `_into` forms).
 struct no_value {};
 
-/// A state whose MPI_I* call may wait for an agreement first (collective checks on, see
-/// coll_check.hpp): `handle` is then the agreement's, and the call is made by `launch` once
-/// every rank's signature matched.
+/// A state whose MPI_I* call is checked first when collective checks are on (coll_check.hpp).
 class gated_state : public request_state {
  public:
-  /// Makes the call now (`launch(&handle)`), or, with checks on and several ranks, posts the
-  /// agreement on `comm`'s private channel and keeps `launch` for when it completes.
+  /// Makes the call (`launch(&handle)`). With checks on and several ranks, the ranks first agree
+  /// on `sig` with one blocking MPI_Allreduce on `comm`'s private channel, and a mismatch throws
+  /// usage_error here, on every rank. The agreement is blocking on purpose: deferring the MPI_I*
+  /// call until a later test or wait would start the collectives of one communicator in another
+  /// order on a rank that waits for them in another order (tested: two ibcasts waited in
+  /// reverse on one rank swapped their values). So with checks on, starting a collective on MPI's
+  /// path synchronizes the ranks, as a blocking call does.
   template <class F>
   void start_checked(const communicator& comm, const call_signature& sig, F&& launch) {
-    if (comm.size() > 1 && checks_on()) {
-      check_ = std::make_unique<agreement>(sig);
-      launch_ = std::forward<F>(launch);
-      check_->post(next_channel(comm).comm, &handle);
-    } else {
-      launch(&handle);
-    }
-  }
-
- protected:
-  /// True when `handle` was the agreement, which matched: the call is then made (its request in
-  /// `handle`). Throws usage_error, on every rank alike, when the signatures differ.
-  bool launched_after_check() {
-    if (!launch_) return false;
-    check_->verify();
-    auto launch = std::exchange(launch_, nullptr);
+    if (comm.size() > 1 && checks_on()) agree_blocking(next_channel(comm).comm, sig);
     launch(&handle);
-    return true;
   }
-
- private:
-  std::unique_ptr<agreement> check_;
-  std::function<void(MPI_Request*)> launch_;
 };
 
 /// A collective that is one MPI_I* call, with its result `value` and the data it sends, `input`,
@@ -88,7 +71,6 @@ class mpi_coll_state final : public gated_state {
   /// A failure found on this rank before the call (the root's invalid input): thrown by wait.
   std::exception_ptr local_failure;
   bool advance(const MPI_Status& st) override {
-    if (launched_after_check()) return false;
     mpi_status = st;
     if (local_failure) std::rethrow_exception(local_failure);
     return true;
