@@ -61,6 +61,31 @@ TEST(Pool, MapInInputOrderAtEveryChunksize) {
   }
 }
 
+// Chunks of 10 tasks of 6 ms take 60 ms, above prefetch_below: a worker holds one at a time and
+// asks for the next one as the chunk's last milliseconds begin (a message with no results).
+// Every task runs once, in input order, and the chunks spread over the ranks.
+TEST(Pool, LongChunksAskForTheNextBeforeTheyEnd) {
+  relay::pool pool(world(), test_options());
+  const auto in = iota(40 * pool.size());
+  const auto out = pool.map(
+      [](int x) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(6));
+        return 3 * x;
+      },
+      in, 10);
+  if (pool.is_root()) {
+    ASSERT_EQ(out.size(), in.size());
+    for (std::size_t i = 0; i < in.size(); ++i) EXPECT_EQ(out[i], 3 * in[i]);
+    const auto& st = pool.last_stats();
+    std::size_t total = 0;
+    for (const auto n : st.tasks_per_rank) {
+      EXPECT_EQ(n % 10, 0U);  // whole chunks
+      total += n;
+    }
+    EXPECT_EQ(total, in.size());
+  }
+}
+
 TEST(Pool, EveryRankWorks) {
   relay::pool pool(world(), test_options());
   // Tasks long enough that every rank gets some.
